@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { AssembleNetError } from '../src/index.ts';
+import { registerDoctor } from './commands/doctor.ts';
+
+/** The `assemblenet` program: one module per command under pipelines/commands. */
+export function buildProgram(): Command {
+  const program = new Command('assemblenet')
+    .description('Video understanding with evolved multi-stream (2+1)D networks (AssembleNet)')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerDoctor(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof AssembleNetError) {
+      process.stderr.write(`assemblenet: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,115 @@
+import { createRequire } from 'node:module';
+import { tf } from './tf.ts';
+import { EngineError, describeError } from '../errors.ts';
+import { installWasmKernels } from './kernels/index.ts';
+
+/** Backends in the order `auto` tries them. */
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export type BackendChoice = BackendName | 'auto';
+
+/** Environment variable that sets the default of `--backend`. */
+export const BACKEND_ENV = 'ASSEMBLENET_BACKEND';
+
+export interface BackendReport {
+  /** What was asked for (`auto` or a name). */
+  requested: BackendChoice;
+  /** The backend now active. */
+  chosen: BackendName;
+  /** Why each backend tried before `chosen` was skipped. */
+  skipped: { backend: BackendName; reason: string }[];
+  /** wasm threads in use (1 unless multi-threading was enabled). */
+  threads: number;
+  /** Kernels the project installed over the backend's own. */
+  kernelOverrides: string[];
+}
+
+const require = createRequire(import.meta.url);
+
+/** npm package that provides each native backend. */
+const NATIVE_PACKAGES: Partial<Record<BackendName, string>> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+};
+
+let current: BackendReport | undefined;
+
+export function parseBackendChoice(value: string | undefined): BackendChoice {
+  const choice = (value ?? 'auto').trim();
+  if (choice === 'auto' || (BACKEND_NAMES as readonly string[]).includes(choice)) {
+    return choice as BackendChoice;
+  }
+  throw new EngineError(
+    `engine: expected backend auto|${BACKEND_NAMES.join('|')}, got "${choice}"`,
+  );
+}
+
+async function tryBackend(name: BackendName): Promise<void> {
+  const pkg = NATIVE_PACKAGES[name];
+  if (pkg) {
+    try {
+      // The native packages register the "tensorflow" backend when loaded.
+      require(pkg);
+    } catch (error) {
+      throw new EngineError(`${pkg} is not installed or failed to load: ${firstLine(error)}`);
+    }
+    if (name === 'tensorflow-gpu' && !hasCuda()) {
+      throw new EngineError(`${pkg} loaded but no CUDA device is visible`);
+    }
+    if (!(await tf.setBackend('tensorflow'))) {
+      throw new EngineError(`${pkg} loaded but its backend did not initialise`);
+    }
+    return;
+  }
+  if (!(await tf.setBackend(name))) {
+    throw new EngineError(`the ${name} backend did not initialise`);
+  }
+}
+
+function hasCuda(): boolean {
+  const visible = process.env.CUDA_VISIBLE_DEVICES;
+  if (visible !== undefined && (visible === '' || visible === '-1')) return false;
+  try {
+    require('node:fs').accessSync('/dev/nvidiactl');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(error: unknown): string {
+  return describeError(error).split('\n')[0] ?? '';
+}
+
+/**
+ * Activates a backend. `auto` takes the first of tensorflow-gpu, tensorflow, wasm, cpu that
+ * loads, and the report says why the others were skipped. On wasm the project's kernels are
+ * installed (see `src/engine/kernels`).
+ */
+export async function selectBackend(
+  requested: BackendChoice = parseBackendChoice(process.env[BACKEND_ENV]),
+): Promise<BackendReport> {
+  if (current && (requested === current.requested || requested === current.chosen)) return current;
+  const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_NAMES : [requested];
+  const skipped: BackendReport['skipped'] = [];
+  for (const name of candidates) {
+    try {
+      await tryBackend(name);
+    } catch (error) {
+      skipped.push({ backend: name, reason: firstLine(error) });
+      continue;
+    }
+    await tf.ready();
+    const kernelOverrides = name === 'wasm' ? installWasmKernels() : [];
+    current = { requested, chosen: name, skipped, threads: 1, kernelOverrides };
+    return current;
+  }
+  throw new EngineError(
+    `engine: no backend could be started (${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})`,
+  );
+}
+
+/** The report of the last `selectBackend`, if any. */
+export function backendReport(): BackendReport | undefined {
+  return current;
+}

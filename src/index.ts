@@ -1,0 +1,13 @@
+/**
+ * AssembleNet-TS public API: the only module that pipelines/, evolution/ and datasets/ import.
+ * Each section re-exports one mechanism of src/ (arrows point down: train -> model -> engine).
+ */
+
+// errors
+export * from './errors.ts';
+
+// engine: TensorFlow.js backend choice, kernels, (2+1)D op
+export * from './engine/index.ts';
+
+// video: ffmpeg/ffprobe resolution
+export * from './video/tools.ts';
