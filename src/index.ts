@@ -11,3 +11,6 @@ export * from './engine/index.ts';
 
 // video: ffmpeg/ffprobe resolution
 export * from './video/tools.ts';
+
+// video: encoding rgb24 frames to a file (datasets' synthetic generator)
+export * from './video/encode.ts';
