@@ -1,0 +1,5 @@
+export * from './scoreMatrix.ts';
+export * from './accuracy.ts';
+export * from './averagePrecision.ts';
+export * from './labelChecks.ts';
+export * from './multiView.ts';
