@@ -14,3 +14,6 @@ export * from './video/tools.ts';
 
 // video: encoding rgb24 frames to a file (datasets' synthetic generator)
 export * from './video/encode.ts';
+
+// metrics: top-k, mean class accuracy, confusion matrix, Charades mAP, multi-view aggregation
+export * from './metrics/index.ts';
