@@ -1,0 +1,58 @@
+/** One timed action inside a video (Charades-style), in seconds. */
+export interface Segment {
+  /** Class index into Manifest.classes. */
+  label: number;
+  start: number;
+  end: number;
+}
+
+/** One video of a dataset. */
+export interface ManifestItem {
+  /** Dataset-wide id (Kinetics: `{youtube_id}_{start:06d}_{end:06d}`, Charades: the video id). */
+  id: string;
+  /** Absolute path of the video file, inside Manifest.root. */
+  path: string;
+  /** Class indices into Manifest.classes; empty for unlabelled (inference / test) rows. */
+  labels: number[];
+  segments?: Segment[];
+  /** 'train' | 'val' | 'test' | whatever the source says ('all' when it says nothing). */
+  split: string;
+  /** Seconds, when the manifest states it. */
+  duration?: number;
+  /** File and line the item came from, for error messages downstream. */
+  source?: string;
+}
+
+export type ManifestKind = 'kinetics' | 'charades' | 'folder' | 'list';
+
+/** A dataset as every reader returns it. */
+export interface Manifest {
+  kind: ManifestKind;
+  /** Absolute dataset root: every item path lies inside it. */
+  root: string;
+  /** Class names, index = label. */
+  classes: string[];
+  /** Charades-style class codes (c000...), parallel to `classes`, when the source has them. */
+  classCodes?: string[];
+  /** True when a video may carry several labels (sigmoid + BCE, mAP); false for softmax sets. */
+  multiLabel: boolean;
+  items: ManifestItem[];
+  /** Rows whose video file was not found (when `missing: 'skip'`), as "id (file:line)". */
+  missing: string[];
+  /** What the reader decided on its own (labels file picked, layout found, ...). */
+  notes: string[];
+}
+
+/** What to do with a row whose video file does not exist. */
+export type MissingPolicy = 'skip' | 'keep' | 'error';
+
+export interface ManifestOptions {
+  /** Dataset root; defaults to the manifest file's folder (or the folder itself). */
+  root?: string;
+  /** Class list file: one name per line (Kinetics/list) or `c000 name` (Charades). */
+  classes?: string;
+  /** Split for sources that do not state one (Charades CSV, folders, lists). */
+  split?: string;
+  /** Default 'skip' (and listed in Manifest.missing); 'keep' leaves the expected path. */
+  missing?: MissingPolicy;
+}
