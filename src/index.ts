@@ -17,3 +17,9 @@ export * from './video/encode.ts';
 
 // metrics: top-k, mean class accuracy, confusion matrix, Charades mAP, multi-view aggregation
 export * from './metrics/index.ts';
+
+// model: genomes (validation, official flat-list codec), scaling and counts, genome -> network
+export * from './model/index.ts';
+
+// util: seeded random numbers with saveable state
+export * from './util/random.ts';

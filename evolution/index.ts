@@ -1,0 +1,6 @@
+export * from './space.ts';
+export * from './graph.ts';
+export * from './mutate.ts';
+export * from './select.ts';
+export * from './journal.ts';
+export * from './search.ts';
