@@ -88,7 +88,7 @@ export class WorkerPool<Task, Result> {
     } catch (error) {
       if (isAbortError(error) || options.signal?.aborted) throw abortError(label, options.signal);
       // Not an envelope: the worker itself failed (exited, out of memory, failed to load).
-      throw new WorkerTaskError(`worker: ${label}: the worker died running this task (${describeError(error)})`);
+      throw new WorkerTaskError(`worker: ${label}: the worker failed or exited while running this task (${describeError(error)})`);
     }
     if (envelope.ok) return envelope.value;
     throw rebuildError(envelope.error, label);
