@@ -13,6 +13,10 @@
  * 'l2' equals adding `wd/2 * sum(v^2)` to the loss, which is what the official AssembleNet
  * does (Keras `l2(weight_decay / 2)` on conv kernels, momentum 0.9). 'decoupled' shrinks the
  * weights directly (SGDW-style, scaled by the current lr) and keeps decay out of the momentum.
+ *
+ * It is a `tf.Optimizer` (so `minimize`, `getWeights`/`setWeights` and the project's weightsIO
+ * work with it); the training loop calls {@link SgdMomentum.update} with the step's rate.
+ * Slots are kept by variable name, so restoring does not depend on the order of variables.
  */
 import { tf, type Tensor, type Variable } from '../engine/tf.ts';
 import { InputError } from '../errors.ts';
@@ -48,23 +52,28 @@ export function decaysKernels(variable: Variable): boolean {
   return variable.rank >= 2;
 }
 
-export class SgdMomentum {
-  readonly config: SgdConfig;
-  /** Updates applied so far. */
-  iterations = 0;
+export class SgdMomentum extends tf.Optimizer {
+  static get className(): string {
+    return 'SgdMomentum';
+  }
+
+  readonly settings: SgdConfig;
+  /** Rate used by `applyGradients`/`minimize`; `update` takes its own. */
+  learningRate: number;
   private readonly decays: (variable: Variable) => boolean;
-  /** Momentum accumulators by the name of the variable they belong to. */
+  /** Momentum accumulators by the engine name of the variable they belong to. */
   private readonly slots = new Map<string, Variable>();
 
-  constructor(options: SgdOptions = {}) {
-    this.config = {
+  constructor(options: SgdOptions & { learningRate?: number } = {}) {
+    super();
+    this.settings = {
       kind: 'sgd',
       momentum: options.momentum ?? 0.9,
       nesterov: options.nesterov ?? false,
       weightDecay: options.weightDecay ?? 0,
       weightDecayMode: options.weightDecayMode ?? 'l2',
     };
-    const { momentum, weightDecay, weightDecayMode } = this.config;
+    const { momentum, weightDecay, weightDecayMode } = this.settings;
     if (!(momentum >= 0 && momentum < 1)) {
       throw new InputError(`optimizer: expected momentum in [0, 1), got ${momentum}`);
     }
@@ -73,29 +82,32 @@ export class SgdMomentum {
       throw new InputError(`optimizer: expected weightDecayMode l2|decoupled, got ${String(weightDecayMode)}`);
     }
     this.decays = options.decays ?? decaysKernels;
+    this.learningRate = options.learningRate ?? 0.01;
+  }
+
+  setLearningRate(lr: number): void {
+    this.learningRate = lr;
   }
 
   /**
-   * Applies one update. `gradients[i]` belongs to `variables[i]`; a null gradient (variable
-   * not reached by the loss) leaves that variable and its slot untouched.
+   * Applies one update at rate `lr`. `gradients[i]` belongs to `variables[i]`; a null gradient
+   * (variable not reached by the loss) leaves that variable and its slot untouched.
    */
-  applyGradients(variables: readonly Variable[], gradients: readonly (Tensor | null | undefined)[], lr: number): void {
+  update(variables: readonly Variable[], gradients: readonly (Tensor | null | undefined)[], lr: number): void {
     if (variables.length !== gradients.length) {
       throw new InputError(`optimizer: expected one gradient per variable (${variables.length}), got ${gradients.length}`);
     }
     if (!Number.isFinite(lr)) throw new InputError(`optimizer: expected a finite learning rate, got ${lr}`);
-    const { momentum, nesterov, weightDecay, weightDecayMode } = this.config;
-    const useSlots = momentum > 0;
+    const { momentum, nesterov, weightDecay, weightDecayMode } = this.settings;
     variables.forEach((variable, i) => {
       const gradient = gradients[i];
-      if (gradient == null) return;
-      if (!variable.trainable) return;
+      if (gradient == null || !variable.trainable) return;
       const decay = weightDecay > 0 && this.decays(variable) ? weightDecay : 0;
       tf.tidy(() => {
         let g: Tensor = gradient;
         if (decay > 0 && weightDecayMode === 'l2') g = tf.add(g, tf.mul(tf.scalar(decay), variable));
         let step: Tensor = g;
-        if (useSlots) {
+        if (momentum > 0) {
           const slot = this.slot(variable);
           const accumulated = tf.add(tf.mul(tf.scalar(momentum), slot), g);
           slot.assign(accumulated);
@@ -108,7 +120,21 @@ export class SgdMomentum {
         variable.assign(updated);
       });
     });
-    this.iterations++;
+    this.incrementIterations();
+  }
+
+  /** The tf.Optimizer entry point (used by `minimize`): variables are looked up by engine name. */
+  applyGradients(variableGradients: Record<string, Tensor> | NamedTensor[]): void {
+    const pairs = Array.isArray(variableGradients)
+      ? variableGradients.map(({ name, tensor }) => [name, tensor] as const)
+      : Object.entries(variableGradients);
+    const registered = tf.engine().registeredVariables;
+    const variables = pairs.map(([name]) => {
+      const variable = registered[name];
+      if (!variable) throw new InputError(`optimizer: expected a registered variable "${name}", got none`);
+      return variable;
+    });
+    this.update(variables, pairs.map(([, tensor]) => tensor), this.learningRate);
   }
 
   private slot(variable: Variable): Variable {
@@ -124,14 +150,19 @@ export class SgdMomentum {
     return slot;
   }
 
-  /** Momentum slots as `<variable name>/momentum` tensors (views of the live state: copy or save, do not dispose). */
-  getWeights(): NamedTensor[] {
-    return [...this.slots].map(([name, slot]) => ({ name: name + MOMENTUM_SUFFIX, tensor: slot }));
+  /**
+   * `iter` (a new scalar the caller disposes) then `<variable name>/momentum` per slot, in the
+   * order the variables were first updated (the slots are live state: do not dispose them).
+   */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const slots = [...this.slots].map(([name, slot]) => ({ name: name + MOMENTUM_SUFFIX, tensor: slot as Tensor }));
+    return [await this.saveIterations(), ...slots];
   }
 
-  /** Restores slots saved by {@link getWeights}; values are copied, the caller keeps its tensors. */
-  setWeights(weights: readonly NamedTensor[], iterations?: number): void {
-    for (const { name, tensor } of weights) {
+  /** Restores what {@link getWeights} returned (`iter` first); values are copied. */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const slots = await this.extractIterations(weightValues);
+    for (const { name, tensor } of slots) {
       if (!name.endsWith(MOMENTUM_SUFFIX)) {
         throw new InputError(`optimizer: expected a "<variable>${MOMENTUM_SUFFIX}" slot, got "${name}"`);
       }
@@ -144,10 +175,13 @@ export class SgdMomentum {
         this.slots.set(variableName, tf.tidy(() => tf.variable(tensor.clone(), false)));
       }
     }
-    if (iterations !== undefined) this.iterations = iterations;
   }
 
-  dispose(): void {
+  override getConfig(): { [key: string]: number | boolean | string } {
+    return { learningRate: this.learningRate, ...this.settings };
+  }
+
+  override dispose(): void {
     for (const slot of this.slots.values()) slot.dispose();
     this.slots.clear();
   }

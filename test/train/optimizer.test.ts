@@ -12,7 +12,7 @@ function run(optimizer: SgdMomentum, initial: number[][], lrs: number[]): number
   const values: number[][] = [];
   for (const lr of lrs) {
     const grad = tf.tidy(() => tf.mul(v, 2));
-    optimizer.applyGradients([v], [grad], lr);
+    optimizer.update([v], [grad], lr);
     grad.dispose();
     values.push(Array.from(v.dataSync()));
   }
@@ -45,7 +45,7 @@ describe('SgdMomentum', () => {
   it('by default rank-1 variables (biases, BN) are not decayed', () => {
     const optimizer = new SgdMomentum({ momentum: 0, weightDecay: 0.5 });
     const bias = tf.variable(tf.tensor1d([1]));
-    optimizer.applyGradients([bias], [tf.zeros([1])], 0.1);
+    optimizer.update([bias], [tf.zeros([1])], 0.1);
     expect(bias.dataSync()[0]).toBe(1);
   });
 
@@ -68,7 +68,7 @@ describe('SgdMomentum', () => {
     });
   }
 
-  it('getWeights/setWeights restore the momentum exactly: 2+2 steps equal 4 straight', () => {
+  it('getWeights/setWeights restore the momentum exactly: 2+2 steps equal 4 straight', async () => {
     const init = [[0.5, -0.25], [1.5, 2]];
     const lrs = [0.1, 0.05, 0.2, 0.1];
     const straight = run(new SgdMomentum({ momentum: 0.9, nesterov: true }), init, lrs);
@@ -77,21 +77,24 @@ describe('SgdMomentum', () => {
     const v = tf.variable(tf.tensor2d(init), true, 'resume/kernel');
     for (const lr of lrs.slice(0, 2)) {
       const grad = tf.tidy(() => tf.mul(v, 2));
-      first.applyGradients([v], [grad], lr);
+      first.update([v], [grad], lr);
       grad.dispose();
     }
-    const saved = first.getWeights().map(({ name, tensor }) => ({ name, values: Array.from(tensor.dataSync()), shape: tensor.shape }));
-    expect(saved.map((s) => s.name)).toEqual(['resume/kernel/momentum']);
+    const live = await first.getWeights();
+    const saved = live.map(({ name, tensor }) => ({ name, values: Array.from(tensor.dataSync()), shape: tensor.shape }));
+    expect(saved.map((s) => s.name)).toEqual(['iter', 'resume/kernel/momentum']);
+    expect(saved[0]!.values).toEqual([2]);
+    live[0]!.tensor.dispose();
     first.dispose();
 
     const second = new SgdMomentum({ momentum: 0.9, nesterov: true });
     const restored = saved.map(({ name, values, shape }) => ({ name, tensor: tf.tensor(values, shape) }));
-    second.setWeights(restored, 2);
+    await second.setWeights(restored);
     tf.dispose(restored.map((r) => r.tensor));
     expect(second.iterations).toBe(2);
     for (const lr of lrs.slice(2)) {
       const grad = tf.tidy(() => tf.mul(v, 2));
-      second.applyGradients([v], [grad], lr);
+      second.update([v], [grad], lr);
       grad.dispose();
     }
     expect(Array.from(v.dataSync())).toEqual(straight[3]);
@@ -99,12 +102,24 @@ describe('SgdMomentum', () => {
     second.dispose();
   });
 
+  it('works as a tf.Optimizer: minimize() uses learningRate and matches update()', () => {
+    const viaMinimize = new SgdMomentum({ momentum: 0.9, learningRate: 0.1 });
+    const v = tf.variable(tf.tensor2d([[1]]));
+    viaMinimize.minimize(() => tf.sum(tf.square(v)) as tf.Scalar, false, [v]);
+    viaMinimize.minimize(() => tf.sum(tf.square(v)) as tf.Scalar, false, [v]);
+    expect(v.dataSync()[0]).toBeCloseTo(0.46, 6);
+    expect(viaMinimize.iterations).toBe(2);
+    expect(viaMinimize.getClassName()).toBe('SgdMomentum');
+    v.dispose();
+    viaMinimize.dispose();
+  });
+
   it('does not leak tensors across steps', () => {
     const optimizer = new SgdMomentum({ momentum: 0.9, weightDecay: 1e-4, nesterov: true });
     const v = tf.variable(tf.ones([3, 3]));
     const step = () => {
       const grad = tf.tidy(() => tf.mul(v, 2));
-      optimizer.applyGradients([v], [grad], 0.1);
+      optimizer.update([v], [grad], 0.1);
       grad.dispose();
     };
     step();
