@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { AssembleNetError } from '../src/index.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerScore } from './commands/score.ts';
 
 /** The `assemblenet` program: one module per command under pipelines/commands. */
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerDoctor(program);
+  registerScore(program);
   return program;
 }
 
