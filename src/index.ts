@@ -12,6 +12,12 @@ export * from './engine/index.ts';
 // video: ffmpeg/ffprobe resolution
 export * from './video/tools.ts';
 
+// video: probing, streamed rgb24 decoding (resize/crop, fps, seek), clip sampling per stream rate
+export * from './video/probe.ts';
+export * from './video/decode.ts';
+export * from './video/geometry.ts';
+export * from './video/clips.ts';
+
 // video: encoding rgb24 frames to a file (datasets' synthetic generator)
 export * from './video/encode.ts';
 

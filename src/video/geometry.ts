@@ -3,7 +3,7 @@
  * pixels from the probed display size and turned into ffmpeg filters. Pure, no ffmpeg.
  */
 import { InputError } from '../errors.ts';
-import { createRandom } from './seededRandom.ts';
+import { createRng } from '../util/random.ts';
 
 export type CropMode = 'center' | 'random' | 'none';
 
@@ -67,9 +67,9 @@ export function planFrameGeometry(
   let cropX = Math.floor(spareX / 2);
   let cropY = Math.floor(spareY / 2);
   if (mode === 'random') {
-    const random = createRandom(options.seed ?? 0);
-    cropX = Math.floor(random() * (spareX + 1));
-    cropY = Math.floor(random() * (spareY + 1));
+    const rng = createRng(options.seed ?? 0);
+    cropX = rng.randInt(spareX + 1);
+    cropY = rng.randInt(spareY + 1);
   }
   return {
     resizedWidth,
