@@ -9,6 +9,10 @@ export * from './errors.ts';
 // engine: TensorFlow.js backend choice, kernels, (2+1)D op
 export * from './engine/index.ts';
 
+// engine: checkpoints (model.json + weights.bin, optimizer state) and the wasm heap guard
+export * from './engine/weightsIO.ts';
+export * from './engine/memoryGuard.ts';
+
 // video: ffmpeg/ffprobe resolution
 export * from './video/tools.ts';
 

@@ -43,8 +43,8 @@ export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
 export const WEIGHTS_FORMAT = 'assemblenet-weights';
 
-/** A tensor with a name, as optimizers' getWeights()/setWeights() use. */
-export interface NamedTensor {
+/** A named tensor as optimizers' getWeights()/setWeights() use it. */
+export interface OptimizerSlot {
   name: string;
   tensor: Tensor;
 }
@@ -68,11 +68,11 @@ export interface SaveCheckpointOptions {
   metadata?: JsonObject;
 }
 
-export interface Checkpoint {
+export interface LoadedCheckpoint {
   /** Stored weights by name; the caller owns them (see `dispose`). */
   weights: NamedTensorMap;
   /** Optimizer slots in their saved order, names `<weight name>/<slot>` and `iter`. */
-  optimizerWeights: NamedTensor[];
+  optimizerWeights: OptimizerSlot[];
   optimizer?: OptimizerDescriptor;
   metadata: JsonObject;
   /** Disposes every tensor of the checkpoint. */
@@ -122,14 +122,14 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
 }
 
 /** Reads a checkpoint written by `saveCheckpoint` (or any model.json + weights.bin pair). */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const { artifacts, modelJson } = await readArtifacts(dir);
   const specs = artifacts.weightSpecs ?? [];
   const data = artifacts.weightData as ArrayBuffer;
   const modelSpecs = specs.filter((s) => s.group !== 'optimizer');
   // decode each group on its own bytes: slot names may repeat weight names
   const weights: NamedTensorMap = {};
-  const optimizerWeights: NamedTensor[] = [];
+  const optimizerWeights: OptimizerSlot[] = [];
   let offset = 0;
   for (const spec of specs) {
     const bytes = specByteLength(spec, dir);
@@ -142,7 +142,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   if (Object.keys(weights).length !== modelSpecs.length) {
     throw new InputError(`weights: expected unique weight names in ${join(dir, MODEL_JSON)}, got duplicates`);
   }
-  const checkpoint: Checkpoint = {
+  const checkpoint: LoadedCheckpoint = {
     weights,
     optimizerWeights,
     metadata: (artifacts.userDefinedMetadata ?? {}) as JsonObject,
@@ -216,7 +216,7 @@ export function assignWeights(
  */
 export async function restoreOptimizer(
   optimizer: Optimizer,
-  checkpoint: Pick<Checkpoint, 'optimizerWeights' | 'optimizer'>,
+  checkpoint: Pick<LoadedCheckpoint, 'optimizerWeights' | 'optimizer'>,
   variables: Record<string, Variable>,
   source = 'the checkpoint',
 ): Promise<void> {
