@@ -33,3 +33,6 @@ export * from './model/index.ts';
 
 // util: seeded random numbers with saveable state
 export * from './util/random.ts';
+
+// workers: piscina pool (TypeScript tasks, zero-copy results), clip task (decode + flow), clip cache, extraction
+export * from './workers/index.ts';
