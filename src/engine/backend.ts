@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { tf } from './tf.ts';
 import { EngineError, describeError } from '../errors.ts';
 import { installWasmKernels } from './kernels/index.ts';
+import { installEngineGradients } from './gradients/index.ts';
 
 /** Backends in the order `auto` tries them. */
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -100,6 +101,7 @@ export async function selectBackend(
       continue;
     }
     await tf.ready();
+    installEngineGradients();
     const kernelOverrides = name === 'wasm' ? installWasmKernels() : [];
     current = { requested, chosen: name, skipped, threads: 1, kernelOverrides };
     return current;

@@ -1,19 +1,48 @@
 /**
  * The project's kernel overrides for the wasm backend, one file per kernel.
  * Each entry replaces a kernel that is missing, slow or wrong in tfjs-backend-wasm 4.22
- * (see DESIGN.md); each has a test against the `cpu` backend under test/engine/kernels.
+ * (see DESIGN.md); each has a test against the `cpu` backend or naive loops under
+ * test/engine/kernels.
  */
 import { tf } from '../tf.ts';
+import type { KernelConfig } from './tensorInfo.ts';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
+import { makeBatchMatMulConfig } from './BatchMatMul.ts';
+import { maxPoolGradConfig } from './MaxPoolGrad.ts';
 
-type KernelConfig = Parameters<typeof tf.registerKernel>[0];
+/** Stock wasm kernels that an override calls into, captured before the first install. */
+const stockKernels = new Map<string, KernelConfig>();
 
-const WASM_OVERRIDES: KernelConfig[] = [];
+function stock(kernelName: string): KernelConfig {
+  let kernel = stockKernels.get(kernelName);
+  if (!kernel) {
+    kernel = tf.getKernel(kernelName, 'wasm');
+    if (!kernel) throw new Error(`engine: expected a stock wasm ${kernelName} kernel, got none`);
+    stockKernels.set(kernelName, kernel);
+  }
+  return kernel;
+}
+
+function wasmOverrides(): KernelConfig[] {
+  return [
+    conv2DBackpropFilterConfig,
+    conv2DBackpropInputConfig,
+    makeBatchMatMulConfig(stock('BatchMatMul')),
+    maxPoolGradConfig,
+  ];
+}
+
+let installed: string[] | undefined;
 
 /** Installs every override on the wasm backend (idempotent); returns the kernel names. */
 export function installWasmKernels(): string[] {
-  for (const config of WASM_OVERRIDES) {
+  if (installed) return installed;
+  const overrides = wasmOverrides();
+  for (const config of overrides) {
     if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel({ ...config, backendName: 'wasm' });
   }
-  return WASM_OVERRIDES.map((config) => config.kernelName);
+  installed = overrides.map((config) => config.kernelName);
+  return installed;
 }
