@@ -3,3 +3,4 @@ export * from './accuracy.ts';
 export * from './averagePrecision.ts';
 export * from './labelChecks.ts';
 export * from './multiView.ts';
+export * from './submission.ts';

@@ -9,9 +9,11 @@ import {
   averagePrecision,
   checkMultiLabel,
   confusionMatrix,
+  formatCharadesSubmission,
   meanAveragePrecision,
   meanClassAccuracy,
   multiHot,
+  parseCharadesSubmission,
   perClassAveragePrecision,
   predictTop1,
   scoreMatrix,
@@ -202,5 +204,25 @@ describe('guards', () => {
     expect(() => top1Accuracy(scores, [0, 1])).toThrow(/one label per item \(1\), got 2/);
     expect(() => meanAveragePrecision(scores, multiHot([[0], [1]], 2))).toThrow(/targets \[1, 2\]/);
     expect(() => aggregateViews(scores, ['a', 'b'])).toThrow(/one video id per view \(1\), got 2/);
+  });
+});
+
+describe('Charades submission format', () => {
+  it('one line per video: id then the scores; parses back exactly', () => {
+    const scores = scoreMatrixFromRows([
+      [0.25, 1e-7, -3],
+      [0.1, 0.2, 0.30000000000000004],
+    ]);
+    const text = formatCharadesSubmission(['46GP8', 'N11GT'], scores);
+    expect(text).toBe('46GP8 0.25 1e-7 -3\nN11GT 0.1 0.2 0.30000000000000004\n');
+    const parsed = parseCharadesSubmission(text, 3);
+    expect(parsed.videoIds).toEqual(['46GP8', 'N11GT']);
+    expect(Array.from(parsed.scores.data)).toEqual(Array.from(scores.data));
+  });
+  it('names the line of a malformed row', () => {
+    expect(() => parseCharadesSubmission('A 1 2 3\nB 1 2\n', 3, 'sub.txt')).toThrow(
+      /expected an id and 3 scores per line, got 2 scores \(sub\.txt:2\)/,
+    );
+    expect(() => formatCharadesSubmission(['a b'], scoreMatrixFromRows([[1]]))).toThrow(/without spaces/);
   });
 });
