@@ -126,8 +126,12 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const { artifacts, modelJson } = await readArtifacts(dir);
   const specs = artifacts.weightSpecs ?? [];
   const data = artifacts.weightData as ArrayBuffer;
-  const modelSpecs = specs.filter((s) => s.group !== 'optimizer');
-  // decode each group on its own bytes: slot names may repeat weight names
+  const modelNames = specs.filter((s) => s.group !== 'optimizer').map((s) => s.name);
+  const repeated = modelNames.filter((name, i) => modelNames.indexOf(name) !== i);
+  if (repeated.length > 0) {
+    throw new InputError(`weights: expected unique weight names in ${join(dir, MODEL_JSON)}, got repeats of ${repeated.join(', ')}`);
+  }
+  // decode weight by weight: optimizer slot names may repeat weight names
   const weights: NamedTensorMap = {};
   const optimizerWeights: OptimizerSlot[] = [];
   let offset = 0;
@@ -138,9 +142,6 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     if (spec.group === 'optimizer') optimizerWeights.push({ name: spec.name, tensor });
     else weights[spec.name] = tensor;
     offset += bytes;
-  }
-  if (Object.keys(weights).length !== modelSpecs.length) {
-    throw new InputError(`weights: expected unique weight names in ${join(dir, MODEL_JSON)}, got duplicates`);
   }
   const checkpoint: LoadedCheckpoint = {
     weights,
@@ -358,7 +359,13 @@ interface ModelJsonFile {
 
 async function readArtifacts(dir: string): Promise<{ artifacts: ModelArtifacts; modelJson: ModelJsonFile }> {
   const jsonPath = join(dir, MODEL_JSON);
-  const modelJson = JSON.parse(await readExisting(jsonPath, 'utf8')) as ModelJsonFile;
+  let modelJson: ModelJsonFile;
+  try {
+    modelJson = JSON.parse(await readExisting(jsonPath, 'utf8')) as ModelJsonFile;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new InputError(`weights: expected JSON in ${jsonPath}, got a parse error: ${error.message}`);
+  }
   if (!Array.isArray(modelJson.weightsManifest)) {
     throw new InputError(`weights: expected a weightsManifest list in ${jsonPath}, got ${typeof modelJson.weightsManifest}`);
   }

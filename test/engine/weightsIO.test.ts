@@ -157,7 +157,12 @@ describe('files: clear errors', () => {
     await writeFile(join(dir, 'weights.bin'), other);
     await expect(loadCheckpoint(dir)).rejects.toThrow(/match the checksum.*interrupted/);
 
+    await writeFile(join(dir, 'model.json'), '{"weightsManifest": [');
+    await expect(loadCheckpoint(dir)).rejects.toThrow(/expected JSON in .*model\.json, got a parse error/);
+
     await rm(join(dir, 'weights.bin'));
+    await saveCheckpoint(join(dir, 'again'), { weights: { w: tf.tensor1d([1]) } });
+    await writeFile(join(dir, 'model.json'), await readFile(join(dir, 'again', 'model.json')));
     await expect(loadCheckpoint(dir)).rejects.toThrow(InputError);
     await expect(loadCheckpoint(dir)).rejects.toThrow(/weights\.bin, got no such file/);
   });
