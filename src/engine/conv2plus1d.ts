@@ -1,5 +1,6 @@
 import { tf, type Tensor4D } from './tf.ts';
 import { EngineError } from '../errors.ts';
+import { installEngineGradients } from './gradients/index.ts';
 
 /**
  * (2+1)D convolution on 4-D views, as the official AssembleNet code does: time is folded into
@@ -44,6 +45,8 @@ export function temporalConv(x: Tensor4D, frames: number, filter: Tensor4D, dila
       `temporalConv: expected batch*frames divisible by frames=${frames}, got ${batchFrames}`,
     );
   }
+  // The dilated conv2d needs the project's Conv2D gradient (tfjs-core's refuses dilation).
+  installEngineGradients();
   return tf.tidy(() => {
     const timeView = tf.reshape(x, [batchFrames / frames, frames, height * width, channels]) as Tensor4D;
     const y = tf.conv2d(timeView, filter, 1, 'same', 'NHWC', [dilation, 1]);
