@@ -368,7 +368,14 @@ export function genomeToJSON(genome: Genome): Record<string, unknown> {
   return { format: GENOME_FORMAT, ...genome };
 }
 
-/** Output channels of node `index`: 4 x filters for blocks; stems are sized by the builder. */
-export function blockOutputChannels(node: BlockNode): number {
-  return 4 * node.filters;
+/** The same genome with every frozen connection weight removed (all weights become learnable). */
+export function stripConnectionWeights(genome: Genome): Genome {
+  return {
+    ...genome,
+    nodes: genome.nodes.map((node) => {
+      if (isStem(node)) return { ...node };
+      const { weights: _frozen, ...rest } = node;
+      return { ...rest, inputs: [...node.inputs] };
+    }),
+  };
 }
