@@ -1,0 +1,132 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  InputError,
+  defaultCacheDir,
+  extractDataset,
+  type ClipStreamRequest,
+  type ExtractSummary,
+  type FileIdentityMode,
+} from '../../src/index.ts';
+import { readManifest } from '../../datasets/manifests/read.ts';
+import { writeJsonLine } from '../output.ts';
+import { positiveInt } from '../options.ts';
+import { createProgress, formatDuration } from '../progress.ts';
+
+interface ExtractFlags {
+  dataset: string;
+  flow: 'tvl1' | 'farneback' | 'none';
+  workers?: number;
+  cacheDir?: string;
+  clips: number;
+  trainClips: number;
+  frames: number;
+  size: number;
+  fps: number | 'native';
+  streams?: string;
+  split?: string;
+  identity: FileIdentityMode;
+  json?: boolean;
+}
+
+function nonNegativeInt(name: string): (value: string) => number {
+  return (value: string) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name}: expected an integer >= 0, got "${value}"`);
+    return parsed;
+  };
+}
+
+function parseFps(value: string): number | 'native' {
+  if (value === 'native') return value;
+  const fps = Number(value);
+  if (!(fps > 0)) throw new InvalidArgumentError(`--fps: expected "native" or a rate > 0, got "${value}"`);
+  return fps;
+}
+
+/**
+ * "rgb:1,rgb:4,flow:2" -> streams (kind:stride), each `frames` long. A kind used once keeps its
+ * plain name (rgb, flow); repeated kinds are named by stride (rgb_s1, rgb_s4).
+ */
+export function parseStreams(text: string, frames: number): ClipStreamRequest[] {
+  const parts = text.split(',').map((part) => part.trim()).filter(Boolean);
+  const parsed = parts.map((part) => {
+    const match = /^(rgb|flow):(\d+)$/.exec(part);
+    if (!match || Number(match[2]) < 1) {
+      throw new InputError(`--streams: expected kind:stride items (kind rgb|flow, stride >= 1) like "rgb:1,flow:2", got "${part}"`);
+    }
+    return { kind: match[1] as 'rgb' | 'flow', stride: Number(match[2]) };
+  });
+  if (!parsed.length) throw new InputError('--streams: expected at least one kind:stride item, got none');
+  return parsed.map(({ kind, stride }) => {
+    const repeated = parsed.filter((p) => p.kind === kind).length > 1;
+    return { name: repeated ? `${kind}_s${stride}` : kind, kind, frames, stride };
+  });
+}
+
+export function formatExtractSummary(summary: ExtractSummary): string {
+  const lines = [
+    `extract: ${summary.total} videos x ${summary.clipsPerVideo} clips in ${formatDuration(summary.elapsedMs / 1000)}: ` +
+      `${summary.ok} ok, ${summary.cached} cached, ${summary.failed} failed`,
+    `cache:   ${summary.cacheDir}`,
+  ];
+  const recomputed = summary.videos.flatMap((v) => v.recomputed);
+  if (recomputed.length) lines.push(`recomputed ${recomputed.length} damaged cache entries`);
+  if (summary.failures.length) {
+    lines.push('failed:');
+    for (const failure of summary.failures) lines.push(`  ${failure.id}: ${failure.reason}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerExtract(program: Command): void {
+  program
+    .command('extract')
+    .description('precompute decoded clips and optical flow of every video of a dataset into the cache')
+    .requiredOption('--dataset <manifest>', 'dataset manifest: Kinetics/Charades CSV, folder per class, or a list')
+    .addOption(new Option('--flow <method>', 'optical flow method').choices(['tvl1', 'farneback', 'none']).default('tvl1'))
+    .option('--workers <n>', 'worker threads (default: the number of cores)', positiveInt('--workers'))
+    .option('--cache-dir <dir>', `cache directory (default: ${defaultCacheDir()})`)
+    .option('--clips <n>', 'evenly spaced test clips per video', nonNegativeInt('--clips'), 1)
+    .option('--train-clips <n>', 'seeded training clips per video (seeds 0..n-1)', nonNegativeInt('--train-clips'), 2)
+    .option('--frames <t>', 'frames per stream', positiveInt('--frames'), 8)
+    .option('--size <s>', 'output side: short side resized to s, centred s x s crop', positiveInt('--size'), 112)
+    .option('--fps <rate>', 'frame-index grid rate, or "native"', parseFps, 'native')
+    .option('--streams <list>', 'streams as kind:stride items (default "rgb:1,flow:1"; "rgb:1" with --flow none)')
+    .option('--split <name>', 'only the videos of this split')
+    .addOption(new Option('--identity <mode>', 'how cache keys identify a file').choices(['stat', 'content']).default('stat'))
+    .option('--json', 'end with one JSON object (the summary) on the last line')
+    .action(async (flags: ExtractFlags) => {
+      const { manifest } = readManifest(flags.dataset);
+      const items = flags.split ? manifest.items.filter((item) => item.split === flags.split) : manifest.items;
+      if (!items.length) {
+        throw new InputError(`extract: expected videos in ${flags.dataset}${flags.split ? ` (split ${flags.split})` : ''}, got none`);
+      }
+      const streams = parseStreams(flags.streams ?? (flags.flow === 'none' ? 'rgb:1' : 'rgb:1,flow:1'), flags.frames);
+      const clipsPerVideo = flags.clips + flags.trainClips;
+      const progress = createProgress({ label: 'extract', unit: 'clips', total: items.length * clipsPerVideo });
+      let summary: ExtractSummary;
+      try {
+        summary = await extractDataset(
+          { items },
+          {
+            cacheDir: flags.cacheDir,
+            workers: flags.workers,
+            flow: flags.flow,
+            clips: flags.clips,
+            trainClips: flags.trainClips,
+            frames: flags.frames,
+            size: flags.size,
+            fps: flags.fps,
+            streams,
+            identity: flags.identity,
+            onProgress: (event) => progress.tick(1, event.video.id),
+          },
+        );
+      } finally {
+        progress.stop();
+      }
+      process.stdout.write(`${formatExtractSummary(summary)}\n`);
+      if (flags.json) writeJsonLine({ ...summary, videos: undefined });
+      process.exitCode = summary.failed > 0 ? 1 : 0;
+    });
+}
