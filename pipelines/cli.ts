@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { AssembleNetError } from '../src/index.ts';
-import { registerDataset } from './commands/dataset.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerExtract } from './commands/extract.ts';
 import { registerScore } from './commands/score.ts';
@@ -12,7 +11,6 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerDoctor(program);
-  registerDataset(program);
   registerExtract(program);
   registerScore(program);
   return program;
