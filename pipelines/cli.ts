@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { AssembleNetError } from '../src/index.ts';
+import { registerDataset } from './commands/dataset.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerExtract } from './commands/extract.ts';
 import { registerScore } from './commands/score.ts';
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerDoctor(program);
+  registerDataset(program);
   registerExtract(program);
   registerScore(program);
   return program;
