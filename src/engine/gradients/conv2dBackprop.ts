@@ -7,6 +7,7 @@
  * Filter gradient: a conv2d whose "batch" is the input channels. x (cropped/padded to the
  * receptive span) as [Ci, H, W, N] convolved with dy as the "filter" [Ho, Wo, N, Co], stride
  * (dh,dw), dilation (sh,sw), gives [Ci, kh, kw, Co], transposed back to [kh, kw, Ci, Co].
+ * For a (k,1) kernel the width axis is folded into those "channels" instead (see below).
  *
  * Input gradient: a stride-1 conv2d of dy (zero-inserted for stride > 1, padded so the output
  * covers x) with the filter flipped in space and its channels swapped, dilation (dh,dw).
@@ -72,6 +73,15 @@ export function conv2dFilterGrad(
     const keepW = Math.min(width, spanW - left);
     let xUsed = x;
     if (keepH < height || keepW < width) xUsed = tf.slice(x, [0, 0, 0, 0], [-1, keepH, keepW, -1]);
+    if (info.filterWidth === 1 && sw === 1 && left === 0 && keepW === width) {
+      // A (k,1) kernel (the temporal conv): W behaves like batch, so it becomes the contiguous
+      // reduction axis ("channels" W instead of N): far better for XNNPACK when N is small.
+      const xByChannel = tf.transpose(xUsed, [3, 1, 0, 2]); // [Ci, H, N, W]
+      const dyAsFilter = tf.transpose(dy, [1, 0, 2, 3]); // [Ho, N, W, Co]
+      const pad: Explicit = [[0, 0], [top, spanH - top - keepH], [0, 0], [0, 0]];
+      const grad = tf.conv2d(xByChannel, dyAsFilter, [dh, 1], pad, 'NHWC', [sh, 1]); // [Ci, kh, 1, Co]
+      return tf.transpose(grad, [1, 2, 0, 3]);
+    }
     const xByChannel = tf.transpose(xUsed, [3, 1, 2, 0]); // [Ci, H, W, N]
     const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
     const pad: Explicit = [[0, 0], [top, spanH - top - keepH], [left, spanW - left - keepW], [0, 0]];
