@@ -31,6 +31,9 @@ export * from './metrics/index.ts';
 // model: genomes (validation, official flat-list codec), scaling and counts, genome -> network
 export * from './model/index.ts';
 
+// train: cosine schedule, losses, SGD momentum, prefetch, training loop, resumable checkpoints, progress/JSONL logs
+export * from './train/index.ts';
+
 // util: seeded random numbers with saveable state
 export * from './util/random.ts';
 

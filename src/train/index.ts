@@ -1,0 +1,11 @@
+/** Training: schedules, losses, SGD with momentum, batch sources and prefetch, the loop, checkpoints, progress. */
+export * from './schedule.ts';
+export * from './losses.ts';
+export * from './optimizer.ts';
+export * from './records.ts';
+export * from './prefetch.ts';
+export * from './batches.ts';
+export * from './checkpoint.ts';
+export * from './loop.ts';
+export * from './progress.ts';
+export * from './metricsLog.ts';
