@@ -23,11 +23,17 @@ export function varianceScaling(fanIn: number): Initializer {
   return { kind: 'truncated', stddev: Math.sqrt(1 / fanIn) / 0.87962566103423978 };
 }
 
-let storeCounter = 0;
+/** `prefix`, or `prefix_2`, `prefix_3`... : the first scope no live variable uses. */
+function freeScope(prefix: string): string {
+  const taken = new Set(Object.keys(tf.engine().registeredVariables).map((name) => name.slice(0, name.indexOf('/'))));
+  let scope = prefix;
+  for (let n = 2; taken.has(scope); n++) scope = `${prefix}_${n}`;
+  return scope;
+}
 
 /**
- * Owns a network's variables. Variable names are `<scope>/<path>`, the scope unique per store
- * (tfjs refuses two variables of one name); `named` is keyed by the path alone, for saving.
+ * Owns a network's variables. Variable names are `<scope>/<path>`, the scope unique among live
+ * variables (tfjs refuses two variables of one name); `named` is keyed by the path alone, for saving.
  */
 export class ParameterStore {
   readonly scope: string;
@@ -36,7 +42,7 @@ export class ParameterStore {
   private seed: number;
 
   constructor(scopePrefix = 'assemblenet', seed = 1) {
-    this.scope = `${scopePrefix}_${++storeCounter}`;
+    this.scope = freeScope(scopePrefix);
     this.seed = seed;
   }
 

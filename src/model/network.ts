@@ -57,6 +57,8 @@ export interface AssembleNetwork {
   /** Variables keyed by a stable path (`node6/fusion/edge_weights`, `head/dense/kernel`, ...). */
   readonly variables: ReadonlyMap<string, Variable>;
   readonly trainableVariables: Variable[];
+  /** The same variables as a record (what the engine's checkpoint functions take). */
+  namedVariables(): Record<string, Variable>;
   /** Pooled features [B, C] (mean over space, time and level-3 nodes). */
   features(inputs: NetworkInputs, training?: boolean): Tensor2D;
   /** features [B, C] -> logits [B, classes]. */
@@ -145,6 +147,7 @@ export function createAssembleNet(genome: Genome, options: NetworkOptions): Asse
     get trainableVariables() {
       return store.trainableVariables();
     },
+    namedVariables: () => Object.fromEntries(store.named),
     features,
     head: (feats) => head.apply(feats),
     apply: (inputs, training = false) => tf.tidy(() => head.apply(features(inputs, training))),

@@ -201,9 +201,26 @@ describe('network interface', () => {
     const b = createAssembleNet(genome, { ...TINY, seed: 3 });
     const key = 'node2/block/module0/spatial/filter';
     expect(Array.from(a.variables.get(key)!.dataSync())).toEqual(Array.from(b.variables.get(key)!.dataSync()));
-    expect(a.variables.get(key)!.name).not.toBe(b.variables.get(key)!.name);
+    expect(a.variables.get(key)!.name).toBe(`two-stream-late-fusion/${key}`);
+    expect(b.variables.get(key)!.name).toBe(`two-stream-late-fusion_2/${key}`);
+    expect(Object.keys(a.namedVariables())).toEqual([...a.variables.keys()]);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('segmentation stem (AssembleNet++ object input)', () => {
+  it('reads inputs.segmentation with segmentationChannels channels', () => {
+    const genome = fromOfficial([[-1, 2], [-3, 1], [0, [0, 1], 32, 1, 1, 0], [3, [2], 64, 2, 2, 0]], { name: 'seg', depth: 50 });
+    const options = { ...TINY, segmentationChannels: 5 };
+    const network = createAssembleNet(genome, options);
+    expect(builtCount(network.variables.values())).toEqual(countParameters(genome, options));
+    const rgb = tf.randomUniform([TINY.frames, RESOLUTION, RESOLUTION, 3]) as Tensor4D;
+    const segmentation = tf.randomUniform([TINY.frames, RESOLUTION, RESOLUTION, 5]) as Tensor4D;
+    const logits = network.apply({ rgb, segmentation });
+    expect(logits.shape).toEqual([1, TINY.numClasses]);
+    tf.dispose([rgb, segmentation, logits]);
+    network.dispose();
   });
 });
 
