@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InputError } from '../../src/index.ts';
 import { readClassNames } from './classes.ts';
 import { readCsv } from './csv.ts';
@@ -86,8 +86,13 @@ export function readKineticsCsv(file: string, options: ManifestOptions = {}): Ma
       stems.push(join(splitDir, id));
       for (const dir of labelDirs) stems.push(join(splitDir, dir, id));
     }
-    for (const stem of stems) resolveInsideRoot(root, stem, COMPONENT, where);
-    const found = findVideo(root, [...new Set(stems)]);
+    // the clip id itself must stay inside the root; label/split folders are only places to look
+    resolveInsideRoot(root, id, COMPONENT, where);
+    const safeStems = stems.filter((stem) => {
+      const rel = relative(root, resolve(root, stem));
+      return !rel.startsWith('..') && !isAbsolute(rel);
+    });
+    const found = findVideo(root, [...new Set(safeStems)]);
     if (!found) {
       if (missingPolicy === 'error') {
         throw new InputError(`${COMPONENT}: expected a video ${id}.mp4 under ${root} (also tried label/split folders), got none`, where);

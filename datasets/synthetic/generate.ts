@@ -8,7 +8,7 @@ import { renderScene } from './render.ts';
 import type { SyntheticSpec } from './spec.ts';
 
 /** Bumped whenever rendering changes, so cached videos from an older renderer are redone. */
-export const GENERATOR_VERSION = 'assemblenet-synthetic/1';
+export const GENERATOR_VERSION = 'assemblenet-synthetic/2';
 /** Record of what was generated, beside the videos. */
 export const GENERATION_RECORD = 'generation.json';
 

@@ -172,8 +172,14 @@ export function* renderScene(scene: SceneParams, settings: RenderSettings): Gene
     }
     for (const object of scene.objects) drawObject(frame, width, height, object, t, scene.speedFactor, -jx, -jy);
     const out = new Uint8Array(frame.length);
+    // sensor noise from an inlined xorshift32 seeded per frame: the per-pixel hot loop
+    let state = random.int(1, 0x7fffffff);
+    const scale = (2 * noise) / 4294967296;
     for (let i = 0; i < frame.length; i++) {
-      const value = frame[i] + (noise ? (random.next() * 2 - 1) * noise : 0);
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      const value = frame[i] + ((state >>> 0) * scale - noise);
       out[i] = value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
     }
     yield out;

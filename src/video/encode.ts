@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { InputError, ToolError, VideoError } from '../errors.ts';
 import { resolveTool } from './tools.ts';
 
@@ -82,7 +82,9 @@ function checkOptions(options: VideoWriterOptions): void {
  */
 export function createVideoWriter(options: VideoWriterOptions): VideoWriter {
   checkOptions(options);
-  const { out, width, height, fps, codec } = options;
+  const { width, height, fps, codec } = options;
+  // absolute, and handed to ffmpeg as file:..., so a name like "rtmp://x.mp4" stays a local file
+  const out = resolvePath(options.out);
   const quality = options.crf ?? DEFAULT_QUALITY[codec];
   const frameBytes = width * height * 3;
   const ffmpeg = resolveTool('ffmpeg');
@@ -94,7 +96,7 @@ export function createVideoWriter(options: VideoWriterOptions): VideoWriter {
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
     ...codecArgs(codec, quality, options.threads ?? 1),
-    '-r', String(fps), tmpPath,
+    '-r', String(fps), `file:${tmpPath}`,
   ];
   const child = spawn(ffmpeg.path, args, { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderrTail = '';
