@@ -8,7 +8,7 @@
  */
 import { VideoError } from '../errors.ts';
 import { collectTail, formatSeconds, inputArgs, spawnFfmpeg } from './ffmpegAdapter.ts';
-import { cutFrames } from './frameCutter.ts';
+import { readFrames } from './frameCutter.ts';
 import { geometryFilters, planFrameGeometry } from './geometry.ts';
 import type { FrameGeometryOptions, FramePlan } from './geometry.ts';
 import { parseRate, probeVideo } from './probe.ts';
@@ -65,7 +65,7 @@ export async function planDecode(path: string, options: DecodeOptions = {}): Pro
     // start_time=0 anchors the output grid at t=0 (or at the seek point), so slot k is time k/fps.
     filters.push(`fps=fps=${options.fps}:start_time=0`);
   }
-  filters.push(...geometryFilters(frame, info), 'format=rgb24');
+  filters.push(...geometryFilters(frame, info, info.pixelFormat), 'format=rgb24');
   const args = [
     '-loglevel', 'error',
     ...inputArgs(path, { start: options.start, duration: options.duration }),
@@ -175,7 +175,7 @@ async function* runRawDecode(path: string, args: string[], frameBytes: number): 
   });
   let finished = false;
   try {
-    const frames = cutFrames(child.stdout, frameBytes);
+    const frames = readFrames(child.stdout, frameBytes);
     let next = await frames.next();
     while (!next.done) {
       yield next.value;

@@ -24,6 +24,7 @@ export interface ProbedStream {
   index?: number;
   codec_type?: string;
   codec_name?: string;
+  pix_fmt?: string;
   width?: number;
   height?: number;
   r_frame_rate?: string;

@@ -82,11 +82,22 @@ export function planFrameGeometry(
   };
 }
 
-/** ffmpeg filters for a plan (empty when it changes nothing). */
-export function geometryFilters(plan: FramePlan, display: { width: number; height: number }): string[] {
+/**
+ * ffmpeg filters for a plan (empty when it changes nothing). With the source's pixel format,
+ * the resize stays in that format and the RGB conversion runs later at the final size:
+ * swscale's resize straight to rgb24 took ~1.5x the CPU (320x240 -> 171x128, ffmpeg 4.1).
+ */
+export function geometryFilters(
+  plan: FramePlan,
+  display: { width: number; height: number },
+  sourcePixelFormat?: string,
+): string[] {
   const filters: string[] = [];
   if (plan.resizedWidth !== display.width || plan.resizedHeight !== display.height) {
     filters.push(`scale=${plan.resizedWidth}:${plan.resizedHeight}:flags=${plan.scaleAlgorithm}`);
+    if (sourcePixelFormat && /^[a-z0-9_]+$/.test(sourcePixelFormat) && sourcePixelFormat !== 'unknown') {
+      filters.push(`format=${sourcePixelFormat}`);
+    }
   }
   if (plan.width !== plan.resizedWidth || plan.height !== plan.resizedHeight) {
     filters.push(`crop=${plan.width}:${plan.height}:${plan.cropX}:${plan.cropY}`);

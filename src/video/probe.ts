@@ -22,6 +22,8 @@ export interface VideoInfo {
   /** Container name as ffprobe gives it, e.g. "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm". */
   container: string;
   codec: string;
+  /** Decoded pixel format, e.g. "yuv420p" ('unknown' when ffprobe does not say). */
+  pixelFormat: string;
   /** Seconds: the video stream's duration, else the container's. */
   duration: number;
   /** Average frame rate (frames / duration), frames per second. */
@@ -94,6 +96,7 @@ function describeStream(path: string, probed: ProbedFile, stream: ProbedStream):
     path,
     container: String(probed.format.format_name ?? 'unknown'),
     codec: String(stream.codec_name ?? 'unknown'),
+    pixelFormat: String(stream.pix_fmt ?? 'unknown'),
     duration,
     avgFrameRate: frameRate,
     rFrameRate: rFrameRate > 0 ? rFrameRate : frameRate,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cutFrames } from '../../src/video/frameCutter.ts';
+import { Readable } from 'node:stream';
+import { cutFrames, readFrames } from '../../src/video/frameCutter.ts';
 
 function bytes(count: number): Uint8Array {
   return Uint8Array.from({ length: count }, (_, i) => (i * 37 + 11) & 255);
@@ -47,5 +48,39 @@ describe('cutFrames', () => {
     expect(pulled.count).toBe(3);
     await generator.return({ trailingBytes: 0 });
     expect(pulled.count).toBe(3);
+  });
+});
+
+describe('readFrames (Node stream, data events)', () => {
+  it('frameBytes=12 from 7-byte chunks: frames equal the reference slices, trailing bytes reported', async () => {
+    const data = bytes(66);
+    const generator = readFrames(Readable.from(chunked(data, [7]), { objectMode: false }), 12);
+    const frames: Uint8Array[] = [];
+    let next = await generator.next();
+    while (!next.done) {
+      frames.push(next.value);
+      next = await generator.next();
+    }
+    expect(frames.length).toBe(5);
+    frames.forEach((frame, f) => expect(Array.from(frame)).toEqual(Array.from(data.subarray(f * 12, f * 12 + 12))));
+    expect(next.value).toEqual({ trailingBytes: 6 });
+  });
+
+  it('backpressure: a consumer that stops after 1 frame leaves the source mostly unread', async () => {
+    const pulled = { count: 0 };
+    async function* many() {
+      for (let i = 0; i < 20_000; i++) {
+        pulled.count++;
+        yield new Uint8Array(1000);
+      }
+    }
+    // 20 000 chunks of 1000 bytes, 1000-byte frames
+    const source = Readable.from(many(), { objectMode: false, highWaterMark: 4000 });
+    const generator = readFrames(source, 1000, 2);
+    await generator.next();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(pulled.count).toBeLessThan(50);
+    await generator.return({ trailingBytes: 0 });
+    expect(source.destroyed).toBe(true);
   });
 });
