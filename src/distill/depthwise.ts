@@ -31,15 +31,17 @@ export function depthwiseConv(
   }
   if (dilations[0] === 1 && dilations[1] === 1) return tf.depthwiseConv2d(x, filter, stride, padding);
   const geometry = { strides: stride, pad: padding, dilations };
-  const op = tf.customGrad((input: Tensor, weights: Tensor, save: (tensors: Tensor[]) => void) => {
+  // customGrad hands the inputs and a save function in one variadic list.
+  const op = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const [input, weights, save] = args as [Tensor, Tensor, tf.GradSaveFunc];
     save([input, weights]);
     return {
       value: tf.depthwiseConv2d(input as Tensor4D, weights as Tensor4D, stride, padding, 'NHWC', dilations),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      gradFunc: (dy: Tensor4D, saved: Tensor[]) => {
         const [savedX, savedFilter] = saved as [Tensor4D, Tensor4D];
         return [
-          depthwiseInputGrad(savedX.shape, dy as Tensor4D, savedFilter, geometry),
-          depthwiseFilterGrad(savedX, dy as Tensor4D, savedFilter.shape, geometry),
+          depthwiseInputGrad(savedX.shape, dy, savedFilter, geometry),
+          depthwiseFilterGrad(savedX, dy, savedFilter.shape, geometry),
         ];
       },
     };

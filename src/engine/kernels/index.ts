@@ -10,6 +10,8 @@ import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { makeBatchMatMulConfig } from './BatchMatMul.ts';
 import { maxPoolGradConfig } from './MaxPoolGrad.ts';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
+import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
 
 /** Stock wasm kernels that an override calls into, captured before the first install. */
 const stockKernels = new Map<string, KernelConfig>();
@@ -30,6 +32,8 @@ function wasmOverrides(): KernelConfig[] {
     conv2DBackpropInputConfig,
     makeBatchMatMulConfig(stock('BatchMatMul')),
     maxPoolGradConfig,
+    depthwiseConv2dNativeBackpropFilterConfig,
+    depthwiseConv2dNativeBackpropInputConfig,
   ];
 }
 

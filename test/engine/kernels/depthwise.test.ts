@@ -80,8 +80,8 @@ function inputs(s: DwSpec) {
   return { x, filter };
 }
 
-function dyFor(shape: number[]): Tensor4D {
-  return tf.tensor(seeded(shape, 3), shape) as Tensor4D;
+function dyFor(shape: readonly number[]): Tensor4D {
+  return tf.tensor4d(seeded(shape, 3), shape as [number, number, number, number]);
 }
 
 /** cpu reference: forward with dilation, gradients through the spread filter (no dilation). */
