@@ -10,9 +10,9 @@
  * (the last pair may then be a frame with itself: zero flow).
  */
 import type { FileIdentityMode } from '../cache/diskCache.ts';
+import type { FlowMethod } from '../flow/index.ts';
 import type { CropMode } from '../video/geometry.ts';
 
-export type FlowMethod = 'tvl1' | 'farneback';
 
 export interface ClipStreamRequest {
   /** Name of the stream, e.g. 'rgb', 'rgb_slow', 'flow'. */
@@ -101,5 +101,3 @@ export interface ClipResult {
 
 /** Bumped whenever decoding, flow or quantisation code changes the bytes of a cached clip. */
 export const CLIP_CODE_VERSION = 1;
-
-export const DEFAULT_FLOW_BOUND = 20;

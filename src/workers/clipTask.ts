@@ -31,7 +31,7 @@ import {
   type ClipStreamResult,
   type FlowSettings,
 } from './clipSpec.ts';
-import { computeFlowField, quantizeFlowInto, resolveFlowSettings } from './flowStage.ts';
+import { quantizedFlowInto, resolveFlowSettings } from './flowStage.ts';
 import { withTransfer, type TransferEnvelope } from './transfer.ts';
 
 const PROBES = 'probes';
@@ -266,25 +266,28 @@ async function computeStreams(
     return gray;
   };
   const flows = new Map<string, Uint8Array>();
-  const results = streams.map((stream, s): [SampledStream, Uint8Array] => {
+  const results: [SampledStream, Uint8Array][] = [];
+  for (const [s, stream] of streams.entries()) {
     const data = new Uint8Array(buffer, offset, sizes[s]);
     offset += sizes[s]!;
+    results.push([stream, data]);
     if (stream.kind === 'rgb') {
       stream.indices.forEach((index, t) => data.set(frameAt(index), t * pixels * 3));
-      return [stream, data];
+      continue;
     }
     const pairs = stream.pairIndices!;
-    stream.indices.forEach((index, t) => {
+    for (const [t, index] of stream.indices.entries()) {
       const pairKey = `${index}>${pairs[t]}`;
       const slot = data.subarray(t * pixels * 2, (t + 1) * pixels * 2);
       const known = flows.get(pairKey);
-      if (known) return slot.set(known);
-      const field = computeFlowField(grayAt(index), grayAt(pairs[t]!), width, height, plan.flow!);
-      quantizeFlowInto(field, plan.flow!.bound, slot);
+      if (known) {
+        slot.set(known);
+        continue;
+      }
+      await quantizedFlowInto(grayAt(index), grayAt(pairs[t]!), width, height, plan.flow!, slot);
       flows.set(pairKey, slot);
-    });
-    return [stream, data];
-  });
+    }
+  }
   timing.flowMs += performance.now() - started;
   return results;
 }

@@ -15,13 +15,9 @@ import { availableParallelism } from 'node:os';
 import { defaultCacheDir, type FileIdentityMode } from '../cache/diskCache.ts';
 import { InputError, describeError } from '../errors.ts';
 import { ClipPool } from './clipPool.ts';
-import {
-  DEFAULT_FLOW_BOUND,
-  type ClipPlacement,
-  type ClipRequest,
-  type ClipStreamRequest,
-  type FlowMethod,
-} from './clipSpec.ts';
+import type { FlowMethod } from '../flow/index.ts';
+import { DEFAULT_FLOW_BOUND } from '../flow/normalize.ts';
+import type { ClipPlacement, ClipRequest, ClipStreamRequest } from './clipSpec.ts';
 
 /** The part of a dataset manifest extraction reads (datasets' `Manifest` fits it). */
 export interface ExtractVideo {

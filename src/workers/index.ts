@@ -5,7 +5,7 @@ export { withTransfer, buffersOf } from './transfer.ts';
 export type { TransferEnvelope } from './transfer.ts';
 export { ClipPool } from './clipPool.ts';
 export type { ClipPoolOptions } from './clipPool.ts';
-export { CLIP_CODE_VERSION, DEFAULT_FLOW_BOUND } from './clipSpec.ts';
+export { CLIP_CODE_VERSION } from './clipSpec.ts';
 export type {
   ClipRequest,
   ClipResult,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ClipPool } from '../../src/workers/clipPool.ts';
 import { extractDataset, extractionPlacements, type ExtractOptions } from '../../src/workers/extract.ts';
-import { quantizeFlowInto } from '../../src/workers/flowStage.ts';
+import { quantizeFlow } from '../../src/flow/normalize.ts';
 import type { ClipRequest } from '../../src/workers/clipSpec.ts';
 import { decodeFrameIndices } from '../../src/video/decode.ts';
 import { rgbToGray } from '../../src/flow/gray.ts';
@@ -123,13 +123,20 @@ describe('extractDataset', () => {
       const got = flow!.data!.subarray(t * 24 * 24 * 2, (t + 1) * 24 * 24 * 2);
       expect(Array.from(got)).toEqual(Array.from(expected));
       expect(new Set(got).size).toBeGreaterThan(1); // the test pattern moves: not all-zero flow
+
+      // another flow method: another cache key for the flow stream, the same one for rgb
+      const farneback = await pool.run({ ...request, flow: { method: 'farneback', bound: 20 }, cache: { dir: cacheDir } });
+      expect(farneback.streams[0]!.key).toBe(cached.streams[0]!.key);
+      expect(farneback.streams[0]!.cached).toBe(true);
+      expect(farneback.streams[1]!.key).not.toBe(cached.streams[1]!.key);
+      expect(farneback.streams[1]!.cached).toBe(false);
+      expect(new Set(farneback.streams[1]!.data!).size).toBeGreaterThan(1);
     }
   });
 
-  it('quantises flow with hand-computed values: clip to +-bound, map to 0..255', () => {
-    const out = new Uint8Array(7);
-    quantizeFlowInto(Float32Array.from([-25, -20, 0, 10, 20, 25, Number.NaN]), 20, out);
-    expect(Array.from(out)).toEqual([0, 0, 128, 191, 255, 255, 0]);
+  it('the cached flow convention, hand-computed: clip to +-bound, map to 0..255', () => {
+    const out = quantizeFlow(Float32Array.from([-25, -20, 0, 10, 20, 25, Number.NaN]), 20);
+    expect(Array.from(out)).toEqual([0, 0, 128, 191, 255, 255, 128]);
   });
 
   it('the CLI exits 1 when a video failed, 0 when all succeeded, and prints the summary', async () => {
