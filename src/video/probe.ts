@@ -166,7 +166,15 @@ function checkFileReadable(path: string): void {
 
 /** Turns ffprobe's failure into a specific message: text file, truncated media, or other. */
 function explainProbeFailure(path: string, error: unknown): VideoError {
-  const detail = lastLine(error instanceof Error ? error.message : String(error));
+  const message = error instanceof Error ? error.message : String(error);
+  const detail = lastLine(message);
+  const refused = message.split('\n').find((line) => line.includes('not on whitelist'));
+  if (refused) {
+    return new VideoError(
+      `probeVideo: expected media in local files only, got a reference to another protocol ` +
+        `(playlist or network URL; refused): ${path} (${refused.trim()})`,
+    );
+  }
   const head = readHead(path, 512);
   if (looksLikeText(head)) {
     return new VideoError(`probeVideo: expected a video file, got text (not media; renamed file?): ${path}`);

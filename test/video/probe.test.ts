@@ -93,3 +93,25 @@ describe('probeVideo', () => {
     await expect(run()).rejects.toThrow(/got text/);
   });
 });
+
+describe('untrusted input: -protocol_whitelist file,pipe', () => {
+  const playlist = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nhttp://127.0.0.1:9/segment.ts\n#EXT-X-ENDLIST\n';
+
+  it('probe: a playlist pointing at http is refused, naming the file', async () => {
+    const path = workspace.file('remote.m3u8');
+    writeFileSync(path, playlist);
+    const error = await probeError(path);
+    expect(error.message).toMatch(/another protocol/);
+    expect(error.message).toContain(path);
+  });
+
+  it('decode (ffmpeg itself, probe skipped): http is not on the whitelist', async () => {
+    const path = workspace.file('remote2.m3u8');
+    writeFileSync(path, playlist);
+    const info = { ...(await probeVideo(good)), path };
+    const run = async () => {
+      for await (const _ of decodeFrames(path, { info })) void _;
+    };
+    await expect(run()).rejects.toThrow(/whitelist/);
+  });
+});
