@@ -3,6 +3,7 @@ import { AssembleNetError } from '../src/index.ts';
 import { registerDataset } from './commands/dataset.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerExtract } from './commands/extract.ts';
+import { registerFlow } from './commands/flow.ts';
 import { registerScore } from './commands/score.ts';
 
 /** The `assemblenet` program: one module per command under pipelines/commands. */
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerDataset(program);
   registerExtract(program);
+  registerFlow(program);
   registerScore(program);
   return program;
 }

@@ -25,6 +25,12 @@ export * from './video/clips.ts';
 // video: encoding rgb24 frames to a file (datasets' synthetic generator)
 export * from './video/encode.ts';
 
+// video: still images (PNG/JPEG) <-> rgb24 through ffmpeg
+export * from './video/image.ts';
+
+// flow: TV-L1 (WebAssembly SIMD) and Farneback (OpenCV.js), computeFlow, normalisation, .flo IO, EPE, synthetic pairs
+export * from './flow/index.ts';
+
 // metrics: top-k, mean class accuracy, confusion matrix, Charades mAP, multi-view aggregation
 export * from './metrics/index.ts';
 
