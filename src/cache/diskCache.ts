@@ -5,7 +5,18 @@
  * both wrote the same bytes), verified on read (see entryFile.ts) and dropped when invalid.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -101,6 +112,34 @@ export class DiskCache {
     if (check.ok) return { status: 'hit', entry: check.entry };
     removeQuietly(path);
     return { status: 'invalid', reason: `${path}: ${check.reason}` };
+  }
+
+  /**
+   * Deletes temporary files older than `maxAgeMs` (left by writers that were killed mid-write,
+   * e.g. a cancelled task's terminated worker); returns how many. Young ones may be in flight.
+   */
+  sweepTemporaries(maxAgeMs = 60 * 60 * 1000): number {
+    let removed = 0;
+    let entries;
+    try {
+      entries = readdirSync(this.dir, { recursive: true, withFileTypes: true });
+    } catch {
+      return 0; // no cache yet
+    }
+    const cutoff = Date.now() - maxAgeMs;
+    for (const entry of entries) {
+      if (!entry.isFile() || !entry.name.endsWith('.tmp')) continue;
+      const path = join(entry.parentPath, entry.name);
+      try {
+        if (statSync(path).mtimeMs < cutoff) {
+          unlinkSync(path);
+          removed++;
+        }
+      } catch {
+        // renamed or removed meanwhile
+      }
+    }
+    return removed;
   }
 
   /** Writes an entry atomically; returns its path. */

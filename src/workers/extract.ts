@@ -12,7 +12,7 @@
  * its remaining clips are skipped.
  */
 import { availableParallelism } from 'node:os';
-import { defaultCacheDir, type FileIdentityMode } from '../cache/diskCache.ts';
+import { DiskCache, defaultCacheDir, type FileIdentityMode } from '../cache/diskCache.ts';
 import { InputError, describeError } from '../errors.ts';
 import { ClipPool } from './clipPool.ts';
 import type { FlowMethod } from '../flow/index.ts';
@@ -130,6 +130,7 @@ export async function extractDataset(dataset: ExtractDatasetInput, options: Extr
     throw new InputError('extract: expected a flow method for the flow streams, got --flow none');
   }
   const cacheDir = options.cacheDir ?? defaultCacheDir();
+  new DiskCache(cacheDir).sweepTemporaries();
   const base = {
     streams,
     fps: options.fps ?? 'native',

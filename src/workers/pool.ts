@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import {
   AssembleNetError,
@@ -64,7 +64,7 @@ export class WorkerPool<Task, Result> {
     const taskModule =
       options.taskModule instanceof URL || /^file:/.test(options.taskModule)
         ? String(options.taskModule)
-        : new URL(`file://${options.taskModule}`).href;
+        : pathToFileURL(options.taskModule).href;
     this.#piscina = new Piscina({
       filename: ENTRY,
       minThreads: workers,

@@ -90,6 +90,21 @@ describe('DiskCache entries', () => {
     }
   });
 
+  it('sweeps temporaries older than the limit and keeps young ones and entries', () => {
+    const dir = join(root, 'sweep');
+    const cache = new DiskCache(dir);
+    const key = cacheKey({ test: 'sweep' });
+    const entry = cache.write('clips', key, {}, []);
+    const old = `${entry}.1-0-aaaa.tmp`;
+    const young = `${entry}.1-0-bbbb.tmp`;
+    writeFileSync(old, 'partial');
+    writeFileSync(young, 'partial');
+    utimesSync(old, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    expect(cache.sweepTemporaries()).toBe(1);
+    expect(listFiles(dir).sort()).toEqual([entry, young].sort());
+    expect(new DiskCache(join(root, 'does-not-exist')).sweepTemporaries()).toBe(0);
+  });
+
   it('default directory: $XDG_CACHE_HOME/assemblenet, else ~/.cache/assemblenet', () => {
     const saved = { xdg: process.env.XDG_CACHE_HOME, own: process.env.ASSEMBLENET_CACHE_DIR };
     delete process.env.ASSEMBLENET_CACHE_DIR;
