@@ -68,6 +68,8 @@ export interface TrainOptions {
   clipNorm?: number;
   /** Stop with an error on a NaN/inf loss (default true); false skips that update. */
   failOnNonFinite?: boolean;
+  /** Called once before the first step, after a resume was restored (set up progress/logs here). */
+  onStart?: (start: { progress: TrainProgress; resumedFrom?: string }) => void | Promise<void>;
   onStep?: (record: StepRecord) => void | Promise<void>;
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
   onCheckpoint?: (path: string, progress: TrainProgress) => void | Promise<void>;
@@ -148,6 +150,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     savedAt = `${progress.step}/${progress.epoch}`;
     await options.onCheckpoint?.(path, structuredClone(progress));
   };
+
+  await options.onStart?.({ progress: structuredClone(progress), ...(resumedFrom ? { resumedFrom } : {}) });
 
   const stepLimitReached = () => options.steps !== undefined && progress.step >= options.steps;
   const epochLimitReached = () => options.epochs !== undefined && progress.epoch >= options.epochs;

@@ -86,7 +86,7 @@ function snapshot(model: TrainableModel): Record<string, number[]> {
 
 let root: string;
 beforeAll(async () => {
-  await selectBackend('cpu');
+  await selectBackend((process.env.TRAIN_TEST_BACKEND as 'cpu' | 'wasm' | undefined) ?? 'wasm');
   root = await mkdtemp(join(tmpdir(), 'anet-train-'));
 });
 afterAll(async () => {
@@ -175,11 +175,14 @@ describe('train', () => {
       const fresh = tinyNet('zeros');
       const freshOpt = optimizer();
       const resumedLoads: number[][] = [];
+      let startStep = -1;
       const result = await train({
+        onStart: ({ progress }) => { startStep = progress.step; },
         model: fresh, batches: dataset(4, resumedLoads), optimizer: freshOpt, schedule: scheduleFromConfig(state.schedule),
         loss: softmaxCrossEntropy, steps: 7, seed: 999, resume: dir, checkpoint: { dir, atEpochEnd: false },
       });
       expect(result.resumedFrom).toBe(saved[0]!.path);
+      expect(startStep).toBe(split);
       expect(result.progress.step).toBe(7);
       expect(freshOpt.iterations).toBe(7);
       // the resumed run loaded exactly the batches the straight run used after the split
