@@ -1,0 +1,226 @@
+/**
+ * One training step of a (2+1)D block on the wasm backend: the project's 4-D op (conv2d views
+ * with the project's gradient and kernels) against `tf.conv3d` (same backend, same run), and,
+ * when Debian's python3-torch imports, against PyTorch with the same thread count.
+ *
+ * `npm run bench -- engine [--json] [--steps N] [--baseline-steps N] [--no-torch]`
+ *
+ * Step: x [B,T,H,W,C] = [2,16,32,32,32] -> spatial 1x3x3 conv (32->32) -> temporal 3x1x1 conv
+ * (32->32, dilation d, 'same') -> loss mean(y^2); backward to x and both filters (a block inside
+ * a network needs dx); SGD update of the filters. Dilations 1 and 2.
+ * ratio = baseline_ms / project_ms at dilation 1; per-dilation numbers in `runs`. Times: best
+ * wall time of N steps after a warm-up (conv3d: no warm-up, its steps take seconds; other load
+ * only ever adds time), and the median CPU
+ * time of this process per step (cpu_*), which other processes disturb less.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { backendReport, conv2plus1d, selectBackend, tf } from '../src/index.ts';
+import type { Tensor, Tensor4D, Tensor5D, Variable } from '../src/engine/tf.ts';
+
+const SHAPE = { batch: 2, frames: 16, height: 32, width: 32, channels: 32 } as const;
+const DILATIONS = [1, 2] as const;
+const PYTHON = '/usr/bin/python3';
+const LEARNING_RATE = 1e-3;
+
+interface Timing {
+  wall_ms: number;
+  cpu_ms: number;
+}
+
+interface Run {
+  dilation: number;
+  project_ms: number;
+  project_cpu_ms: number;
+  baseline_ms: number | null;
+  baseline_cpu_ms: number | null;
+  /** Dilation the conv3d baseline ran at (1 when its gradient refuses d). */
+  baseline_dilation: number | null;
+  ratio: number | null;
+  torch_ms: number | null;
+  torch_cpu_ms: number | null;
+  ratio_torch: number | null;
+}
+
+/** Best wall time and median CPU time over `steps` calls after `warmup` untimed calls. */
+function time(step: () => void, steps: number, warmup = 1): Timing {
+  for (let i = 0; i < warmup; i++) step();
+  const walls: number[] = [];
+  const cpuTimes: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    step();
+    walls.push(performance.now() - wall0);
+    const cpu = process.cpuUsage(cpu0);
+    cpuTimes.push((cpu.user + cpu.system) / 1000);
+  }
+  cpuTimes.sort((a, b) => a - b);
+  return { wall_ms: Math.min(...walls), cpu_ms: cpuTimes[Math.floor(cpuTimes.length / 2)]! };
+}
+
+/** Applies one SGD step and waits for the loss. */
+function sgdStep(loss: () => Tensor, inputs: Tensor[], filters: Variable[]): void {
+  tf.tidy(() => {
+    const { value, grads } = tf.valueAndGrads((...args: Tensor[]) => {
+      void args; // the closure reads the same tensors; tf.valueAndGrads needs them as arguments
+      return loss() as tf.Scalar;
+    })([...inputs, ...filters]);
+    filters.forEach((filter, i) => filter.assign(tf.sub(filter, tf.mul(grads[inputs.length + i]!, LEARNING_RATE))));
+    value.dataSync();
+  });
+}
+
+function projectStep(x: Tensor4D, spatial: Variable, temporal: Variable, dilation: number): () => void {
+  const loss = () =>
+    tf.mean(
+      tf.square(
+        conv2plus1d(x, SHAPE.frames, {
+          spatialFilter: spatial as unknown as Tensor4D,
+          temporalFilter: temporal as unknown as Tensor4D,
+          dilation,
+        }),
+      ),
+    );
+  return () => sgdStep(loss, [x], [spatial, temporal]);
+}
+
+function conv3dStep(x: Tensor5D, spatial: Variable, temporal: Variable, dilation: number): () => void {
+  const loss = () => {
+    const mid = tf.conv3d(x, spatial as unknown as Tensor5D, 1, 'same');
+    return tf.mean(tf.square(tf.conv3d(mid, temporal as unknown as Tensor5D, 1, 'same', 'NDHWC', [dilation, 1, 1])));
+  };
+  return () => sgdStep(loss, [x], [spatial, temporal]);
+}
+
+interface TorchResult {
+  torch: string;
+  runs: { dilation: number; wall_ms: number; cpu_ms: number }[];
+}
+
+function runTorch(steps: number, threads: number): TorchResult | string {
+  const check = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (check.status !== 0) return `torch not importable by ${PYTHON}`;
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'engine_torch.py');
+  const config = {
+    shape: [SHAPE.batch, SHAPE.frames, SHAPE.height, SHAPE.width, SHAPE.channels],
+    channels: SHAPE.channels,
+    dilations: DILATIONS,
+    steps,
+    threads,
+  };
+  const run = spawnSync(PYTHON, [script, JSON.stringify(config)], { encoding: 'utf8' });
+  if (run.status !== 0) return `torch run failed: ${run.stderr.trim().split('\n').pop()}`;
+  return JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchResult;
+}
+
+const numberArg = (args: string[], name: string, fallback: number): number => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+
+const round = (value: number | null, digits = 1): number | null =>
+  value === null ? null : Number(value.toFixed(digits));
+
+export async function main(args: string[]): Promise<void> {
+  const json = args.includes('--json');
+  const steps = numberArg(args, '--steps', 5);
+  const baselineSteps = numberArg(args, '--baseline-steps', 2);
+  await selectBackend('wasm');
+  const threads = backendReport()?.threads ?? 1;
+  const { batch, frames, height, width, channels } = SHAPE;
+
+  const notes: string[] = [];
+  const runs: Run[] = [];
+  const baselineByDilation = new Map<number, Timing & { dilation: number }>();
+  for (const dilation of DILATIONS) {
+    const x = tf.randomNormal([batch * frames, height, width, channels], 0, 1, 'float32', 1) as Tensor4D;
+    const spatial = tf.variable(tf.randomNormal([3, 3, channels, channels], 0, 0.1, 'float32', 2));
+    const temporal = tf.variable(tf.randomNormal([3, 1, channels, channels], 0, 0.1, 'float32', 3));
+    const project = time(projectStep(x, spatial, temporal, dilation), steps);
+
+    // conv3d: the same numbers on the rank-5 layout.
+    const x5 = x.reshape([batch, frames, height, width, channels]) as Tensor5D;
+    const spatial5 = tf.variable(spatial.reshape([1, 3, 3, channels, channels]));
+    const temporal5 = tf.variable(temporal.reshape([3, 1, 1, channels, channels]));
+    let baseline: (Timing & { dilation: number }) | undefined;
+    try {
+      baseline = baselineByDilation.get(dilation) ?? {
+        // A conv3d step takes seconds: no warm-up call, best of the timed ones.
+        ...time(conv3dStep(x5, spatial5, temporal5, dilation), baselineSteps, 0),
+        dilation,
+      };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('.')[0] : String(error);
+      notes.push(`conv3d at dilation ${dilation} failed ("${reason}"): its baseline is timed at dilation 1`);
+      baseline = baselineByDilation.get(1);
+    }
+    if (baseline) baselineByDilation.set(dilation, baseline);
+    tf.dispose([x, spatial, temporal, x5, spatial5, temporal5]);
+    runs.push({
+      dilation,
+      project_ms: project.wall_ms,
+      project_cpu_ms: project.cpu_ms,
+      baseline_ms: baseline?.wall_ms ?? null,
+      baseline_cpu_ms: baseline?.cpu_ms ?? null,
+      baseline_dilation: baseline?.dilation ?? null,
+      ratio: baseline ? baseline.wall_ms / project.wall_ms : null,
+      torch_ms: null,
+      torch_cpu_ms: null,
+      ratio_torch: null,
+    });
+  }
+
+  const torch = args.includes('--no-torch') ? 'skipped (--no-torch)' : runTorch(steps, threads);
+  if (typeof torch === 'string') notes.push(`PyTorch: ${torch}`);
+  else {
+    for (const run of runs) {
+      const peer = torch.runs.find((r) => r.dilation === run.dilation);
+      if (!peer) continue;
+      run.torch_ms = peer.wall_ms;
+      run.torch_cpu_ms = peer.cpu_ms;
+      run.ratio_torch = peer.wall_ms / run.project_ms;
+    }
+  }
+
+  const shapes = `x=[${batch},${frames},${height},${width},${channels}] (4-D view [${batch * frames},${height},${width},${channels}]) spatial=[1,3,3,${channels},${channels}] temporal=[3,1,1,${channels},${channels}]`;
+  const cpuModel = cpus()[0]?.model ?? 'unknown';
+  const fmt = (v: number | null, unit = ' ms') => (v === null ? '-' : `${v.toFixed(1)}${unit}`);
+  const lines = [
+    `engine: one training step (forward, backward to x and filters, SGD) on wasm, ${threads} thread(s), ${cpuModel}`,
+    `  ${shapes}`,
+    '  dilation | project (4-D conv2d) | tf.conv3d baseline      | ratio  | PyTorch 1 thread | ratio vs torch',
+    ...runs.map(
+      (r) =>
+        `  ${String(r.dilation).padEnd(8)} | ${fmt(r.project_ms).padEnd(20)} | ${`${fmt(r.baseline_ms)} (d=${r.baseline_dilation ?? '-'})`.padEnd(23)} | ${fmt(r.ratio, 'x').padEnd(6)} | ${fmt(r.torch_ms).padEnd(16)} | ${fmt(r.ratio_torch, 'x')}`,
+    ),
+    `  cpu time per step (median): ${runs.map((r) => `d=${r.dilation} project ${fmt(r.project_cpu_ms)}, conv3d ${fmt(r.baseline_cpu_ms)}, torch ${fmt(r.torch_cpu_ms)}`).join('; ')}`,
+    ...notes.map((note) => `  note: ${note}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (json) {
+    const head = runs[0]!;
+    const summary = {
+      bench: 'engine',
+      ratio: round(head.ratio, 2),
+      project_ms: round(head.project_ms),
+      baseline_ms: round(head.baseline_ms),
+      baseline: 'tf.conv3d (wasm, same run)',
+      shapes,
+      torch_ms: round(head.torch_ms),
+      ratio_torch: round(head.ratio_torch, 2),
+      threads,
+      cpu: cpuModel,
+      cores: cpus().length,
+      node: process.version,
+      tfjs: tf.version.tfjs,
+      torch: typeof torch === 'string' ? null : torch.torch,
+      runs: runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && k !== 'dilation' && k !== 'baseline_dilation' ? round(v, 2) : v]))),
+      notes,
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  }
+}
