@@ -7,7 +7,7 @@
  * short-side scale -> crop -> rgb24.
  */
 import { VideoError } from '../errors.ts';
-import { collectTail, formatSeconds, inputArgs, spawnFfmpeg } from './ffmpegAdapter.ts';
+import { collectTail, inputArgs, spawnFfmpeg } from './ffmpegAdapter.ts';
 import { readFrames } from './frameCutter.ts';
 import { geometryFilters, planFrameGeometry } from './geometry.ts';
 import type { FrameGeometryOptions, FramePlan } from './geometry.ts';
@@ -107,8 +107,9 @@ export interface FrameIndexOptions extends FrameGeometryOptions {
 
 /**
  * Decodes just the frames a clip needs: seeks near the first wanted index, stops after the last.
- * Returns frames in the order of `indices` (repeats allowed). Indices past the end of the video
- * get the last frame decoded (a clamp; clip samplers normally keep indices inside the video).
+ * Returns frames in the order of `indices` (repeats allowed). Indices up to about one second past
+ * the last decoded frame get that frame (a clamp: frame counts from probing can be estimates);
+ * further than that is a VideoError (the file ends early: truncated).
  */
 export async function decodeFrameIndices(
   path: string,
@@ -148,7 +149,14 @@ export async function decodeFrameIndices(
   if (!lastData) {
     throw new VideoError(
       `decodeFrameIndices: expected frames ${first}..${last} of ${path}, got none ` +
-        `(the video has about ${info.frameCount} frames at ${formatSeconds(info.avgFrameRate)} fps)`,
+        `(the probe promised about ${info.frameCount} at ${info.avgFrameRateText} fps: truncated file, or indices past the end?)`,
+    );
+  }
+  const lastDecoded = gridIndex - 1;
+  if (last - lastDecoded > Math.ceil(fps) + 1) {
+    throw new VideoError(
+      `decodeFrameIndices: expected frames up to ${last} of ${path}, got frames up to ${lastDecoded} ` +
+        `(the probe promised about ${info.frameCount} at ${info.avgFrameRateText} fps: truncated file?)`,
     );
   }
   const tail = lastData;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { runFfmpeg } from '../../src/video/ffmpegAdapter.ts';
 import { probeVideo } from '../../src/video/probe.ts';
 import { decodeFrameIndices, decodeFrames } from '../../src/video/decode.ts';
@@ -209,5 +210,23 @@ describe('variable frame rate', () => {
     const expectedSource = [0, 1, 2, 2, 2, 3, 4, 4, 4, 4, 5];
     expect(grid.length).toBeGreaterThanOrEqual(expectedSource.length);
     expectedSource.forEach((source, k) => expectFrameColours(grid[k]!, source));
+  });
+});
+
+describe('truncated webm (probe still reads the header duration)', () => {
+  it('decodeFrameIndices far past the real end is a VideoError; just past it clamps', async () => {
+    const path = workspace.file('long.webm');
+    await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=6', '-c:v', 'libvpx-vp9', '-b:v', '200k', path]);
+    const cut = workspace.file('cut.webm');
+    const bytes = readFileSync(path);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 3)));
+    const info = await probeVideo(cut);
+    expect(info.frameCount).toBe(60);
+    const decoded = (await collect(decodeFrames(cut, { info }))).length;
+    expect(decoded).toBeLessThan(40);
+    await expect(decodeFrameIndices(cut, [55], { info })).rejects.toThrow(/truncated file/);
+    const clamped = await decodeFrameIndices(cut, [decoded], { info });
+    const all = await collect(decodeFrames(cut, { info }));
+    expect(Buffer.from(clamped[0]!.data).equals(Buffer.from(all[decoded - 1]!.data))).toBe(true);
   });
 });
