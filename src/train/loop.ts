@@ -214,7 +214,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await options.onEpoch?.(epochRecord);
     if (policy && policy.atEpochEnd !== false) await save();
     if (typeof source !== 'function') {
-      stoppedBy = 'exhausted'; // a plain stream is one pass
+      stoppedBy = epochLimitReached() ? 'epochs' : 'exhausted'; // a plain stream is one pass
     }
   }
   await save();
