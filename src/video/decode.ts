@@ -60,8 +60,12 @@ export async function planDecode(path: string, options: DecodeOptions = {}): Pro
   const filters: string[] = [];
   let outputFps = info.avgFrameRate;
   if (options.fps !== undefined) {
-    outputFps = typeof options.fps === 'number' ? options.fps : parseRate(options.fps);
-    if (!(outputFps > 0)) throw new VideoError(`decode: expected fps > 0, got ${options.fps}`);
+    const fpsText = String(options.fps);
+    outputFps = typeof options.fps === 'number' ? options.fps : parseRate(fpsText);
+    // The text goes into the filter graph: only plain numbers or rationals.
+    if (!(outputFps > 0) || !/^\d+(\.\d+)?(\/\d+)?$/.test(fpsText)) {
+      throw new VideoError(`decode: expected fps a positive number or rational like 30000/1001, got ${fpsText}`);
+    }
     // start_time=0 anchors the output grid at t=0 (or at the seek point), so slot k is time k/fps.
     filters.push(`fps=fps=${options.fps}:start_time=0`);
   }

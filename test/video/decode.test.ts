@@ -230,3 +230,16 @@ describe('truncated webm (probe still reads the header duration)', () => {
     expect(Buffer.from(clamped[0]!.data).equals(Buffer.from(all[decoded - 1]!.data))).toBe(true);
   });
 });
+
+describe('option checks', () => {
+  it('fps text other than a number or rational is refused (it would enter the filter graph)', async () => {
+    const info = { path: 'x.mp4', container: 'mp4', codec: 'h264', pixelFormat: 'yuv420p', duration: 1, avgFrameRate: 10,
+      rFrameRate: 10, avgFrameRateText: '10/1', frameCount: 10, frameCountSource: 'container' as const, width: 8, height: 8,
+      codedWidth: 8, codedHeight: 8, rotation: 0, variableFrameRate: false };
+    const run = async (fps: string | number) => {
+      for await (const _ of decodeFrames('x.mp4', { info, fps })) void _;
+    };
+    await expect(run('25,drawtext=text=x')).rejects.toThrow(/expected fps/);
+    await expect(run(-1)).rejects.toThrow(/expected fps/);
+  });
+});
