@@ -45,3 +45,6 @@ export * from './util/random.ts';
 
 // workers: piscina pool (TypeScript tasks, zero-copy results), clip task (decode + flow), clip cache, extraction
 export * from './workers/index.ts';
+
+// distill: KD losses, teacher logits cache, student architectures ((2+1)D inverted bottlenecks), measured latency, student search
+export * from './distill/index.ts';
