@@ -5,6 +5,7 @@ import { registerDoctor } from './commands/doctor.ts';
 import { registerExtract } from './commands/extract.ts';
 import { registerFlow } from './commands/flow.ts';
 import { registerScore } from './commands/score.ts';
+import { registerTrain } from './commands/train.ts';
 
 /** The `assemblenet` program: one module per command under pipelines/commands. */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerExtract(program);
   registerFlow(program);
   registerScore(program);
+  registerTrain(program);
   return program;
 }
 

@@ -46,5 +46,8 @@ export * from './util/random.ts';
 // workers: piscina pool (TypeScript tasks, zero-copy results), clip task (decode + flow), clip cache, extraction
 export * from './workers/index.ts';
 
+// data: clips from the worker pool -> tensor batches for training and evaluation
+export * from './data/clipBatches.ts';
+
 // distill: KD losses, teacher logits cache, student architectures ((2+1)D inverted bottlenecks), measured latency, student search
 export * from './distill/index.ts';

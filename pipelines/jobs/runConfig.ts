@@ -1,0 +1,54 @@
+/**
+ * The settings of a training run, shared by `train`, `evolve` (proxy training), `eval` and
+ * `classify` (which read them back from the checkpoint). Defaults are sized for 2 CPU cores:
+ * minutes, not hours, on the synthetic sets; bigger settings by flags or pipeline files.
+ */
+import { z } from 'zod';
+import { InputError, isStem, type Genome } from '../../src/index.ts';
+
+export const runConfigSchema = z.strictObject({
+  // data
+  frames: z.number().int().min(1).default(8),
+  size: z.number().int().min(8).default(64),
+  fps: z.union([z.literal('native'), z.number().positive()]).default('native'),
+  flow: z.enum(['tvl1', 'farneback']).default('tvl1'),
+  flowBound: z.number().positive().default(20),
+  trainClips: z.number().int().min(1).default(2),
+  testClips: z.number().int().min(1).default(2),
+  // model
+  width: z.number().positive().default(0.25),
+  modules: z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]).default([1, 1, 1, 1]),
+  // optimisation
+  epochs: z.number().int().min(1).default(8),
+  batch: z.number().int().min(1).default(8),
+  lr: z.number().positive().default(0.1),
+  warmupEpochs: z.number().min(0).default(1),
+  momentum: z.number().min(0).max(1).default(0.9),
+  nesterov: z.boolean().default(true),
+  weightDecay: z.number().min(0).default(1e-4),
+  seed: z.number().int().default(1),
+});
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+export function parseRunConfig(value: unknown, source = 'run settings'): RunConfig {
+  const parsed = runConfigSchema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const list = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`).join('; ');
+    throw new InputError(`${source}: expected valid run settings, got: ${list}`);
+  }
+  return parsed.data;
+}
+
+/** Stream kinds a genome reads: one per stem type it has. */
+export function genomeStreams(genome: Genome): ('rgb' | 'flow')[] {
+  const kinds = new Set<'rgb' | 'flow'>();
+  for (const node of genome.nodes) {
+    if (!isStem(node)) continue;
+    if (node.stem === 'segmentation') {
+      throw new InputError(`genome ${genome.name}: segmentation stems need object masks, which this pipeline does not produce`);
+    }
+    kinds.add(node.stem);
+  }
+  return [...kinds].sort();
+}

@@ -1,0 +1,245 @@
+/**
+ * The training job: extract (cache) the clips of a dataset, train a genome's network on its
+ * train split with checkpoints and exact resume, then score it on the held-out split.
+ *
+ *   out/checkpoints/step-N/   model.json + weights.bin + checkpoint.json (genome, settings, classes)
+ *   out/metrics.jsonl         one record per step and per epoch
+ *   out/eval.json             held-out metrics of the final network
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  InputError,
+  MetricsLog,
+  ProgressReporter,
+  SgdMomentum,
+  batchAccuracy,
+  classificationLoss,
+  clipTemplate,
+  cosineSchedule,
+  createAssembleNet,
+  extractDataset,
+  genomeToJSON,
+  latestCheckpoint,
+  readCheckpointState,
+  shuffledBatches,
+  trainingClipLoader,
+  train,
+  type AssembleNetwork,
+  type ClipItem,
+  type ClipPool,
+  type ClipTemplate,
+  type Genome,
+  type NetworkOptions,
+} from '../../src/index.ts';
+import type { Manifest, ManifestItem } from '../../datasets/index.ts';
+import { createProgress } from '../progress.ts';
+import { predictVideos } from './predict.ts';
+import { genomeStreams, type RunConfig } from './runConfig.ts';
+import { summarizeScores, type EvalSummary } from './summarize.ts';
+
+export interface TrainJobInput {
+  genome: Genome;
+  manifest: Manifest;
+  config: RunConfig;
+  out: string;
+  cacheDir: string;
+  pool: ClipPool;
+  resume?: boolean;
+  /** Held-out split to score at the end (default: val if the manifest has one, else test). */
+  evalSplit?: string;
+  /** Skip the held-out scoring. */
+  skipEval?: boolean;
+  /** Progress lines (default: stderr bar/lines); false silences them. */
+  progress?: boolean;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export interface TrainJobResult {
+  checkpoint: string;
+  steps: number;
+  seconds: number;
+  eval?: EvalSummary & { split: string };
+  /** Videos that could not be decoded, left out of training and scoring. */
+  failed: { id: string; reason: string }[];
+  network: AssembleNetwork;
+}
+
+/** What a checkpoint must hold to rebuild the network and its inputs (`eval`, `classify`). */
+export interface StoredRunOptions {
+  network: NetworkOptions;
+  config: RunConfig;
+  streams: ('rgb' | 'flow')[];
+}
+
+export function toClipItem(item: ManifestItem): ClipItem {
+  return { id: item.id, video: item.path, labels: item.labels, ...(item.segments ? { segments: item.segments } : {}) };
+}
+
+export function defaultEvalSplit(manifest: Manifest): string {
+  const splits = new Set(manifest.items.map((item) => item.split));
+  if (splits.has('val')) return 'val';
+  if (splits.has('test')) return 'test';
+  throw new InputError(`train: expected a val or test split to score on, got splits ${[...splits].join(', ')}`);
+}
+
+export function networkOptionsFor(genome: Genome, manifest: Manifest, config: RunConfig): NetworkOptions {
+  return {
+    numClasses: manifest.classes.length,
+    frames: config.frames,
+    multiLabel: manifest.multiLabel,
+    widthMultiplier: config.width,
+    modulesPerLevel: config.modules,
+    temporalModules: 'even',
+    seed: config.seed,
+  };
+}
+
+export function templateFor(genome: Genome, config: RunConfig, cacheDir: string): ClipTemplate {
+  return clipTemplate({
+    streams: genomeStreams(genome),
+    frames: config.frames,
+    size: config.size,
+    fps: config.fps,
+    flow: config.flow,
+    flowBound: config.flowBound,
+    cacheDir,
+  });
+}
+
+/** Fills the cache for `items` with the run's clips; returns the ids of videos that failed. */
+export async function prepareClips(
+  items: ManifestItem[],
+  template: ClipTemplate,
+  config: RunConfig,
+  pool: ClipPool,
+  signal?: AbortSignal,
+  onClip?: (videoId: string) => void,
+): Promise<Map<string, string>> {
+  const summary = await extractDataset(
+    { items: items.map((item) => ({ id: item.id, path: item.path, ...(item.segments ? { segments: item.segments } : {}) })) },
+    {
+      pool,
+      cacheDir: template.cache!.dir,
+      flow: template.flow ? template.flow.method : 'none',
+      flowBound: config.flowBound,
+      clips: config.testClips,
+      trainClips: config.trainClips,
+      frames: config.frames,
+      size: config.size,
+      fps: config.fps,
+      streams: template.streams,
+      ...(signal ? { signal } : {}),
+      ...(onClip ? { onProgress: (event: { video: { id: string } }) => onClip(event.video.id) } : {}),
+    },
+  );
+  return new Map(summary.failures.map((failure) => [failure.id, failure.reason]));
+}
+
+export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult> {
+  const { genome, manifest, config, out, pool } = input;
+  const log = input.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const started = Date.now();
+  mkdirSync(out, { recursive: true });
+  const evalSplit = input.skipEval ? undefined : (input.evalSplit ?? defaultEvalSplit(manifest));
+  const trainRows = manifest.items.filter((item) => item.split === 'train');
+  const evalRows = evalSplit ? manifest.items.filter((item) => item.split === evalSplit) : [];
+  if (trainRows.length === 0) throw new InputError(`train: expected videos in the train split of the manifest, got none`);
+
+  const template = templateFor(genome, config, input.cacheDir);
+  const rows = [...trainRows, ...evalRows];
+  const bar = input.progress === false ? undefined : createProgress({ label: 'clips', unit: 'clips', total: rows.length * (config.testClips + config.trainClips) });
+  let failures: Map<string, string>;
+  try {
+    failures = await prepareClips(rows, template, config, pool, input.signal, bar ? (id) => bar.tick(1, id) : undefined);
+  } finally {
+    bar?.stop();
+  }
+  for (const [id, reason] of failures) log(`skipped video ${id}: ${reason}`);
+  const trainItems = trainRows.filter((item) => !failures.has(item.id)).map(toClipItem);
+  const evalItems = evalRows.filter((item) => !failures.has(item.id)).map(toClipItem);
+
+  const labels = { numClasses: manifest.classes.length, multiLabel: manifest.multiLabel };
+  const networkOptions = networkOptionsFor(genome, manifest, config);
+  const network = createAssembleNet(genome, networkOptions);
+  const stepsPerEpoch = Math.floor(trainItems.length / config.batch);
+  if (stepsPerEpoch === 0) {
+    throw new InputError(`train: expected at least --batch ${config.batch} usable training videos, got ${trainItems.length}`);
+  }
+  const totalSteps = stepsPerEpoch * config.epochs;
+  const scheduleConfig = {
+    baseLr: config.lr,
+    totalSteps,
+    warmupSteps: Math.min(totalSteps - 1, Math.round(config.warmupEpochs * stepsPerEpoch)),
+  };
+  const optimizer = new SgdMomentum({
+    learningRate: config.lr,
+    momentum: config.momentum,
+    nesterov: config.nesterov,
+    weightDecay: config.weightDecay,
+  });
+  const checkpointDir = join(out, 'checkpoints');
+  const resumeFrom = input.resume ? await latestCheckpoint(checkpointDir) : undefined;
+  const metricsLog = new MetricsLog(join(out, 'metrics.jsonl'));
+  // A resumed run keeps the log up to its checkpoint (steps after it run again); a fresh one starts anew.
+  if (resumeFrom) await metricsLog.truncateAfterStep((await readCheckpointState(resumeFrom)).step);
+  else rmSync(metricsLog.path, { force: true });
+  const reporter = input.progress === false ? undefined : new ProgressReporter({ totalSteps, label: genome.name, metricName: 'acc' });
+  const stored: StoredRunOptions = { network: networkOptions, config, streams: genomeStreams(genome) };
+  const result = await train({
+    model: network,
+    batches: shuffledBatches({
+      count: trainItems.length,
+      batchSize: config.batch,
+      load: trainingClipLoader({ pool, template, items: trainItems, labels, variants: config.trainClips, ...(input.signal ? { signal: input.signal } : {}) }),
+      concurrency: 2,
+      prefetchDepth: 2,
+    }),
+    optimizer,
+    schedule: cosineSchedule(scheduleConfig),
+    loss: classificationLoss(manifest.multiLabel),
+    metric: batchAccuracy,
+    steps: totalSteps,
+    seed: config.seed,
+    checkpoint: {
+      dir: checkpointDir,
+      atEpochEnd: true,
+      keep: 2,
+      meta: { genome: genomeToJSON(genome), options: stored, classes: manifest.classes },
+    },
+    ...(resumeFrom ? { resume: resumeFrom } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+    onStep: (record) => {
+      metricsLog.append(record);
+      reporter?.update(record);
+    },
+    onEpoch: (record) => {
+      metricsLog.append(record);
+      reporter?.epoch(record);
+    },
+  });
+  reporter?.stop();
+  const checkpoint = result.lastCheckpoint ?? (await latestCheckpoint(checkpointDir));
+  if (!checkpoint) throw new InputError(`train: expected a checkpoint under ${checkpointDir}, got none`);
+  writeFileSync(join(out, 'genome.json'), `${JSON.stringify(genomeToJSON(genome), null, 2)}\n`);
+
+  let evalResult: TrainJobResult['eval'];
+  if (evalSplit && evalItems.length > 0) {
+    const predictions = await predictVideos({
+      network, pool, template, items: evalItems, labels, clips: config.testClips, batchSize: config.batch,
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+    const summary = summarizeScores(labels.numClasses, labels.multiLabel, predictions.map((p) => ({ id: p.item.id, scores: p.scores, labels: p.item.labels })));
+    evalResult = { ...summary, split: evalSplit };
+    writeFileSync(join(out, 'eval.json'), `${JSON.stringify(evalResult, null, 2)}\n`);
+  }
+  return {
+    checkpoint,
+    steps: result.progress.step,
+    seconds: (Date.now() - started) / 1000,
+    ...(evalResult ? { eval: evalResult } : {}),
+    failed: [...failures].map(([id, reason]) => ({ id, reason })),
+    network,
+  };
+}

@@ -1,0 +1,53 @@
+/** Command-line flags for the run settings (`RunConfig`), shared by train and evolve. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { RunConfig } from './jobs/runConfig.ts';
+
+function numberFlag(name: string): (value: string) => number {
+  return (value: string) => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed)) throw new InvalidArgumentError(`${name}: expected a number, got "${value}"`);
+    return parsed;
+  };
+}
+
+function modulesFlag(value: string): [number, number, number, number] {
+  const parts = value.split(',').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 1)) {
+    throw new InvalidArgumentError(`--modules: expected 4 integers >= 1 like "1,1,1,1", got "${value}"`);
+  }
+  return parts as [number, number, number, number];
+}
+
+function fpsFlag(value: string): number | 'native' {
+  if (value === 'native') return value;
+  return numberFlag('--fps')(value);
+}
+
+const FLAGS: { flag: string; key: keyof RunConfig; help: string; parse: (value: string) => unknown }[] = [
+  { flag: '--frames <t>', key: 'frames', help: 'frames per clip (default 8)', parse: numberFlag('--frames') },
+  { flag: '--size <px>', key: 'size', help: 'clip side after resize and centre crop (default 64)', parse: numberFlag('--size') },
+  { flag: '--fps <rate>', key: 'fps', help: 'frame grid rate or "native" (default native)', parse: fpsFlag },
+  { flag: '--flow <method>', key: 'flow', help: 'optical flow: tvl1|farneback (default tvl1)', parse: (v) => v },
+  { flag: '--train-clips <n>', key: 'trainClips', help: 'training clip positions per video (default 2)', parse: numberFlag('--train-clips') },
+  { flag: '--test-clips <n>', key: 'testClips', help: 'evenly spaced test clips per video (default 2)', parse: numberFlag('--test-clips') },
+  { flag: '--width <m>', key: 'width', help: 'width multiplier of every layer (default 0.25)', parse: numberFlag('--width') },
+  { flag: '--modules <list>', key: 'modules', help: 'residual modules per level, e.g. 1,1,1,1 (default) or 3,4,6,3', parse: modulesFlag },
+  { flag: '--epochs <n>', key: 'epochs', help: 'training epochs (default 8)', parse: numberFlag('--epochs') },
+  { flag: '--batch <n>', key: 'batch', help: 'clips per step (default 8)', parse: numberFlag('--batch') },
+  { flag: '--lr <rate>', key: 'lr', help: 'peak learning rate of the cosine schedule (default 0.1)', parse: numberFlag('--lr') },
+  { flag: '--warmup-epochs <n>', key: 'warmupEpochs', help: 'linear warm-up epochs (default 1)', parse: numberFlag('--warmup-epochs') },
+  { flag: '--weight-decay <l2>', key: 'weightDecay', help: 'L2 weight decay (default 1e-4)', parse: numberFlag('--weight-decay') },
+  { flag: '--seed <n>', key: 'seed', help: 'seed of weights, data order and clips (default 1)', parse: numberFlag('--seed') },
+];
+
+export function addRunConfigOptions(command: Command): Command {
+  for (const { flag, help, parse } of FLAGS) command.addOption(new Option(flag, help).argParser(parse));
+  return command;
+}
+
+/** The run settings given on the command line (absent ones take the schema's defaults). */
+export function runConfigFromFlags(flags: Partial<Record<keyof RunConfig, unknown>>): Partial<RunConfig> {
+  const config: Record<string, unknown> = {};
+  for (const { key } of FLAGS) if (flags[key] !== undefined) config[key] = flags[key];
+  return config as Partial<RunConfig>;
+}
