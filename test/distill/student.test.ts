@@ -36,7 +36,7 @@ const tiny = (over: Record<string, unknown> = {}): StudentArch =>
   });
 
 const inputsFor = (arch: StudentArch, batch: number) => {
-  const shape = [batch * arch.frames, arch.resolution, arch.resolution];
+  const shape: [number, number, number] = [batch * arch.frames, arch.resolution, arch.resolution];
   return {
     rgb: tf.randomUniform([...shape, 3], -1, 1, 'float32', 1) as Tensor4D,
     flow: arch.streams === 'rgb+flow' ? (tf.randomUniform([...shape, 2], -1, 1, 'float32', 2) as Tensor4D) : undefined,

@@ -1,0 +1,89 @@
+/** MnasNet reward on hand values, space sampling/mutation, Pareto front, the search loop. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  archFromDecisions,
+  estimateStudentFlops,
+  mutateStudent,
+  paretoFront,
+  parseStudentSpace,
+  reward,
+  sampleStudent,
+  searchStudents,
+  spaceDecisions,
+  Rng,
+} from '../../src/index.ts';
+
+const space = parseStudentSpace(JSON.parse(readFileSync(join(import.meta.dirname, '../../evolution/students/space.json'), 'utf8')));
+
+describe('student search', () => {
+  it('soft reward = acc * (lat/T)^-0.07', () => {
+    expect(reward(0.8, 60, { target: 30 })).toBeCloseTo(0.8 * 2 ** -0.07, 12);
+    expect(reward(0.8, 15, { target: 30 })).toBeCloseTo(0.8 * 0.5 ** -0.07, 12);
+    expect(reward(0.5, 30, { target: 30, w: -0.15 })).toBeCloseTo(0.5, 12);
+    expect(reward(0.6, 90, { target: 30, w: -0.15 })).toBeCloseTo(0.6 * 3 ** -0.15, 12);
+  });
+
+  it('hard reward: acc at or below the target, acc * T/lat above', () => {
+    expect(reward(0.7, 20, { target: 30, hard: true })).toBe(0.7);
+    expect(reward(0.7, 30, { target: 30, hard: true })).toBe(0.7);
+    expect(reward(0.7, 60, { target: 30, hard: true })).toBeCloseTo(0.35, 12);
+  });
+
+  it('the space JSON validates; invalid spaces name the path', () => {
+    expect(spaceDecisions(space).length).toBeGreaterThan(10);
+    expect(() => parseStudentSpace({ name: 's', frames: [4], resolution: 64, stem: { filters: 8 }, stages: [{ repeats: 1, filters: 8, stride: 5, expand: 1, kernels: [[3]] }] })).toThrow(
+      /stages\[0\]\.stride/,
+    );
+  });
+
+  it('sampling is deterministic per seed and stays in the space', () => {
+    const a = sampleStudent(space, Rng.fromSeed(1));
+    const b = sampleStudent(space, Rng.fromSeed(1));
+    expect(a.arch).toEqual(b.arch);
+    expect([4, 8]).toContain(a.arch.frames);
+    expect([64, 96, 112]).toContain(a.arch.resolution);
+    expect(a.arch.stages).toHaveLength(3);
+    expect(archFromDecisions(space, a.decisions)).toEqual(a.arch);
+  });
+
+  it('mutation changes exactly one decision', () => {
+    const rng = Rng.fromSeed(7);
+    const parent = sampleStudent(space, rng);
+    for (let i = 0; i < 20; i++) {
+      const child = mutateStudent(space, parent, rng);
+      const changed = child.decisions.filter((d, j) => d !== parent.decisions[j]).length;
+      expect(changed).toBe(1);
+    }
+  });
+
+  it('Pareto front keeps the non-dominated points, by latency', () => {
+    const points = [
+      { id: 'a', accuracy: 0.5, latencyMs: 10 },
+      { id: 'b', accuracy: 0.6, latencyMs: 20 },
+      { id: 'c', accuracy: 0.55, latencyMs: 25 }, // dominated by b
+      { id: 'd', accuracy: 0.7, latencyMs: 40 },
+      { id: 'e', accuracy: 0.5, latencyMs: 12 }, // dominated by a
+    ];
+    expect(paretoFront(points).map((p) => p.id)).toEqual(['a', 'b', 'd']);
+  });
+
+  it('searchStudents evaluates `budget` distinct students and picks the best reward', async () => {
+    // A synthetic evaluation: accuracy grows with FLOPs, latency proportional to FLOPs.
+    const evaluate = async (arch: Parameters<typeof estimateStudentFlops>[0]) => {
+      const gflops = estimateStudentFlops(arch, 10).flops / 1e9;
+      return { accuracy: 1 - Math.exp(-gflops), latencyMs: 5 + 50 * gflops };
+    };
+    const seen: string[] = [];
+    const result = await searchStudents({ space, budget: 12, population: 4, rng: Rng.fromSeed(3), evaluate, reward: { target: 20 }, onRecord: (r) => seen.push(r.hash) });
+    expect(result.records).toHaveLength(12);
+    expect(new Set(seen).size).toBe(12);
+    expect(result.records.slice(0, 4).every((r) => r.origin === 'sample')).toBe(true);
+    expect(result.records.slice(4).every((r) => r.origin === 'mutate')).toBe(true);
+    expect(result.best.reward).toBe(Math.max(...result.records.map((r) => r.reward)));
+    expect(result.pareto.length).toBeGreaterThan(0);
+    const again = await searchStudents({ space, budget: 12, population: 4, rng: Rng.fromSeed(3), evaluate, reward: { target: 20 } });
+    expect(again.records.map((r) => r.hash)).toEqual(seen);
+  });
+});
