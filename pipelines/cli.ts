@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { AssembleNetError } from '../src/index.ts';
+import { registerClassify } from './commands/classify.ts';
 import { registerDataset } from './commands/dataset.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerEval } from './commands/eval.ts';
 import { registerExtract } from './commands/extract.ts';
 import { registerFlow } from './commands/flow.ts';
 import { registerScore } from './commands/score.ts';
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerFlow(program);
   registerScore(program);
   registerTrain(program);
+  registerEval(program);
+  registerClassify(program);
   return program;
 }
 

@@ -1,0 +1,374 @@
+/**
+ * The batch classification job: many videos through a checkpoint's network, one JSONL row per
+ * video, resumable.
+ *
+ *   inputs (files, folders, .txt/.lst lists) -> absolute video paths (input order, deduplicated)
+ *     -> skip videos with an ok row in the output -> per video: its test clips through the
+ *        ClipPool (several videos in flight) -> network -> probabilities averaged over clips
+ *     -> one row appended (and fsynced) as each video finishes: completion order, not input order
+ *
+ * Rows: `{video, id, top: [{label, index, score}], scores, clips, ms}`, or `{video, id, error}`.
+ * On a rerun, ok rows are kept and skipped, error rows are dropped and retried, and a torn last
+ * line (a killed run) is cut off; the file is then rewritten atomically before appending.
+ * Side files, rebuilt from every ok row in input order at the end: `FILE.csv` (video,label,score
+ * per top-k class) or `FILE.charades.txt` (Charades submission format `id s_0 ... s_C-1`).
+ */
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  InputError,
+  aggregateViews,
+  clipsToInputs,
+  describeError,
+  tf,
+  type ClipPool,
+  type ClipTemplate,
+} from '../../src/index.ts';
+import { videoKey } from '../predictions.ts';
+import { createProgress } from '../progress.ts';
+import type { CheckpointNetwork } from './checkpointNetwork.ts';
+
+export const VIDEO_EXTENSIONS: readonly string[] = ['.mp4', '.avi', '.mkv', '.webm', '.mov'];
+export const LIST_EXTENSIONS: readonly string[] = ['.txt', '.lst'];
+export const CLASSIFY_FORMATS = ['jsonl', 'csv', 'charades'] as const;
+export type ClassifyFormat = (typeof CLASSIFY_FORMATS)[number];
+
+export interface TopClass {
+  label: string;
+  index: number;
+  score: number;
+}
+
+export interface ClassifyOkRow {
+  video: string;
+  id: string;
+  top: TopClass[];
+  /** Mean probability of every class over the clips. */
+  scores: number[];
+  clips: number;
+  /** Wall time from the first clip request to the scores. */
+  ms: number;
+}
+
+export interface ClassifyErrorRow {
+  video: string;
+  id: string;
+  error: string;
+}
+
+export type ClassifyRow = ClassifyOkRow | ClassifyErrorRow;
+
+// ---------------------------------------------------------------------------------------------
+// inputs
+
+function hasExtension(path: string, extensions: readonly string[]): boolean {
+  return extensions.includes(extname(path).toLowerCase());
+}
+
+function walkFolder(folder: string, out: string[]): void {
+  const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const path = resolve(folder, entry.name);
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      const target = statSync(path, { throwIfNoEntry: false });
+      isDir = target?.isDirectory() ?? false;
+      isFile = target?.isFile() ?? false;
+    }
+    if (isDir) walkFolder(path, out);
+    else if (isFile && hasExtension(path, VIDEO_EXTENSIONS)) out.push(path);
+  }
+}
+
+function readList(file: string, out: string[]): void {
+  const base = dirname(file);
+  readFileSync(file, 'utf8').split(/\r?\n/).forEach((raw) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const path = isAbsolute(line) ? line : resolve(base, line);
+    // A missing entry stays in: it becomes an error row naming the video, not a failed job.
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) walkFolder(path, out);
+    else out.push(path);
+  });
+}
+
+/**
+ * Video paths (absolute, first occurrence kept) from command-line inputs: video files, folders
+ * (recursively, files ending in mp4/avi/mkv/webm/mov) and list files (.txt/.lst, one path per
+ * line relative to the list, `#` comments).
+ */
+export function collectVideos(inputs: string[]): string[] {
+  const found: string[] = [];
+  for (const input of inputs) {
+    const path = resolve(input);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) throw new InputError(`classify: expected a video, folder or list file, got a path that does not exist: ${input}`);
+    if (stat.isDirectory()) walkFolder(path, found);
+    else if (hasExtension(path, LIST_EXTENSIONS)) readList(path, found);
+    else found.push(path);
+  }
+  return [...new Set(found)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// the output file
+
+export interface PreviousOutput {
+  /** Ok rows by video path. */
+  done: Map<string, ClassifyOkRow>;
+  /** Error rows dropped for a retry. */
+  retried: number;
+  /** A torn last line was cut off. */
+  repaired: boolean;
+}
+
+function isOkRow(row: ClassifyRow): row is ClassifyOkRow {
+  return !('error' in row) && Array.isArray((row as ClassifyOkRow).scores);
+}
+
+/**
+ * Reads what a previous run wrote to `file` and leaves it holding only its ok rows (rewritten
+ * atomically when a torn line or error rows had to go). Rows from a model with another class
+ * count are refused: appending to them would mix two models.
+ */
+export function prepareOutput(file: string, numClasses: number): PreviousOutput {
+  const done = new Map<string, ClassifyOkRow>();
+  if (!existsSync(file)) return { done, retried: 0, repaired: false };
+  let text = readFileSync(file, 'utf8');
+  let repaired = false;
+  if (text.length > 0 && !text.endsWith('\n')) {
+    text = text.slice(0, text.lastIndexOf('\n') + 1);
+    repaired = true;
+  }
+  let retried = 0;
+  let duplicates = 0;
+  text.split('\n').forEach((line, index) => {
+    if (!line.trim()) return;
+    let row: ClassifyRow;
+    try {
+      row = JSON.parse(line) as ClassifyRow;
+    } catch {
+      throw new InputError('classify: expected the output to hold JSONL rows of an earlier classify run, got unparsable text', `${file}:${index + 1}`);
+    }
+    if (typeof row?.video !== 'string') {
+      throw new InputError('classify: expected a "video" field in every row of the output', `${file}:${index + 1}`);
+    }
+    if (!isOkRow(row)) {
+      retried++;
+      return;
+    }
+    if (row.scores.length !== numClasses) {
+      throw new InputError(
+        `classify: expected rows with ${numClasses} scores (this checkpoint), got ${row.scores.length}: the output holds another model's predictions`,
+        `${file}:${index + 1}`,
+      );
+    }
+    if (done.has(row.video)) duplicates++;
+    done.set(row.video, row);
+  });
+  if (repaired || retried > 0 || duplicates > 0) {
+    writeTextAtomic(file, [...done.values()].map((row) => `${JSON.stringify(row)}\n`).join(''));
+  }
+  return { done, retried, repaired };
+}
+
+function writeTextAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  const fd = openSync(tmp, 'r');
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+/** Appends whole rows: one write per row (O_APPEND) and an fsync, so a kill tears at most the last line. */
+class RowAppender {
+  readonly #fd: number;
+  constructor(file: string) {
+    this.#fd = openSync(file, 'a');
+  }
+  append(row: ClassifyRow): void {
+    writeSync(this.#fd, `${JSON.stringify(row)}\n`);
+    fdatasyncSync(this.#fd);
+  }
+  close(): void {
+    closeSync(this.#fd);
+  }
+}
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** `video,label,score`: a header, then one line per top-k class of each row. */
+export function formatCsv(rows: ClassifyOkRow[]): string {
+  const lines = ['video,label,score'];
+  for (const row of rows) for (const top of row.top) lines.push(`${csvField(row.video)},${csvField(top.label)},${top.score}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Charades submission format: `id s_0 ... s_C-1` (whitespace in an id becomes `_`). */
+export function formatCharades(rows: ClassifyOkRow[]): string {
+  return rows.map((row) => `${row.id.replace(/\s/g, '_')} ${row.scores.join(' ')}\n`).join('');
+}
+
+export function sideFilePath(out: string, format: ClassifyFormat): string | undefined {
+  if (format === 'csv') return `${out}.csv`;
+  if (format === 'charades') return `${out}.charades.txt`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the job
+
+export interface ClassifyJobInput {
+  model: CheckpointNetwork;
+  videos: string[];
+  out: string;
+  pool: ClipPool;
+  cacheDir: string;
+  format?: ClassifyFormat;
+  /** Classes listed in `top` (default 5, at most the class count). */
+  top?: number;
+  /** Clips per video (default: the checkpoint's test clips). */
+  clips?: number;
+  /** Videos in flight (default: twice the pool's workers, at least 2). */
+  concurrency?: number;
+  progress?: boolean;
+  signal?: AbortSignal;
+  /** Called after each row is written. */
+  onRow?: (row: ClassifyRow) => void;
+}
+
+export interface ClassifyJobResult {
+  total: number;
+  ok: number;
+  /** Videos with an ok row from an earlier run. */
+  skipped: number;
+  failed: number;
+  /** Error rows of an earlier run that were retried. */
+  retried: number;
+  /** A torn last line was cut off. */
+  repaired: boolean;
+  out: string;
+  sideFile?: string;
+  failures: { video: string; error: string }[];
+  seconds: number;
+}
+
+export function topClasses(scores: ArrayLike<number>, classes: string[], k: number): TopClass[] {
+  const order = Array.from({ length: scores.length }, (_, i) => i);
+  // ties: the lower class index first (stable sort)
+  order.sort((a, b) => scores[b]! - scores[a]!);
+  return order.slice(0, k).map((index) => ({ label: classes[index]!, index, score: scores[index]! }));
+}
+
+/** One video: its clips from the pool -> network -> mean probabilities. */
+async function classifyVideo(
+  input: ClassifyJobInput,
+  template: ClipTemplate,
+  video: string,
+  clips: number,
+  k: number,
+): Promise<ClassifyRow> {
+  const started = performance.now();
+  const id = videoKey(video);
+  try {
+    const results = await Promise.all(
+      Array.from({ length: clips }, (_, index) =>
+        input.pool.run(
+          { ...template, video, placement: { kind: 'test', index, count: clips }, output: 'arrays' },
+          input.signal ? { signal: input.signal } : {},
+        ),
+      ),
+    );
+    const { network, classes } = input.model;
+    const probabilities = tf.tidy(() => {
+      const inputs = clipsToInputs(results);
+      return network.probabilities(network.apply(inputs, false));
+    });
+    let values: Float32Array;
+    try {
+      values = (await probabilities.data()) as Float32Array;
+    } finally {
+      probabilities.dispose();
+    }
+    const mean = aggregateViews({ data: Float64Array.from(values), numItems: clips, numClasses: classes.length }, new Array<string>(clips).fill(id), 'mean');
+    const scores = Array.from(mean.scores.data as ArrayLike<number>);
+    return { video, id, top: topClasses(scores, classes, k), scores, clips, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    if (input.signal?.aborted) throw error;
+    return { video, id, error: describeError(error) };
+  }
+}
+
+export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJobResult> {
+  const started = Date.now();
+  const { model } = input;
+  const format = input.format ?? 'jsonl';
+  if (!CLASSIFY_FORMATS.includes(format)) throw new InputError(`classify: expected --format ${CLASSIFY_FORMATS.join('|')}, got ${format}`);
+  const clips = input.clips ?? model.config.testClips;
+  if (!Number.isInteger(clips) || clips < 1) throw new InputError(`classify: expected --clips >= 1, got ${clips}`);
+  const k = Math.min(input.top ?? 5, model.classes.length);
+  if (!Number.isInteger(k) || k < 1) throw new InputError(`classify: expected --top >= 1, got ${input.top}`);
+  const out = resolve(input.out);
+  if (statSync(dirname(out), { throwIfNoEntry: false })?.isDirectory() !== true) {
+    throw new InputError(`classify: expected the folder of --out to exist, got ${dirname(out)}`);
+  }
+  const previous = prepareOutput(out, model.classes.length);
+  const todo = input.videos.filter((video) => !previous.done.has(video));
+  const skipped = input.videos.length - todo.length;
+  const template = model.template(input.cacheDir);
+  const failures: { video: string; error: string }[] = [];
+  const fresh = new Map<string, ClassifyOkRow>();
+  const bar = input.progress === false || todo.length === 0 ? undefined : createProgress({ label: 'classify', unit: 'videos', total: todo.length });
+  const appender = new RowAppender(out);
+  try {
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < todo.length) {
+        const video = todo[next++]!;
+        const row = await classifyVideo(input, template, video, clips, k);
+        appender.append(row);
+        if (isOkRow(row)) fresh.set(video, row);
+        else failures.push({ video, error: row.error });
+        bar?.tick(1, videoKey(video));
+        input.onRow?.(row);
+      }
+    };
+    const lanes = Math.max(1, Math.min(todo.length, input.concurrency ?? Math.max(2, input.pool.size * 2)));
+    await Promise.all(Array.from({ length: lanes }, lane));
+  } finally {
+    appender.close();
+    bar?.stop();
+  }
+
+  const sideFile = sideFilePath(out, format);
+  if (sideFile) {
+    // every ok row of the file: this run's inputs in input order, then earlier runs' other videos
+    const rows = input.videos.flatMap((video) => {
+      const row = fresh.get(video) ?? previous.done.get(video);
+      return row ? [row] : [];
+    });
+    const listed = new Set(input.videos);
+    rows.push(...[...previous.done.values()].filter((row) => !listed.has(row.video)));
+    writeTextAtomic(sideFile, format === 'csv' ? formatCsv(rows) : formatCharades(rows));
+  }
+  return {
+    total: input.videos.length,
+    ok: fresh.size,
+    skipped,
+    failed: failures.length,
+    retried: previous.retried,
+    repaired: previous.repaired,
+    out,
+    ...(sideFile ? { sideFile } : {}),
+    failures,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
