@@ -1,0 +1,188 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSyntheticDataset, parseSyntheticSpec, readManifest, type Manifest } from '../../datasets/index.ts';
+import { ClipPool, parseGenome, selectBackend, type Genome } from '../../src/index.ts';
+import { scorePredictions } from '../../pipelines/commands/score.ts';
+import { loadNetworkFromCheckpoint, type CheckpointNetwork } from '../../pipelines/jobs/checkpointNetwork.ts';
+import { collectVideos, runClassifyJob, topClasses, type ClassifyOkRow, type ClassifyRow } from '../../pipelines/jobs/classify.ts';
+import { predictVideos } from '../../pipelines/jobs/predict.ts';
+import { parseRunConfig } from '../../pipelines/jobs/runConfig.ts';
+import { summarizeScores } from '../../pipelines/jobs/summarize.ts';
+import { runTrainJob, templateFor, toClipItem } from '../../pipelines/jobs/train.ts';
+
+// A tiny rgb-only network (width 1/8, 4 frames of 32 px) trained 1 epoch by the real train job.
+const GENOME: Genome = parseGenome({
+  name: 'tiny-rgb',
+  modulesPerLevel: [1, 1, 1, 1],
+  nodes: [
+    { stem: 'rgb', temporal: 1 },
+    { level: 0, inputs: [0], filters: 32, dilation: 1, stride: 1 },
+    { level: 1, inputs: [1], filters: 64, dilation: 2, stride: 2 },
+    { level: 2, inputs: [2, 1], filters: 128, dilation: 1, stride: 2 },
+    { level: 3, inputs: [3], filters: 256, dilation: 1, stride: 2 },
+  ],
+});
+const CONFIG = parseRunConfig({ frames: 4, size: 32, batch: 2, epochs: 1, width: 0.125, trainClips: 1, testClips: 2, lr: 0.05 });
+const MOTION = parseSyntheticSpec({
+  kind: 'motion', name: 'classify-motion', seed: 5,
+  video: { width: 32, height: 32, frames: 10, fps: 8 },
+  scene: { objects: [1, 1], objectSize: [7, 10] },
+  videosPerClass: 4,
+  splits: { train: 0.5, val: 0, test: 0.5 },
+  classes: [
+    { name: 'left', motion: { kind: 'translate', direction: 180, speed: 1.5 } },
+    { name: 'right, fast', motion: { kind: 'translate', direction: 0, speed: 3 } },
+    { name: 'spin', motion: { kind: 'rotate', speed: 15 } },
+  ],
+});
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'anet-classify-'));
+const cacheDir = join(dir, 'cache');
+const videosDir = join(dir, 'videos');
+const badVideo = join(videosDir, 'b', 'broken.mp4');
+const out = join(dir, 'out.jsonl');
+let pool: ClipPool;
+let motionCsv: string;
+let motion: Manifest;
+let model: CheckpointNetwork;
+/** Reference scores of the trained (never saved) network, by video id. */
+const reference = new Map<string, number[]>();
+
+function readRows(file: string): ClassifyRow[] {
+  return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ClassifyRow);
+}
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, ['bin/assemblenet.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+}
+
+function expectReferenceScores(row: ClassifyOkRow): void {
+  const expected = reference.get(row.id);
+  expect(expected, row.id).toBeDefined();
+  expect(row.scores).toHaveLength(3);
+  row.scores.forEach((s, c) => expect(Math.abs(s - expected![c]!), `${row.id} class ${c}`).toBeLessThan(1e-6));
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  pool = new ClipPool({ workers: 2 });
+  motionCsv = (await generateSyntheticDataset(MOTION, { out: join(dir, 'motion') })).manifests[0]!;
+  motion = readManifest(motionCsv).manifest;
+  const trained = await runTrainJob({
+    genome: GENOME, manifest: motion, config: CONFIG, out: join(dir, 'run'), cacheDir, pool, skipEval: true, progress: false, log: () => {},
+  });
+  const testItems = motion.items.filter((item) => item.split === 'test');
+  const predictions = await predictVideos({
+    network: trained.network, pool, template: templateFor(GENOME, CONFIG, cacheDir), items: testItems.map(toClipItem),
+    labels: { numClasses: 3, multiLabel: false }, clips: 2, batchSize: 2,
+  });
+  trained.network.dispose();
+  for (const p of predictions) reference.set(p.item.id, p.scores);
+  // the test videos in nested folders, a corrupt "video" and a non-video file
+  testItems.forEach((item, index) => {
+    const folder = join(videosDir, index % 2 ? 'a' : join('b', 'nested'));
+    mkdirSync(folder, { recursive: true });
+    copyFileSync(item.path, join(folder, basename(item.path)));
+  });
+  writeFileSync(badVideo, 'this is text, not an mp4\n');
+  writeFileSync(join(videosDir, 'notes.txt'), 'ignored: not a video extension inside a folder\n');
+  model = await loadNetworkFromCheckpoint(join(dir, 'run'));
+});
+afterAll(async () => {
+  model?.network.dispose();
+  await pool?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('collectVideos', () => {
+  it('walks folders recursively (video extensions only), reads lists relative to the list, keeps the first occurrence', () => {
+    const inFolder = collectVideos([videosDir]);
+    expect(inFolder).toHaveLength(7);
+    expect(inFolder.every((path) => path.endsWith('.mp4'))).toBe(true);
+    const list = join(dir, 'lists', 'some.lst');
+    mkdirSync(join(dir, 'lists'), { recursive: true });
+    writeFileSync(list, `# two videos and a missing one\n../videos/b/broken.mp4\n\n${inFolder[0]}\nmissing.webm\n`);
+    expect(collectVideos([list, videosDir])).toEqual([badVideo, inFolder[0], join(dir, 'lists', 'missing.webm'), ...inFolder.filter((p) => p !== badVideo && p !== inFolder[0])]);
+    expect(() => collectVideos([join(dir, 'no-such-folder')])).toThrow(/does not exist/);
+  });
+
+  it('topClasses: descending scores, ties to the lower index', () => {
+    expect(topClasses([0.2, 0.5, 0.2, 0.1], ['a', 'b', 'c', 'd'], 3)).toEqual([
+      { label: 'b', index: 1, score: 0.5 }, { label: 'a', index: 0, score: 0.2 }, { label: 'c', index: 2, score: 0.2 },
+    ]);
+  });
+});
+
+describe('classify', () => {
+  it('fresh process: one row per video, the corrupt one an error, scores equal the in-process network; exit 1 only for it', () => {
+    const child = cli(['classify', videosDir, '--checkpoint', join(dir, 'run'), '--out', out, '--cache-dir', join(dir, 'cache-child'), '--workers', '1', '--backend', 'wasm']);
+    expect(child.status, child.stderr).toBe(1);
+    expect(child.stdout).toMatch(/classify: 6 ok, 0 skipped \(already done\), 1 failed/);
+    const rows = readRows(out);
+    expect(rows).toHaveLength(7);
+    const errors = rows.filter((row) => 'error' in row);
+    expect(errors.map((row) => row.video)).toEqual([badVideo]);
+    for (const row of rows.filter((r): r is ClassifyOkRow => !('error' in r))) {
+      expectReferenceScores(row);
+      expect(row.clips).toBe(2);
+      expect(row.top.map((t) => t.index)).toEqual(topClasses(row.scores, model.classes, 3).map((t) => t.index));
+      expect(row.top[0]!.label).toBe(model.classes[row.top[0]!.index]);
+    }
+  });
+
+  it('rerun (fresh process): skips done videos, retries the error row, exits 1 again, still one row per video', () => {
+    const child = cli(['classify', videosDir, '--checkpoint', join(dir, 'run'), '--out', out, '--cache-dir', join(dir, 'cache-child'), '--workers', '1', '--backend', 'wasm']);
+    expect(child.status, child.stderr).toBe(1);
+    expect(child.stdout).toMatch(/classify: 0 ok, 6 skipped \(already done\), 1 failed \(1 earlier error row\(s\) retried\)/);
+    const rows = readRows(out);
+    expect(rows).toHaveLength(7);
+    expect(new Set(rows.map((row) => row.video)).size).toBe(7);
+  });
+
+  it('repairs a torn last line (killed run) and redoes that video', async () => {
+    const rows = readRows(out).filter((r): r is ClassifyOkRow => !('error' in r));
+    const torn = rows.at(-1)!;
+    const text = [...rows.slice(0, -1).map((row) => JSON.stringify(row)), JSON.stringify(torn).slice(0, 40)].join('\n');
+    writeFileSync(out, text);
+    const result = await runClassifyJob({ model, videos: collectVideos([videosDir]), out, pool, cacheDir, progress: false });
+    expect(result).toMatchObject({ repaired: true, ok: 1, skipped: 5, failed: 1, total: 7 });
+    const after = readRows(out);
+    expect(after).toHaveLength(7);
+    const redone = after.find((row) => row.video === torn.video) as ClassifyOkRow;
+    expectReferenceScores(redone);
+  });
+
+  it('the output is readable by `score` and gives the metrics of the reference scores', () => {
+    const { summary, missing } = scorePredictions({ pred: out, gt: motionCsv, split: 'test' });
+    const testItems = motion.items.filter((item) => item.split === 'test');
+    const expected = summarizeScores(3, false, testItems.map((item) => ({ id: item.id, scores: reference.get(item.id)!, labels: item.labels })));
+    expect(missing).toBe(0);
+    expect(summary.num_videos).toBe(6);
+    expect(summary.top1).toBeCloseTo(expected.top1!, 12);
+    expect(summary.mean_class_accuracy).toBeCloseTo(expected.mean_class_accuracy!, 12);
+  });
+
+  it('--format csv writes FILE.csv (top-k per video, quoted labels); --format charades the submission format', async () => {
+    const videos = collectVideos([videosDir]).filter((path) => path !== badVideo).slice(0, 2);
+    const csvOut = join(dir, 'two.jsonl');
+    const csv = await runClassifyJob({ model, videos, out: csvOut, pool, cacheDir, progress: false, format: 'csv', top: 2 });
+    expect(csv).toMatchObject({ ok: 2, failed: 0, sideFile: `${csvOut}.csv` });
+    const lines = readFileSync(`${csvOut}.csv`, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('video,label,score');
+    expect(lines).toHaveLength(1 + 2 * 2);
+    const first = readRows(csvOut).find((row) => row.video === videos[0]) as ClassifyOkRow;
+    const label = first.top[0]!.label.includes(',') ? `"${first.top[0]!.label}"` : first.top[0]!.label;
+    expect(lines[1]).toBe(`${videos[0]},${label},${first.top[0]!.score}`);
+
+    const charades = await runClassifyJob({ model, videos, out: csvOut, pool, cacheDir, progress: false, format: 'charades' });
+    expect(charades).toMatchObject({ ok: 0, skipped: 2, sideFile: `${csvOut}.charades.txt` });
+    const { summary, missing } = scorePredictions({ pred: `${csvOut}.charades.txt`, gt: motionCsv, split: 'test' });
+    expect(summary.num_videos).toBe(2);
+    expect(missing).toBe(4);
+    expect(existsSync(`${csvOut}.csv`)).toBe(true);
+  });
+});
