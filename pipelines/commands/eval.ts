@@ -36,6 +36,9 @@ export function registerEval(program: Command): void {
       const backend = await selectBackend(flags.backend);
       const { manifest } = readManifest(flags.dataset, flags.classes ? { classes: flags.classes } : {});
       process.stderr.write(`eval: ${flags.checkpoint} on ${flags.dataset} (${manifest.items.length} videos), backend ${backend.chosen}\n`);
+      if (manifest.missing.length > 0) {
+        process.stderr.write(`eval: note: ${manifest.missing.length} manifest row(s) have no video file and are not scored (first: ${manifest.missing[0]})\n`);
+      }
       const pool = new ClipPool(flags.workers ? { workers: flags.workers } : {});
       try {
         const result = await runEvalJob({
