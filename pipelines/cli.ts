@@ -8,6 +8,8 @@ import { registerExtract } from './commands/extract.ts';
 import { registerFlow } from './commands/flow.ts';
 import { registerScore } from './commands/score.ts';
 import { registerTrain } from './commands/train.ts';
+import { registerEvolve } from './commands/evolve.ts';
+import { registerRun } from './commands/run.ts';
 
 /** The `assemblenet` program: one module per command under pipelines/commands. */
 export function buildProgram(): Command {
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerFlow(program);
   registerScore(program);
   registerTrain(program);
+  registerEvolve(program);
+  registerRun(program);
   registerEval(program);
   registerClassify(program);
   return program;

@@ -37,6 +37,7 @@ const FLAGS: { flag: string; key: keyof RunConfig; help: string; parse: (value: 
   { flag: '--lr <rate>', key: 'lr', help: 'peak learning rate of the cosine schedule (default 0.1)', parse: numberFlag('--lr') },
   { flag: '--warmup-epochs <n>', key: 'warmupEpochs', help: 'linear warm-up epochs (default 1)', parse: numberFlag('--warmup-epochs') },
   { flag: '--weight-decay <l2>', key: 'weightDecay', help: 'L2 weight decay (default 1e-4)', parse: numberFlag('--weight-decay') },
+  { flag: '--bn-momentum <m>', key: 'bnMomentum', help: 'batch-norm running-average decay (default 0.9)', parse: numberFlag('--bn-momentum') },
   { flag: '--seed <n>', key: 'seed', help: 'seed of weights, data order and clips (default 1)', parse: numberFlag('--seed') },
 ];
 

@@ -17,6 +17,9 @@ export const runConfigSchema = z.strictObject({
   testClips: z.number().int().min(1).default(2),
   // model
   width: z.number().positive().default(0.25),
+  // Short runs need a faster running average than the official 0.99, or inference sees
+  // batch-norm statistics that have not converged (1 - 0.99^100 = 63% after 100 steps).
+  bnMomentum: z.number().min(0).max(1).default(0.9),
   modules: z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]).default([1, 1, 1, 1]),
   // optimisation
   epochs: z.number().int().min(1).default(8),

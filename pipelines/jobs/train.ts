@@ -92,6 +92,7 @@ export function networkOptionsFor(genome: Genome, manifest: Manifest, config: Ru
     widthMultiplier: config.width,
     modulesPerLevel: config.modules,
     temporalModules: 'even',
+    norm: { momentum: config.bnMomentum },
     seed: config.seed,
   };
 }

@@ -28,3 +28,5 @@ export { DiskCache, CACHE_DIR_ENV, cacheKey, canonicalJson, defaultCacheDir, fil
 export type { CacheRead, FileIdentity, FileIdentityMode } from '../cache/diskCache.ts';
 export { decodeEntry, encodeEntry, ENTRY_FORMAT } from '../cache/entryFile.ts';
 export type { ArraySpec, DecodedEntry, EntryCheck } from '../cache/entryFile.ts';
+export { runInChildProcess } from './childProcess.ts';
+export type { ChildProcessOptions } from './childProcess.ts';

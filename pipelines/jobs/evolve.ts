@@ -1,0 +1,144 @@
+/**
+ * The evolution job: cache the clips once, then run the connectivity search with every
+ * candidate proxy-trained in its own process (one per worker), journaled for --resume.
+ *
+ *   out/journal.jsonl            header + one line per finished evaluation
+ *   out/candidates/candidate-N/  each candidate's proxy run (checkpoints, metrics.jsonl, eval.json)
+ *   out/best-genome.json         the best genome (JSON) and out/best-genome.official.json (flat list)
+ *   out/summary.json             best, final population, counts
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  ClipPool,
+  InputError,
+  genomeToJSON,
+  runInChildProcess,
+  toOfficial,
+  type Genome,
+} from '../../src/index.ts';
+import { readManifest } from '../../datasets/index.ts';
+import {
+  runSearch,
+  type EvaluationRecord,
+  type SearchProgress,
+  type SearchResult,
+  type SearchSettings,
+  type SearchSpace,
+} from '../../evolution/index.ts';
+import type { CandidateRequest, CandidateResult } from '../evolve/candidateTask.ts';
+import { createProgress } from '../progress.ts';
+import type { RunConfig } from './runConfig.ts';
+import { prepareClips, templateFor } from './train.ts';
+
+const CANDIDATE_TASK = new URL('../evolve/candidateTask.ts', import.meta.url);
+
+export interface EvolveJobInput {
+  space: SearchSpace;
+  manifest: string;
+  classes?: string;
+  /** Proxy training of every candidate. */
+  config: RunConfig;
+  settings: SearchSettings;
+  out: string;
+  workers: number;
+  cacheDir: string;
+  resume: boolean;
+  signal?: AbortSignal;
+  progress?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface EvolveJobResult extends SearchResult {
+  bestGenome: Genome;
+  bestFile: string;
+}
+
+/** A genome using every stem of the space: its clips are the union every candidate needs. */
+function spaceProbeGenome(space: SearchSpace): Genome {
+  return {
+    name: 'space-stems',
+    modulesPerLevel: [...space.modulesPerLevel],
+    fusion: space.fusion,
+    nodes: [...space.stems.map((stem) => ({ ...stem })), { level: 3, inputs: space.stems.map((_, i) => i), filters: 1, dilation: 1, stride: 1 }],
+  };
+}
+
+export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResult> {
+  const log = input.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const out = resolve(input.out);
+  mkdirSync(join(out, 'candidates'), { recursive: true });
+  const { manifest } = readManifest(input.manifest, input.classes ? { classes: input.classes } : {});
+  const evalSplit = manifest.items.some((item) => item.split === 'val') ? 'val' : undefined;
+  if (!evalSplit) throw new InputError(`evolve: expected a val split in ${input.manifest} to score candidates on, got none`);
+
+  // Clips for every candidate, computed once here, read from the cache by the candidates.
+  const rows = manifest.items.filter((item) => item.split === 'train' || item.split === evalSplit);
+  const pool = new ClipPool({ workers: input.workers });
+  try {
+    const failures = await prepareClips(rows, templateFor(spaceProbeGenome(input.space), input.config, input.cacheDir), input.config, pool, input.signal);
+    for (const [id, reason] of failures) log(`evolve: video ${id} cannot be decoded and is left out: ${reason}`);
+  } finally {
+    await pool.destroy();
+  }
+
+  const bar = input.progress === false ? undefined : createProgress({ label: 'evolve', unit: 'evaluations', total: input.settings.budget });
+  const evaluate = (candidate: { index: number; genome: Genome }, signal: AbortSignal) =>
+    runInChildProcess<CandidateRequest, CandidateResult>(
+      CANDIDATE_TASK,
+      {
+        genome: candidate.genome,
+        manifest: resolve(input.manifest),
+        ...(input.classes ? { classes: resolve(input.classes) } : {}),
+        config: input.config,
+        cacheDir: input.cacheDir,
+        out: join(out, 'candidates', `candidate-${candidate.index}`),
+        evalSplit,
+      },
+      { signal, label: `candidate ${candidate.index}` },
+    );
+  let result: SearchResult;
+  try {
+    result = await runSearch({
+      space: input.space,
+      settings: input.settings,
+      journalFile: join(out, 'journal.jsonl'),
+      resume: input.resume,
+      workers: input.workers,
+      evaluate,
+      ...(input.signal ? { signal: input.signal } : {}),
+      onEvaluation: (progress: SearchProgress) => {
+        const last = progress.last;
+        const best = progress.best?.fitness ?? null;
+        bar?.tick(1, `#${last.index} ${last.status === 'ok' ? `fitness ${last.fitness?.toFixed(3)}` : `failed`}, best ${best === null ? '-' : best.toFixed(3)}`);
+        if (last.status === 'failed') log(`evolve: candidate ${last.index} failed: ${last.error}`);
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  const best = result.best;
+  if (!best || best.status !== 'ok') throw new InputError('evolve: expected at least one candidate to train successfully, got none');
+  const bestGenome = { ...best.genome, name: `evolved-${input.settings.strategy}-seed${input.settings.seed}` };
+  const bestFile = join(out, 'best-genome.json');
+  writeFileSync(bestFile, `${JSON.stringify(genomeToJSON(bestGenome), null, 2)}\n`);
+  writeFileSync(join(out, 'best-genome.official.json'), `${JSON.stringify(toOfficial(bestGenome))}\n`);
+  writeFileSync(
+    join(out, 'summary.json'),
+    `${JSON.stringify({ best: summarizeRecord(best), population: result.population.map(summarizeRecord), evaluations: result.evaluations.length, failed: result.evaluations.filter((r) => r.status === 'failed').length }, null, 2)}\n`,
+  );
+  return { ...result, bestGenome, bestFile };
+}
+
+export function summarizeRecord(record: EvaluationRecord) {
+  return {
+    index: record.index,
+    parent: record.parent,
+    mutation: record.mutation.join(', '),
+    status: record.status,
+    fitness: record.fitness,
+    nodes: record.genome.nodes.length,
+    edges: record.genome.nodes.reduce((sum, node) => sum + ('inputs' in node ? node.inputs.length : 0), 0),
+    seconds: Math.round(record.seconds),
+  };
+}

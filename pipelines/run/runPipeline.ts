@@ -1,0 +1,223 @@
+/**
+ * Runs a pipeline file (see spec.ts): each stage is one of the jobs users also run alone.
+ * Stages resume by themselves: generation and extraction are cached, evolve continues its
+ * journal, train continues from its newest checkpoint, classify skips videos already written.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ClipPool,
+  InputError,
+  countParameters,
+  defaultCacheDir,
+  estimateFlops,
+  readGenome,
+  type Genome,
+} from '../../src/index.ts';
+import { builtinSpecPath, generateSyntheticDataset, loadSyntheticSpec, readManifest, type Manifest } from '../../datasets/index.ts';
+import { readSearchSpace } from '../../evolution/index.ts';
+import { PROXY_DEFAULTS } from '../commands/evolve.ts';
+import { runClassifyJob } from '../jobs/classify.ts';
+import { loadNetworkFromCheckpoint } from '../jobs/checkpointNetwork.ts';
+import { runEvolveJob } from '../jobs/evolve.ts';
+import { parseRunConfig, type RunConfig } from '../jobs/runConfig.ts';
+import { networkOptionsFor, prepareClips, runTrainJob, templateFor } from '../jobs/train.ts';
+import type { EvalSummary } from '../jobs/summarize.ts';
+import { createProgress } from '../progress.ts';
+import type { PipelineSpec, StageSpec } from './spec.ts';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface TrainedModel {
+  name: string;
+  genome: Genome;
+  checkpoint: string;
+  test?: EvalSummary & { split: string };
+  parameters: number;
+  gflops: number;
+  trainSeconds: number;
+  steps: number;
+}
+
+export interface PipelineResult {
+  out: string;
+  manifest?: string;
+  evolve?: { best: number; fitness: number; evaluations: number; bestFile: string };
+  models: TrainedModel[];
+  classify: { model: string; out: string; ok: number; failed: number; skipped: number }[];
+  seconds: number;
+}
+
+interface Context {
+  spec: PipelineSpec;
+  out: string;
+  cacheDir: string;
+  workers: number | undefined;
+  pool: ClipPool;
+  manifestPath?: string;
+  manifest?: Manifest;
+  evolvedGenome?: Genome;
+  result: PipelineResult;
+  log: (line: string) => void;
+}
+
+/** A path from a pipeline file: absolute, relative to the working folder, or to the project. */
+export function resolveProjectPath(path: string): string {
+  if (isAbsolute(path) || existsSync(path)) return resolve(path);
+  return join(PROJECT_ROOT, path);
+}
+
+function settingsFor(ctx: Context, extra: Partial<RunConfig> = {}, base: Partial<RunConfig> = {}): RunConfig {
+  return parseRunConfig({ ...base, ...ctx.spec.settings, ...extra }, `pipeline ${ctx.spec.name}`);
+}
+
+function needManifest(ctx: Context, stage: string): { path: string; manifest: Manifest } {
+  if (!ctx.manifest || !ctx.manifestPath) {
+    const path = ctx.spec.dataset.manifest ? resolveProjectPath(ctx.spec.dataset.manifest) : undefined;
+    if (!path) throw new InputError(`pipeline: the ${stage} stage needs the dataset: put a generate stage before it`);
+    ctx.manifestPath = path;
+    ctx.manifest = readManifest(path, ctx.spec.dataset.classes ? { classes: resolveProjectPath(ctx.spec.dataset.classes) } : {}).manifest;
+  }
+  return { path: ctx.manifestPath, manifest: ctx.manifest };
+}
+
+async function runStage(ctx: Context, stage: StageSpec): Promise<void> {
+  switch (stage.stage) {
+    case 'generate': {
+      if (!ctx.spec.dataset.spec) {
+        needManifest(ctx, 'generate');
+        return;
+      }
+      const specFile = existsSync(ctx.spec.dataset.spec) ? ctx.spec.dataset.spec : builtinSpecPath(ctx.spec.dataset.spec);
+      const spec = loadSyntheticSpec(specFile);
+      const bar = createProgress({ label: 'generate', unit: 'videos', total: 1 });
+      let total = 0;
+      const summary = await generateSyntheticDataset(spec, {
+        out: join(ctx.out, 'dataset'),
+        ...(ctx.spec.dataset.seed !== undefined ? { seed: ctx.spec.dataset.seed } : {}),
+        onProgress: (event) => {
+          if (!total) total = event.total;
+          bar.tick(1, event.file);
+        },
+      });
+      bar.stop();
+      ctx.manifestPath = summary.manifests[0]!;
+      ctx.manifest = readManifest(ctx.manifestPath).manifest;
+      ctx.result.manifest = ctx.manifestPath;
+      ctx.log(`dataset: ${summary.videos} videos (${summary.generated} generated, ${summary.skipped} cached), ${summary.classes.length} classes -> ${ctx.manifestPath}`);
+      return;
+    }
+    case 'extract': {
+      const { manifest } = needManifest(ctx, 'extract');
+      const config = settingsFor(ctx);
+      const streams: Genome = { name: 'all-streams', modulesPerLevel: [1, 1, 1, 1], fusion: 'sigmoid', nodes: [{ stem: 'rgb', temporal: 1 }, { stem: 'flow', temporal: 1 }, { level: 3, inputs: [0, 1], filters: 1, dilation: 1, stride: 1 }] };
+      const bar = createProgress({ label: 'extract', unit: 'clips', total: manifest.items.length * (config.testClips + config.trainClips) });
+      let failures: Map<string, string>;
+      try {
+        failures = await prepareClips(manifest.items, templateFor(streams, config, ctx.cacheDir), config, ctx.pool, undefined, (id) => bar.tick(1, id));
+      } finally {
+        bar.stop();
+      }
+      ctx.log(`extract: ${manifest.items.length - failures.size} videos ready, ${failures.size} failed${failures.size ? `: ${[...failures.keys()].join(', ')}` : ''}`);
+      return;
+    }
+    case 'evolve': {
+      const { path } = needManifest(ctx, 'evolve');
+      const out = join(ctx.out, 'evolve');
+      const config = settingsFor(ctx, stage.settings, PROXY_DEFAULTS);
+      const result = await runEvolveJob({
+        space: readSearchSpace(resolveProjectPath(stage.space)),
+        manifest: path,
+        ...(ctx.spec.dataset.classes ? { classes: resolveProjectPath(ctx.spec.dataset.classes) } : {}),
+        config,
+        settings: {
+          strategy: stage.strategy, seed: config.seed, budget: stage.budget, populationSize: stage.population,
+          tournamentSize: stage.tournament, selection: 'tournament', batchSize: stage.batchSize,
+          pruneThreshold: stage.pruneThreshold, structuralRate: stage.structuralRate,
+        },
+        out,
+        workers: ctx.workers ?? 2,
+        cacheDir: ctx.cacheDir,
+        resume: existsSync(join(out, 'journal.jsonl')),
+        log: ctx.log,
+      });
+      ctx.evolvedGenome = result.bestGenome;
+      ctx.result.evolve = { best: result.best!.index, fitness: result.best!.fitness!, evaluations: result.evaluations.length, bestFile: result.bestFile };
+      ctx.log(`evolve: best candidate ${result.best!.index} (val fitness ${result.best!.fitness!.toFixed(3)}) of ${result.evaluations.length}`);
+      return;
+    }
+    case 'train': {
+      const { manifest } = needManifest(ctx, 'train');
+      const genome = stage.genome === '@evolve' ? ctx.evolvedGenome : readGenome(resolveProjectPath(stage.genome));
+      if (!genome) throw new InputError('pipeline: "@evolve" used before the evolve stage produced a genome');
+      const config = settingsFor(ctx, stage.settings);
+      ctx.log(`train ${stage.name}: ${genome.name}, ${config.epochs} epochs`);
+      const result = await runTrainJob({
+        genome, manifest, config, out: join(ctx.out, `train-${stage.name}`), pool: ctx.pool, cacheDir: ctx.cacheDir,
+        resume: true, evalSplit: 'test', log: ctx.log,
+      });
+      const options = networkOptionsFor(genome, manifest, config);
+      const parameters = countParameters(genome, options).total;
+      const gflops = estimateFlops(genome, { ...options, resolution: config.size }).flops / 1e9;
+      result.network.dispose();
+      ctx.result.models.push({
+        name: stage.name, genome, checkpoint: result.checkpoint, parameters, gflops, trainSeconds: result.seconds, steps: result.steps,
+        ...(result.eval ? { test: result.eval } : {}),
+      });
+      return;
+    }
+    case 'classify': {
+      const { manifest } = needManifest(ctx, 'classify');
+      const trained = ctx.result.models.find((m) => m.name === stage.model);
+      if (!trained) throw new InputError(`pipeline: classify: no trained model "${stage.model}"`);
+      const model = await loadNetworkFromCheckpoint(trained.checkpoint);
+      const out = join(ctx.out, `classify-${stage.model}.jsonl`);
+      try {
+        const result = await runClassifyJob({
+          model, videos: manifest.items.filter((item) => item.split === stage.split).map((item) => item.path),
+          out, pool: ctx.pool, cacheDir: ctx.cacheDir,
+        });
+        ctx.result.classify.push({ model: stage.model, out, ok: result.ok, failed: result.failed, skipped: result.skipped });
+        ctx.log(`classify ${stage.model}: ${result.ok} ok, ${result.skipped} already done, ${result.failed} failed -> ${out}`);
+      } finally {
+        model.network.dispose();
+      }
+      return;
+    }
+    case 'summary':
+      return;
+  }
+}
+
+export interface RunPipelineOptions {
+  out?: string;
+  cacheDir?: string;
+  workers?: number;
+  log?: (line: string) => void;
+}
+
+export async function runPipeline(spec: PipelineSpec, options: RunPipelineOptions = {}): Promise<PipelineResult> {
+  const started = Date.now();
+  const out = resolve(options.out ?? spec.out);
+  mkdirSync(out, { recursive: true });
+  const workers = options.workers ?? spec.workers;
+  const ctx: Context = {
+    spec, out, workers,
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    pool: new ClipPool(workers ? { workers } : {}),
+    result: { out, models: [], classify: [], seconds: 0 },
+    log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+  };
+  try {
+    for (const [index, stage] of spec.stages.entries()) {
+      ctx.log(`== stage ${index + 1}/${spec.stages.length}: ${stage.stage}${'name' in stage ? ` ${stage.name}` : ''}`);
+      await runStage(ctx, stage);
+    }
+  } finally {
+    await ctx.pool.destroy();
+  }
+  ctx.result.seconds = (Date.now() - started) / 1000;
+  writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ ...ctx.result, models: ctx.result.models.map(({ genome, ...m }) => ({ ...m, genome: genome.name })) }, null, 2)}\n`);
+  return ctx.result;
+}

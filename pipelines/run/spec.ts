@@ -1,0 +1,117 @@
+/**
+ * Pipeline files: a dataset, shared run settings, and stages run in order. Every stage writes
+ * into its own folder under `out` and is skipped when its `done.json` says it finished with the
+ * same parameters, so a pipeline killed at any point resumes where it stopped.
+ *
+ *   {
+ *     "name": "demo", "out": "runs/demo",
+ *     "dataset": { "spec": "synthetic-motion", "seed": 1 },
+ *     "settings": { "frames": 8, "size": 64, ... },          RunConfig defaults for every stage
+ *     "stages": [
+ *       { "stage": "generate" },
+ *       { "stage": "extract" },
+ *       { "stage": "evolve", "space": "evolution/spaces/two-stream-small.json", "budget": 6 },
+ *       { "stage": "train", "name": "evolved", "genome": "@evolve" },
+ *       { "stage": "train", "name": "assemblenet-50", "genome": "evolution/assemblenet-50.json" },
+ *       { "stage": "classify", "model": "evolved", "split": "test" },
+ *       { "stage": "summary" }
+ *     ]
+ *   }
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { InputError } from '../../src/index.ts';
+import { runConfigSchema } from '../jobs/runConfig.ts';
+
+const settingsSchema = runConfigSchema.partial();
+
+const stageSchema = z.discriminatedUnion('stage', [
+  z.strictObject({ stage: z.literal('generate') }),
+  z.strictObject({ stage: z.literal('extract') }),
+  z.strictObject({
+    stage: z.literal('evolve'),
+    space: z.string(),
+    budget: z.number().int().min(1),
+    strategy: z.enum(['guided', 'plain', 'random']).default('guided'),
+    population: z.number().int().min(1).default(4),
+    tournament: z.number().int().min(1).default(2),
+    batchSize: z.number().int().min(1).default(2),
+    pruneThreshold: z.number().min(0).max(1).default(0.5),
+    structuralRate: z.number().min(0).max(1).default(0.5),
+    settings: settingsSchema.default({}),
+  }),
+  z.strictObject({
+    stage: z.literal('train'),
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'expected a name usable as a folder'),
+    /** A genome file, or "@evolve" for the best genome of the evolve stage. */
+    genome: z.string(),
+    settings: settingsSchema.default({}),
+  }),
+  z.strictObject({
+    stage: z.literal('classify'),
+    /** Name of a train stage. */
+    model: z.string(),
+    split: z.string().default('test'),
+  }),
+  z.strictObject({ stage: z.literal('summary') }),
+]);
+
+export const pipelineSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  out: z.string().min(1),
+  dataset: z.strictObject({
+    /** A shipped spec name (synthetic-motion) or a spec file; or `manifest` for a real dataset. */
+    spec: z.string().optional(),
+    seed: z.number().int().optional(),
+    manifest: z.string().optional(),
+    classes: z.string().optional(),
+  }),
+  settings: settingsSchema.default({}),
+  workers: z.number().int().min(1).optional(),
+  stages: z.array(stageSchema).min(1),
+});
+
+export type PipelineSpec = z.infer<typeof pipelineSchema>;
+export type StageSpec = PipelineSpec['stages'][number];
+
+function issuePath(path: PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(pipeline)';
+}
+
+export function parsePipeline(value: unknown, source: string): PipelineSpec {
+  const parsed = pipelineSchema.safeParse(value);
+  if (!parsed.success) {
+    const list = parsed.error.issues.map((issue) => `${issuePath(issue.path)}: ${issue.message}`).join('; ');
+    throw new InputError(`pipeline: expected a valid pipeline file, got: ${list}`, source);
+  }
+  const spec = parsed.data;
+  if (!spec.dataset.spec === !spec.dataset.manifest) {
+    throw new InputError('pipeline: dataset: expected exactly one of "spec" (synthetic) or "manifest", got ' + (spec.dataset.spec ? 'both' : 'neither'), source);
+  }
+  const trains = new Set<string>();
+  spec.stages.forEach((stage, index) => {
+    const at = `stages[${index}]`;
+    if (stage.stage === 'train') {
+      if (trains.has(stage.name)) throw new InputError(`pipeline: ${at}.name: "${stage.name}" is used by an earlier train stage`, source);
+      trains.add(stage.name);
+      if (stage.genome === '@evolve' && !spec.stages.slice(0, index).some((s) => s.stage === 'evolve')) {
+        throw new InputError(`pipeline: ${at}.genome: "@evolve" needs an evolve stage before it`, source);
+      }
+    }
+    if (stage.stage === 'classify' && !trains.has(stage.model)) {
+      throw new InputError(`pipeline: ${at}.model: expected the name of an earlier train stage (${[...trains].join(', ') || 'none'}), got "${stage.model}"`, source);
+    }
+  });
+  return spec;
+}
+
+export function readPipeline(file: string): PipelineSpec {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new InputError(`pipeline: cannot read JSON: ${(error as Error).message}`, file);
+  }
+  return parsePipeline(value, file);
+}
