@@ -15,7 +15,7 @@ import {
   readGenome,
   type Genome,
 } from '../../src/index.ts';
-import { builtinSpecPath, generateSyntheticDataset, loadSyntheticSpec, readManifest, type Manifest } from '../../datasets/index.ts';
+import { builtinSpecPath, generateSyntheticDataset, loadSyntheticSpec, planDataset, readManifest, type Manifest } from '../../datasets/index.ts';
 import { readSearchSpace } from '../../evolution/index.ts';
 import { PROXY_DEFAULTS } from '../commands/evolve.ts';
 import { runClassifyJob } from '../jobs/classify.ts';
@@ -91,15 +91,12 @@ async function runStage(ctx: Context, stage: StageSpec): Promise<void> {
       }
       const specFile = existsSync(ctx.spec.dataset.spec) ? ctx.spec.dataset.spec : builtinSpecPath(ctx.spec.dataset.spec);
       const spec = loadSyntheticSpec(specFile);
-      const bar = createProgress({ label: 'generate', unit: 'videos', total: 1 });
-      let total = 0;
+      const seed = ctx.spec.dataset.seed;
+      const bar = createProgress({ label: 'generate', unit: 'videos', total: planDataset(spec, seed).videos.length });
       const summary = await generateSyntheticDataset(spec, {
         out: join(ctx.out, 'dataset'),
-        ...(ctx.spec.dataset.seed !== undefined ? { seed: ctx.spec.dataset.seed } : {}),
-        onProgress: (event) => {
-          if (!total) total = event.total;
-          bar.tick(1, event.file);
-        },
+        ...(seed !== undefined ? { seed } : {}),
+        onProgress: (event) => bar.tick(1, event.file),
       });
       bar.stop();
       ctx.manifestPath = summary.manifests[0]!;
