@@ -6,17 +6,21 @@
  *     -> model weights restored by stable name (the optimizer's slots are not read)
  *
  * The builder table is keyed by `options.kind` so that other network families stored by the
- * training job (distilled students) can add their builder; today only 'assemblenet' exists.
+ * training job (distilled students) can add their builder: 'assemblenet' and 'student'.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   InputError,
+  clipTemplate,
   createAssembleNet,
+  createStudent,
   parseGenome,
+  parseStudent,
   readCheckpointState,
   resolveCheckpoint,
   restoreTrainingCheckpoint,
+  studentStreams,
   type AssembleNetwork,
   type CheckpointState,
   type ClipTemplate,
@@ -68,6 +72,15 @@ const BUILDERS: Readonly<Record<string, NetworkBuilder>> = Object.freeze({
     const genome = parseGenome(state.genome, source);
     const network = createAssembleNet(genome, stored.network);
     return { network, streams: stored.streams, genome, template: (cacheDir) => templateFor(genome, stored.config, cacheDir) };
+  },
+  // Distilled students (`assemblenet distill`): options.arch holds the student architecture.
+  student: (state, stored, source) => {
+    const arch = parseStudent((state.options as { arch?: unknown }).arch, `${source} options.arch`);
+    const { numClasses, multiLabel, norm, seed } = stored.network;
+    const network = createStudent(arch, { numClasses, ...(multiLabel !== undefined ? { multiLabel } : {}), ...(norm ? { norm } : {}), ...(seed !== undefined ? { seed } : {}) });
+    const streams = studentStreams(arch);
+    const { fps, flow, flowBound } = stored.config;
+    return { network, streams, template: (cacheDir) => clipTemplate({ streams, frames: arch.frames, size: arch.resolution, fps, flow, flowBound, cacheDir }) };
   },
 });
 

@@ -1,0 +1,157 @@
+/**
+ * `runDistillJob` end to end on a tiny motion set: a tiny two-stream teacher trained by the real
+ * train job, a 2-student search with 1 KD epoch each, the chosen student saved as a checkpoint
+ * that `loadNetworkFromCheckpoint` + the eval job read back, and the teacher-logit cache reused.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSyntheticDataset, parseSyntheticSpec, readManifest, type Manifest } from '../../datasets/index.ts';
+import { ClipPool, parseGenome, parseStudentSpace, readStudent, reward, selectBackend, studentStreams, tf, type Genome } from '../../src/index.ts';
+import { loadNetworkFromCheckpoint } from '../../pipelines/jobs/checkpointNetwork.ts';
+import { clipKey, formatDistillTable, runDistillJob, type DistillJobResult } from '../../pipelines/jobs/distill.ts';
+import { runEvalJob } from '../../pipelines/jobs/eval.ts';
+import { parseRunConfig } from '../../pipelines/jobs/runConfig.ts';
+import { runTrainJob } from '../../pipelines/jobs/train.ts';
+
+const GENOME: Genome = parseGenome({
+  name: 'tiny-two-stream',
+  modulesPerLevel: [1, 1, 1, 1],
+  nodes: [
+    { stem: 'rgb', temporal: 1 },
+    { stem: 'flow', temporal: 1 },
+    { level: 0, inputs: [0, 1], filters: 32, dilation: 1, stride: 1 },
+    { level: 1, inputs: [2], filters: 64, dilation: 2, stride: 2 },
+    { level: 2, inputs: [3], filters: 128, dilation: 1, stride: 2 },
+    { level: 3, inputs: [4], filters: 256, dilation: 1, stride: 2 },
+  ],
+});
+const CONFIG = parseRunConfig({ frames: 4, size: 32, batch: 2, epochs: 1, width: 0.125, trainClips: 1, testClips: 1, lr: 0.05, flow: 'farneback' });
+const MOTION = parseSyntheticSpec({
+  kind: 'motion', name: 'distill-motion', seed: 11,
+  video: { width: 32, height: 32, frames: 10, fps: 8 },
+  scene: { objects: [1, 1], objectSize: [7, 10] },
+  videosPerClass: 4,
+  splits: { train: 0.5, val: 0.25, test: 0.25 },
+  classes: [
+    { name: 'left', motion: { kind: 'translate', direction: 180, speed: 1.5 } },
+    { name: 'right', motion: { kind: 'translate', direction: 0, speed: 3 } },
+  ],
+});
+// Tiny students at the teacher's clip shape; one or two streams.
+const SPACE = parseStudentSpace({
+  name: 'tiny-space', frames: 4, resolution: 32, streams: ['rgb', 'rgb+flow'], fusion: 'sum',
+  stem: { filters: 8, kernel: 3, activation: 'relu' },
+  stages: [
+    { repeats: 1, filters: [8, 16], stride: 2, expand: 2, kernels: [[3]], temporalKernel: 3 },
+    { repeats: 1, filters: 16, stride: 2, expand: 2, kernels: [[3]], temporalKernel: [1, 3] },
+  ],
+  headFilters: 0,
+});
+const TARGET = 25;
+
+const dir = mkdtempSync(join(tmpdir(), 'anet-distill-'));
+const cacheDir = join(dir, 'cache');
+const out = join(dir, 'distill');
+let pool: ClipPool;
+let manifest: Manifest;
+let result: DistillJobResult;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  pool = new ClipPool({ workers: 2 });
+  manifest = readManifest((await generateSyntheticDataset(MOTION, { out: join(dir, 'motion') })).manifests[0]!).manifest;
+  const trained = await runTrainJob({
+    genome: GENOME, manifest, config: CONFIG, out: join(dir, 'teacher'), cacheDir, pool, skipEval: true, progress: false, log: () => {},
+  });
+  trained.network.dispose();
+  result = await runDistillJob({
+    teacher: join(dir, 'teacher'), manifest, out, cacheDir, pool, budget: 2, epochs: 1, finalEpochs: 1,
+    latencyTarget: TARGET, space: SPACE, seed: 3, latencyRuns: 3, progress: false, log: (line) => lines.push(line),
+  });
+}, 120_000);
+afterAll(async () => {
+  await pool?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('runDistillJob', () => {
+  it('caches the teacher logits of every train variant and val/test clip, once', () => {
+    const videos = manifest.items.length;
+    expect(result.teacherLogits.clips).toBe(videos); // 1 train variant or 1 test clip per video
+    expect(result.teacherLogits.computed).toBe(videos);
+    const body = readFileSync(result.teacherLogits.file, 'utf8').trim().split('\n');
+    expect(body).toHaveLength(1 + videos); // header + one line per clip
+    const train = manifest.items.find((item) => item.split === 'train')!;
+    expect(body.some((line) => line.includes(`"video":"${train.id}","clip":"${clipKey({ kind: 'train', seed: 0 })}"`))).toBe(true);
+  });
+
+  it('searches the budget, rewards with the MnasNet formula and keeps a Pareto front', () => {
+    expect(result.records).toHaveLength(2);
+    for (const record of result.records) {
+      expect(record.latencyMs).toBeGreaterThan(0);
+      expect(record.reward).toBeCloseTo(reward(record.accuracy, record.latencyMs, { target: TARGET }), 10);
+    }
+    const bestReward = Math.max(...result.records.map((r) => r.reward));
+    expect(result.chosen.hash).toBe(result.records.find((r) => r.reward === bestReward)!.hash);
+    expect(result.pareto.length).toBeGreaterThanOrEqual(1);
+    // two-stream students pay the measured flow cost, RGB-only ones do not
+    for (const row of result.table.filter((r) => r.role !== 'teacher')) {
+      expect(row.flowMs > 0).toBe(row.streams.includes('flow'));
+      expect(row.latencyMs).toBeCloseTo(row.modelLatencyMs + row.flowMs, 6);
+    }
+  });
+
+  it('writes the table with the teacher and the chosen student, latency against the target', () => {
+    const teacher = result.table.find((row) => row.role === 'teacher')!;
+    const chosen = result.table.find((row) => row.role === 'chosen')!;
+    expect(teacher.streams).toEqual(['flow', 'rgb']);
+    expect(teacher.flowMs).toBeGreaterThan(0);
+    for (const row of [teacher, chosen]) {
+      expect(row.latencyMs).toBeGreaterThan(0);
+      expect(row.parameters).toBeGreaterThan(0);
+      expect(row.flops).toBeGreaterThan(0);
+      expect(row.accuracy).toBeGreaterThanOrEqual(0);
+      expect(row.accuracy).toBeLessThanOrEqual(1);
+      expect(row.split).toBe('test');
+    }
+    expect(chosen.parameters).toBeLessThan(teacher.parameters);
+    expect(result.chosen.latencyMs).toBe(chosen.latencyMs);
+    expect(result.chosen.meetsTarget).toBe(chosen.latencyMs <= TARGET);
+    const text = formatDistillTable(result);
+    expect(text).toMatch(new RegExp(`vs target ${TARGET} ms: (meets|misses)`));
+    const stored = JSON.parse(readFileSync(join(out, 'distill.json'), 'utf8')) as DistillJobResult;
+    expect(stored.table.map((row) => row.role)).toEqual(result.table.map((row) => row.role));
+    expect(result.family.map((member) => member.phi)).toEqual([-1, 0, 1]);
+    for (const member of result.family) expect(readStudent(member.file).stages.length).toBe(2);
+    expect(result.family[0]!.flops).toBeLessThan(result.family[2]!.flops);
+  });
+
+  it('saves the chosen student as a checkpoint that loadNetworkFromCheckpoint and eval read', async () => {
+    expect(existsSync(join(result.chosen.checkpoint, 'checkpoint.json'))).toBe(true);
+    const loaded = await loadNetworkFromCheckpoint(join(out, 'student'));
+    try {
+      expect(loaded.kind).toBe('student');
+      expect(loaded.streams).toEqual(studentStreams(result.chosen.arch));
+      const evaluated = await runEvalJob({ checkpoint: loaded, manifest, split: 'test', cacheDir, pool, out: false, progress: false, log: () => {} });
+      // the reloaded weights reproduce the job's own test score
+      expect(evaluated.top1).toBeCloseTo(result.chosen.test.top1!, 10);
+      expect(evaluated.num_videos).toBe(manifest.items.filter((item) => item.split === 'test').length);
+    } finally {
+      loaded.network.dispose();
+    }
+  });
+
+  it('reads the cached teacher logits on a second call (the teacher is not re-run)', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const reused = await runDistillJob({
+      teacher: join(dir, 'teacher'), manifest, out, cacheDir, pool, budget: 1, epochs: 1, finalEpochs: 1,
+      latencyTarget: TARGET, space: SPACE, seed: 3, latencyRuns: 1, progress: false, log: () => {},
+    });
+    expect(reused.teacherLogits.computed).toBe(0);
+    expect(reused.teacherLogits.cached).toBe(result.teacherLogits.clips);
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(tensorsBefore + 2);
+  }, 60_000);
+});
