@@ -114,7 +114,7 @@ describe('evolve: SIGKILL mid-run, then --resume', () => {
     const resumed = spawnSync('node', [...evolveArgs(killed, true), '--json'], { encoding: 'utf8' });
     expect(resumed.status, resumed.stderr).toBe(0);
     const after = evaluations(killed);
-    expect(after.map((r) => r.index).sort((a, b) => a - b)).toEqual([...Array(BUDGET).keys()]);
+    expect(after.map((r) => r.index).sort((a, b) => a! - b!)).toEqual([...Array(BUDGET).keys()]);
     expect(journal(killed).filter((l) => l.type === 'header')).toHaveLength(1);
     const byIndex = (records: JournalLine[]) => [...records].sort((a, b) => a.index! - b.index!).map((r) => [r.genome, r.fitness]);
     expect(byIndex(after)).toEqual(byIndex(referenceRecords));
