@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { AssembleNetError } from '../src/index.ts';
 import { registerClassify } from './commands/classify.ts';
 import { registerDataset } from './commands/dataset.ts';
+import { registerDistill } from './commands/distill.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerExtract } from './commands/extract.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerScore(program);
   registerTrain(program);
   registerEvolve(program);
+  registerDistill(program);
   registerRun(program);
   registerEval(program);
   registerClassify(program);

@@ -3,9 +3,10 @@
  * train job, a 2-student search with 1 KD epoch each, the chosen student saved as a checkpoint
  * that `loadNetworkFromCheckpoint` + the eval job read back, and the teacher-logit cache reused.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset, parseSyntheticSpec, readManifest, type Manifest } from '../../datasets/index.ts';
 import { ClipPool, parseGenome, parseStudentSpace, readStudent, reward, selectBackend, studentStreams, tf, type Genome } from '../../src/index.ts';
@@ -56,13 +57,15 @@ const cacheDir = join(dir, 'cache');
 const out = join(dir, 'distill');
 let pool: ClipPool;
 let manifest: Manifest;
+let manifestFile: string;
 let result: DistillJobResult;
 const lines: string[] = [];
 
 beforeAll(async () => {
   await selectBackend('wasm');
   pool = new ClipPool({ workers: 2 });
-  manifest = readManifest((await generateSyntheticDataset(MOTION, { out: join(dir, 'motion') })).manifests[0]!).manifest;
+  manifestFile = (await generateSyntheticDataset(MOTION, { out: join(dir, 'motion') })).manifests[0]!;
+  manifest = readManifest(manifestFile).manifest;
   const trained = await runTrainJob({
     genome: GENOME, manifest, config: CONFIG, out: join(dir, 'teacher'), cacheDir, pool, skipEval: true, progress: false, log: () => {},
   });
@@ -153,5 +156,21 @@ describe('runDistillJob', () => {
     expect(reused.teacherLogits.computed).toBe(0);
     expect(reused.teacherLogits.cached).toBe(result.teacherLogits.clips);
     expect(tf.memory().numTensors).toBeLessThanOrEqual(tensorsBefore + 2);
+  }, 60_000);
+
+  it('CLI: assemblenet distill prints the table and ends with a JSON line (cache reused)', () => {
+    const spaceFile = join(dir, 'space.json');
+    writeFileSync(spaceFile, JSON.stringify({ ...SPACE, streams: ['rgb', 'rgb+flow'] }));
+    const run = spawnSync(process.execPath, [
+      'bin/assemblenet.mjs', 'distill', '--teacher', join(dir, 'teacher'), '--dataset', manifestFile, '--out', out,
+      '--latency-target', '25ms', '--budget', '1', '--epochs', '1', '--final-epochs', '1', '--rgb-only', '--space', spaceFile,
+      '--cache-dir', cacheDir, '--workers', '1', '--backend', 'wasm', '--json',
+    ], { cwd: resolve(import.meta.dirname, '../..'), encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const last = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { teacher_logits: { computed: number }; table: { role: string; streams: string[] }[]; target_ms: number };
+    expect(last.teacher_logits.computed).toBe(0);
+    expect(last.target_ms).toBe(25);
+    expect(last.table.filter((row) => row.role !== 'teacher').every((row) => row.streams.join() === 'rgb')).toBe(true);
+    expect(run.stdout).toMatch(/^role\s+name/m);
   }, 60_000);
 });
