@@ -8,6 +8,7 @@ describe('pipeline files', () => {
   it('the shipped demo pipeline is valid and names files that exist', () => {
     const spec = readPipeline(join(ROOT, 'pipelines/demo.json'));
     expect(spec.stages.map((s) => s.stage)).toEqual(['generate', 'extract', 'evolve', 'train', 'train', 'train', 'classify', 'summary']);
+    expect(readPipeline(join(ROOT, 'pipelines/modalities.json')).stages).toHaveLength(6);
   });
 
   it('errors carry the path into the file', () => {
