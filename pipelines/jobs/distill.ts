@@ -178,7 +178,7 @@ async function loadClips(pool: ClipPool, template: ClipTemplate, planned: Planne
 }
 
 /** Hard labels and teacher logits in one float tensor: [B, 1 + C] or [B, 2C] (module comment). */
-function kdLabels(items: ClipItem[], teacherLogits: Tensor2D, spec: LabelSpec): Tensor2D {
+export function kdLabels(items: ClipItem[], teacherLogits: Tensor2D, spec: LabelSpec): Tensor2D {
   return tf.tidy(() => {
     const hard = labelsTensor(items, spec);
     const hard2d = spec.multiLabel ? hard : tf.reshape(hard, [items.length, 1]);
@@ -187,7 +187,7 @@ function kdLabels(items: ClipItem[], teacherLogits: Tensor2D, spec: LabelSpec): 
 }
 
 /** Splits a KD labels tensor back into hard labels ([B] int32 or [B, C]) and teacher logits [B, C]. */
-function splitKdLabels(labels: Tensor, spec: LabelSpec): { hard: Tensor; teacher: Tensor2D } {
+export function splitKdLabels(labels: Tensor, spec: LabelSpec): { hard: Tensor; teacher: Tensor2D } {
   const [batch, width] = labels.shape as [number, number];
   const hardWidth = spec.multiLabel ? spec.numClasses : 1;
   if (labels.rank !== 2 || width !== hardWidth + spec.numClasses) {
@@ -534,9 +534,9 @@ async function teacherTableRow(
 
 /** The table for people, one row per network. */
 export function formatDistillTable(result: DistillJobResult): string {
-  const header = ['role', 'name', 'streams', 'acc', 'latency ms', 'no-flow ms', 'params', 'MFLOPs'];
+  const header = ['role', 'name', 'streams', 'KD epochs', 'acc', 'latency ms', 'no-flow ms', 'params', 'MFLOPs'];
   const rows = result.table.map((row) => [
-    row.role, row.name, row.streams.join('+'), `${(100 * row.accuracy).toFixed(1)}% ${row.metric}`,
+    row.role, row.name, row.streams.join('+'), row.epochs === undefined ? '-' : String(row.epochs), `${(100 * row.accuracy).toFixed(1)}% ${row.metric}`,
     row.latencyMs.toFixed(1), row.modelLatencyMs.toFixed(1), String(row.parameters), (row.flops / 1e6).toFixed(1),
   ]);
   const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c]!.length)));

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset, parseSyntheticSpec, readManifest, type Manifest } from '../../datasets/index.ts';
-import { ClipPool, parseGenome, parseStudentSpace, readStudent, reward, selectBackend, studentStreams, tf, type Genome } from '../../src/index.ts';
+import { ClipPool, distillationLoss, parseGenome, parseStudentSpace, readStudent, reward, selectBackend, studentStreams, tf, type Genome } from '../../src/index.ts';
 import { loadNetworkFromCheckpoint } from '../../pipelines/jobs/checkpointNetwork.ts';
-import { clipKey, formatDistillTable, runDistillJob, type DistillJobResult } from '../../pipelines/jobs/distill.ts';
+import { clipKey, formatDistillTable, kdLabels, runDistillJob, splitKdLabels, type DistillJobResult } from '../../pipelines/jobs/distill.ts';
 import { runEvalJob } from '../../pipelines/jobs/eval.ts';
 import { parseRunConfig } from '../../pipelines/jobs/runConfig.ts';
 import { runTrainJob } from '../../pipelines/jobs/train.ts';
@@ -173,4 +173,41 @@ describe('runDistillJob', () => {
     expect(last.table.filter((row) => row.role !== 'teacher').every((row) => row.streams.join() === 'rgb')).toBe(true);
     expect(run.stdout).toMatch(/^role\s+name/m);
   }, 60_000);
+});
+
+describe('KD labels', () => {
+  const items = [
+    { id: 'a', video: 'a.mp4', labels: [2] },
+    { id: 'b', video: 'b.mp4', labels: [0] },
+  ];
+  const teacher = [[0.5, -1, 2], [3, 0, -2]];
+
+  it('single-label: [B, 1+C] round trip, and the loss equals distillationLoss on the parts', () => {
+    const spec = { numClasses: 3, multiLabel: false };
+    const logits = tf.tensor2d(teacher);
+    const packed = kdLabels(items, logits, spec);
+    expect(packed.shape).toEqual([2, 4]);
+    expect(packed.arraySync()).toEqual([[2, 0.5, -1, 2], [0, 3, 0, -2]]);
+    const { hard, teacher: back } = splitKdLabels(packed, spec);
+    expect(hard.dtype).toBe('int32');
+    expect(hard.arraySync()).toEqual([2, 0]);
+    expect(back.arraySync()).toEqual(teacher);
+    const student = tf.tensor2d([[0, 1, 0], [1, 0, 0]]);
+    const viaParts = distillationLoss(student, back, hard, { alpha: 0.3, temperature: 2 }).dataSync()[0]!;
+    const direct = distillationLoss(student, logits, tf.tensor1d([2, 0], 'int32'), { alpha: 0.3, temperature: 2 }).dataSync()[0]!;
+    expect(viaParts).toBeCloseTo(direct, 6);
+    tf.dispose([logits, packed, hard, back, student]);
+  });
+
+  it('multi-label: [B, 2C] (multi-hot, then logits); a wrong width is refused', () => {
+    const spec = { numClasses: 3, multiLabel: true };
+    const logits = tf.tensor2d(teacher);
+    const packed = kdLabels([{ ...items[0]!, labels: [0, 2] }, items[1]!], logits, spec);
+    expect(packed.arraySync()).toEqual([[1, 0, 1, 0.5, -1, 2], [1, 0, 0, 3, 0, -2]]);
+    const { hard, teacher: back } = splitKdLabels(packed, spec);
+    expect(hard.arraySync()).toEqual([[1, 0, 1], [1, 0, 0]]);
+    expect(back.arraySync()).toEqual(teacher);
+    expect(() => splitKdLabels(logits, spec)).toThrow(/expected KD labels \[B, 6\]/);
+    tf.dispose([logits, packed, hard, back]);
+  });
 });
