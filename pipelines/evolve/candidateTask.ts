@@ -18,6 +18,8 @@ export interface CandidateRequest {
   /** Folder of this candidate's run (emptied first: a killed attempt starts over). */
   out: string;
   evalSplit: string;
+  /** Videos that failed when the search prepared the clips (left out, not retried). */
+  failed: string[];
 }
 
 export interface CandidateResult {
@@ -41,6 +43,7 @@ export default async function candidateTask(request: CandidateRequest): Promise<
       cacheDir: request.cacheDir,
       pool,
       evalSplit: request.evalSplit,
+      prepared: { failed: request.failed },
       progress: false,
       log: () => undefined,
     });

@@ -75,8 +75,9 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
   // Clips for every candidate, computed once here, read from the cache by the candidates.
   const rows = manifest.items.filter((item) => item.split === 'train' || item.split === evalSplit);
   const pool = new ClipPool({ workers: input.workers });
+  let failures: Map<string, string>;
   try {
-    const failures = await prepareClips(rows, templateFor(spaceProbeGenome(input.space), input.config, input.cacheDir), input.config, pool, input.signal);
+    failures = await prepareClips(rows, templateFor(spaceProbeGenome(input.space), input.config, input.cacheDir), input.config, pool, input.signal);
     for (const [id, reason] of failures) log(`evolve: video ${id} cannot be decoded and is left out: ${reason}`);
   } finally {
     await pool.destroy();
@@ -94,6 +95,7 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
         cacheDir: input.cacheDir,
         out: join(out, 'candidates', `candidate-${candidate.index}`),
         evalSplit,
+        failed: [...failures.keys()],
       },
       { signal, label: `candidate ${candidate.index}` },
     );

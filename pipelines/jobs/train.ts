@@ -50,6 +50,11 @@ export interface TrainJobInput {
   evalSplit?: string;
   /** Skip the held-out scoring. */
   skipEval?: boolean;
+  /**
+   * The clips are already cached (by the caller's own `prepareClips`): these videos failed there
+   * and are left out. Skips re-reading every cache entry (evolution candidates).
+   */
+  prepared?: { failed: string[] };
   /** Progress lines (default: stderr bar/lines); false silences them. */
   progress?: boolean;
   signal?: AbortSignal;
@@ -150,12 +155,16 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult>
 
   const template = templateFor(genome, config, input.cacheDir);
   const rows = [...trainRows, ...evalRows];
-  const bar = input.progress === false ? undefined : createProgress({ label: 'clips', unit: 'clips', total: rows.length * (config.testClips + config.trainClips) });
+  const bar = input.progress === false || input.prepared ? undefined : createProgress({ label: 'clips', unit: 'clips', total: rows.length * (config.testClips + config.trainClips) });
   let failures: Map<string, string>;
-  try {
-    failures = await prepareClips(rows, template, config, pool, input.signal, bar ? (id) => bar.tick(1, id) : undefined);
-  } finally {
-    bar?.stop();
+  if (input.prepared) {
+    failures = new Map(input.prepared.failed.map((id) => [id, 'failed when the clips were prepared']));
+  } else {
+    try {
+      failures = await prepareClips(rows, template, config, pool, input.signal, bar ? (id) => bar.tick(1, id) : undefined);
+    } finally {
+      bar?.stop();
+    }
   }
   for (const [id, reason] of failures) log(`skipped video ${id}: ${reason}`);
   const trainItems = trainRows.filter((item) => !failures.has(item.id)).map(toClipItem);
@@ -172,7 +181,8 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult>
   const scheduleConfig = {
     baseLr: config.lr,
     totalSteps,
-    warmupSteps: Math.min(totalSteps - 1, Math.round(config.warmupEpochs * stepsPerEpoch)),
+    // At most a quarter of the run: a 1-epoch proxy training must not be all warm-up.
+    warmupSteps: Math.round(Math.min(config.warmupEpochs, config.epochs / 4) * stepsPerEpoch),
   };
   const optimizer = new SgdMomentum({
     learningRate: config.lr,
