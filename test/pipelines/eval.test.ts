@@ -100,7 +100,7 @@ describe('loadNetworkFromCheckpoint', () => {
     const odd = join(dir, 'odd', 'step-00000001');
     mkdirSync(odd, { recursive: true });
     const state = JSON.parse(readFileSync(join(trained.checkpoint, 'checkpoint.json'), 'utf8'));
-    writeFileSync(join(odd, 'checkpoint.json'), JSON.stringify({ ...state, options: { ...state.options, kind: 'student' } }));
+    writeFileSync(join(odd, 'checkpoint.json'), JSON.stringify({ ...state, options: { ...state.options, kind: 'mystery' } }));
     await expect(loadNetworkFromCheckpoint(odd)).rejects.toThrow(/expected a network kind of assemblenet, got "student"/);
   });
 });
