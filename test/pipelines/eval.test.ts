@@ -101,7 +101,7 @@ describe('loadNetworkFromCheckpoint', () => {
     mkdirSync(odd, { recursive: true });
     const state = JSON.parse(readFileSync(join(trained.checkpoint, 'checkpoint.json'), 'utf8'));
     writeFileSync(join(odd, 'checkpoint.json'), JSON.stringify({ ...state, options: { ...state.options, kind: 'mystery' } }));
-    await expect(loadNetworkFromCheckpoint(odd)).rejects.toThrow(/expected a network kind of assemblenet, got "student"/);
+    await expect(loadNetworkFromCheckpoint(odd)).rejects.toThrow(/expected a network kind of assemblenet, student, got "mystery"/);
   });
 });
 
