@@ -23,7 +23,7 @@ import { loadNetworkFromCheckpoint } from '../jobs/checkpointNetwork.ts';
 import { runEvolveJob } from '../jobs/evolve.ts';
 import { parseRunConfig, type RunConfig } from '../jobs/runConfig.ts';
 import { networkOptionsFor, prepareClips, runTrainJob, templateFor } from '../jobs/train.ts';
-import type { EvalSummary } from '../jobs/summarize.ts';
+import { formatSummary, type EvalSummary } from '../jobs/summarize.ts';
 import { createProgress } from '../progress.ts';
 import type { PipelineSpec, StageSpec } from './spec.ts';
 
@@ -158,6 +158,7 @@ async function runStage(ctx: Context, stage: StageSpec): Promise<void> {
       const parameters = countParameters(genome, options).total;
       const gflops = estimateFlops(genome, { ...options, resolution: config.size }).flops / 1e9;
       result.network.dispose();
+      if (result.eval) ctx.log(`train ${stage.name}: ${result.steps} steps in ${result.seconds.toFixed(0)} s; ${result.eval.split}: ${formatSummary(result.eval)}`);
       ctx.result.models.push({
         name: stage.name, genome, checkpoint: result.checkpoint, parameters, gflops, trainSeconds: result.seconds, steps: result.steps,
         ...(result.eval ? { test: result.eval } : {}),
