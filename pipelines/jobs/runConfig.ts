@@ -34,6 +34,16 @@ export const runConfigSchema = z.strictObject({
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
 
+/**
+ * Some run settings, none filled in: for overrides merged over other settings. (`.partial()`
+ * would keep the defaults, so a stage's `{epochs: 1}` would also reset every other setting.)
+ */
+export const runConfigOverridesSchema = z.strictObject(
+  Object.fromEntries(Object.entries(runConfigSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
+    [K in keyof typeof runConfigSchema.shape]: z.ZodOptional<ReturnType<(typeof runConfigSchema.shape)[K]['unwrap']>>;
+  },
+);
+
 export function parseRunConfig(value: unknown, source = 'run settings'): RunConfig {
   const parsed = runConfigSchema.safeParse(value ?? {});
   if (!parsed.success) {

@@ -21,9 +21,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../../src/index.ts';
-import { runConfigSchema } from '../jobs/runConfig.ts';
+import { runConfigOverridesSchema } from '../jobs/runConfig.ts';
 
-const settingsSchema = runConfigSchema.partial();
+const settingsSchema = runConfigOverridesSchema;
 
 const stageSchema = z.discriminatedUnion('stage', [
   z.strictObject({ stage: z.literal('generate') }),

@@ -11,6 +11,15 @@ describe('pipeline files', () => {
     expect(readPipeline(join(ROOT, 'pipelines/modalities.json')).stages).toHaveLength(6);
   });
 
+  it("a stage's settings override only what they name", () => {
+    const spec = parsePipeline(
+      { name: 'p', out: 'o', dataset: { spec: 'synthetic-motion' }, settings: { flow: 'farneback', trainClips: 1 }, stages: [{ stage: 'train', name: 'a', genome: 'g.json', settings: { epochs: 1 } }] },
+      'p.json',
+    );
+    expect(spec.stages[0]).toMatchObject({ settings: { epochs: 1 } });
+    expect(Object.keys((spec.stages[0] as { settings: object }).settings)).toEqual(['epochs']);
+  });
+
   it('errors carry the path into the file', () => {
     const base = { name: 'p', out: 'o', dataset: { spec: 'synthetic-motion' } };
     expect(() => parsePipeline({ ...base, stages: [{ stage: 'train', name: 'a', genome: 'g.json', epochs: 3 }] }, 'p.json')).toThrow(
