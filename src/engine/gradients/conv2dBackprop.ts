@@ -21,7 +21,7 @@ import { EngineError } from '../../errors.ts';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 type Pad = Parameters<typeof tf.conv2d>[3];
-type Explicit = [[number, number], [number, number], [number, number], [number, number]];
+export type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
 /** Geometry of a NHWC conv2d, as the kernels compute it. */
 export interface Conv2DGeometry {
@@ -101,6 +101,53 @@ function insertZeros(dy: Tensor4D, sh: number, sw: number): Tensor4D {
   return tall.reshape([n, ho * sh, wo * sw, c]);
 }
 
+/** What a transposed ("input gradient") conv needs of the forward conv's geometry. */
+export interface TransposedConvGeometry {
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  padInfo: { top: number; left: number };
+}
+
+/**
+ * `dy` [N, Ho, Wo, C] zero-inserted for the stride, cropped where the forward padding was
+ * negative, and the explicit padding after which a stride-1 'valid' conv with the flipped filter
+ * (dilated like the forward one) yields exactly [N, height, width, ...]. Shared by the conv2d and
+ * depthwise input gradients.
+ */
+export function spreadForTransposedConv(
+  dy: Tensor4D,
+  info: TransposedConvGeometry,
+  height: number,
+  width: number,
+): { spread: Tensor4D; pad: Explicit } {
+  let spread = insertZeros(dy, info.strideHeight, info.strideWidth); // [N, Ho*sh, Wo*sw, C]
+  const padTop = (info.filterHeight - 1) * info.dilationHeight - info.padInfo.top;
+  const padLeft = (info.filterWidth - 1) * info.dilationWidth - info.padInfo.left;
+  const padBottom = height + info.padInfo.top - spread.shape[1];
+  const padRight = width + info.padInfo.left - spread.shape[2];
+  if (padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) {
+    const begin = [0, Math.max(0, -padTop), Math.max(0, -padLeft), 0];
+    const size = [
+      -1,
+      spread.shape[1] - begin[1]! - Math.max(0, -padBottom),
+      spread.shape[2] - begin[2]! - Math.max(0, -padRight),
+      -1,
+    ];
+    spread = tf.slice(spread, begin, size);
+  }
+  const pad: Explicit = [
+    [0, 0],
+    [Math.max(0, padTop), Math.max(0, padBottom)],
+    [Math.max(0, padLeft), Math.max(0, padRight)],
+    [0, 0],
+  ];
+  return { spread, pad };
+}
+
 /**
  * Gradient of a NHWC conv2d with respect to its input.
  * `dy` [N, Ho, Wo, Co], `filter` [kh, kw, Ci, Co]; returns [N, H, W, Ci] for `xShape`.
@@ -113,31 +160,10 @@ export function conv2dInputGrad(
 ): Tensor4D {
   const info = convInfo(xShape, filter.shape, geometry);
   checkShape('conv2dInputGrad', 'dy', dy.shape, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const { dilationHeight: dh, dilationWidth: dw } = info;
   const [, height, width] = xShape;
   return tf.tidy(() => {
-    let spread = insertZeros(dy, sh, sw); // [N, Ho*sh, Wo*sw, Co]
-    // Padded so that a 'valid' conv with the flipped filter yields exactly H x W.
-    const padTop = (info.filterHeight - 1) * dh - info.padInfo.top;
-    const padLeft = (info.filterWidth - 1) * dw - info.padInfo.left;
-    const padBottom = height + info.padInfo.top - spread.shape[1];
-    const padRight = width + info.padInfo.left - spread.shape[2];
-    if (padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) {
-      const begin = [0, Math.max(0, -padTop), Math.max(0, -padLeft), 0];
-      const size = [
-        -1,
-        spread.shape[1] - begin[1]! - Math.max(0, -padBottom),
-        spread.shape[2] - begin[2]! - Math.max(0, -padRight),
-        -1,
-      ];
-      spread = tf.slice(spread, begin, size);
-    }
-    const pad: Explicit = [
-      [0, 0],
-      [Math.max(0, padTop), Math.max(0, padBottom)],
-      [Math.max(0, padLeft), Math.max(0, padRight)],
-      [0, 0],
-    ];
+    const { spread, pad } = spreadForTransposedConv(dy, info, height, width);
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
     return tf.conv2d(spread, flipped as Tensor4D, 1, pad, 'NHWC', [dh, dw]);
   });

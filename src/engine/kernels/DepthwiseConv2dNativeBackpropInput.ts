@@ -12,19 +12,7 @@ import { tf, type Tensor4D } from '../tf.ts';
 import { EngineError } from '../../errors.ts';
 import { checkDyShape, depthwiseInfo, type DepthwiseGeometry } from './DepthwiseConv2dNativeBackpropFilter.ts';
 import { input, type KernelConfig } from './tensorInfo.ts';
-
-type Explicit = [[number, number], [number, number], [number, number], [number, number]];
-
-/** dy [N, Ho, Wo, C] -> [N, Ho*sh, Wo*sw, C] with dy at multiples of the strides, zeros between. */
-function insertZeros(dy: Tensor4D, sh: number, sw: number): Tensor4D {
-  if (sh === 1 && sw === 1) return dy;
-  const [n, ho, wo, c] = dy.shape;
-  let wide = tf.reshape(dy, [n * ho, wo, 1, c]);
-  if (sw > 1) wide = tf.pad(wide, [[0, 0], [0, 0], [0, sw - 1], [0, 0]]);
-  let tall = tf.reshape(wide, [n, ho, 1, wo * sw * c]);
-  if (sh > 1) tall = tf.pad(tall, [[0, 0], [0, 0], [0, sh - 1], [0, 0]]);
-  return tf.reshape(tall, [n, ho * sh, wo * sw, c]);
-}
+import { spreadForTransposedConv } from '../gradients/conv2dBackprop.ts';
 
 /**
  * Gradient of a NHWC depthwise conv with respect to its input.
@@ -45,28 +33,7 @@ export function depthwiseInputGrad(
   const [n, height, width, channels] = xShape;
   const [kh, kw, , multiplier] = filter.shape;
   return tf.tidy(() => {
-    let spread = insertZeros(dy, sh, sw); // [N, Ho*sh, Wo*sw, C*M]
-    // Padded so that a 'valid' conv with the flipped filter yields exactly H x W.
-    const padTop = (kh - 1) * dh - info.padInfo.top;
-    const padLeft = (kw - 1) * dw - info.padInfo.left;
-    const padBottom = height + info.padInfo.top - spread.shape[1];
-    const padRight = width + info.padInfo.left - spread.shape[2];
-    if (padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) {
-      const begin = [0, Math.max(0, -padTop), Math.max(0, -padLeft), 0];
-      const size = [
-        -1,
-        spread.shape[1] - begin[1]! - Math.max(0, -padBottom),
-        spread.shape[2] - begin[2]! - Math.max(0, -padRight),
-        -1,
-      ];
-      spread = tf.slice(spread, begin, size);
-    }
-    const pad: Explicit = [
-      [0, 0],
-      [Math.max(0, padTop), Math.max(0, padBottom)],
-      [Math.max(0, padLeft), Math.max(0, padRight)],
-      [0, 0],
-    ];
+    const { spread, pad } = spreadForTransposedConv(dy, info, height, width);
     const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, channels * multiplier, 1]) as Tensor4D;
     const perLane = tf.depthwiseConv2d(spread, flipped, 1, pad, 'NHWC', [dh, dw]);
     if (multiplier === 1) return perLane;
