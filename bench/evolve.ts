@@ -31,9 +31,9 @@ export async function main(args: string[]): Promise<void> {
   try {
     const spec = parseSyntheticSpec({
       kind: 'motion', name: 'bench-motion', seed: 2,
-      video: { width: 32, height: 32, frames: 8, fps: 8 },
-      scene: { objects: [1, 1], objectSize: [8, 12] },
-      videosPerClass: 6,
+      video: { width: 64, height: 64, frames: 12, fps: 8 },
+      scene: { objects: [1, 1], objectSize: [14, 20] },
+      videosPerClass: 8,
       splits: { train: 0.5, val: 0.5, test: 0 },
       classes: [
         { name: 'left', motion: { kind: 'translate', direction: 180, speed: 1.5 } },
@@ -46,9 +46,9 @@ export async function main(args: string[]): Promise<void> {
       name: 'bench', stems: [{ stem: 'rgb', temporal: 1 }, { stem: 'flow', temporal: 1 }],
       stemTemporal: { rgb: [1, 2], flow: [1] },
       nodesPerLevel: [[1, 2], [1, 2], [1, 1], [1, 1]], initialNodesPerLevel: [2, 1, 1, 1],
-      filters: [8, 8, 16, 16], dilations: [1, 2], initialInputs: [1, 2], modulesPerLevel: [1, 1, 1, 1],
+      filters: [32, 64, 128, 256], dilations: [1, 2], initialInputs: [1, 2], modulesPerLevel: [1, 1, 1, 1],
     }));
-    const config = parseRunConfig({ flow: 'farneback', frames: 4, size: 32, width: 0.125, epochs: 2, batch: 2, testClips: 1, trainClips: 1 });
+    const config = parseRunConfig({ flow: 'farneback', frames: 8, size: 64, width: 0.25, epochs: 2, batch: 4, testClips: 1, trainClips: 1 });
     const settings: SearchSettings = { ...DEFAULT_SEARCH_SETTINGS, strategy: 'guided', seed: 1, budget, populationSize: 2, batchSize: 2 };
     const space = readSearchSpace(spaceFile);
     const time = async (workers: number) => {
@@ -65,7 +65,7 @@ export async function main(args: string[]): Promise<void> {
       bench: 'evolve',
       baseline: '1 candidate process at a time (--workers 1)',
       project: '2 candidate processes (--workers 2)',
-      shapes: { budget, frames: 4, size: 32, width: 0.125, epochs: 2, trainVideos: 6 },
+      shapes: { budget, frames: 8, size: 64, width: 0.25, epochs: 2, batch: 4, trainVideos: 8 },
       baseline_ms: Math.round(oneMs),
       project_ms: Math.round(twoMs),
       ratio: Number((oneMs / twoMs).toFixed(2)),
