@@ -31,7 +31,8 @@ export interface Conv2DGeometry {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-function convInfo(xShape: number[], filterShape: number[], geometry: Conv2DGeometry): Conv2DInfo {
+/** tfjs' conv geometry of a NHWC conv2d (or depthwise conv, whose filter is [kh, kw, C, M]). */
+export function convInfo(xShape: readonly number[], filterShape: readonly number[], geometry: Conv2DGeometry, depthwise = false): Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -39,7 +40,7 @@ function convInfo(xShape: number[], filterShape: number[], geometry: Conv2DGeome
     geometry.dilations ?? 1,
     geometry.pad,
     geometry.dimRoundingMode,
-    false,
+    depthwise,
     'channelsLast',
   );
 }

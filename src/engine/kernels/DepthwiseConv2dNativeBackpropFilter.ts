@@ -12,6 +12,7 @@
  * Channel multiplier M > 1: x is repeated M times per channel first, so the same form applies.
  */
 import { tf, type Tensor4D } from '../tf.ts';
+import { convInfo } from '../gradients/conv2dBackprop.ts';
 import { EngineError } from '../../errors.ts';
 import { input, type KernelConfig } from './tensorInfo.ts';
 
@@ -26,16 +27,7 @@ export interface DepthwiseGeometry {
 type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
 export function depthwiseInfo(xShape: readonly number[], filterShape: readonly number[], geometry: DepthwiseGeometry) {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    geometry.strides,
-    geometry.dilations ?? 1,
-    geometry.pad,
-    geometry.dimRoundingMode,
-    true,
-    'channelsLast',
-  );
+  return convInfo(xShape, filterShape, geometry, true);
 }
 
 export function checkDyShape(op: string, dy: Tensor4D, expected: readonly number[]): void {
