@@ -4,40 +4,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset, parseSyntheticSpec, readManifest, type Manifest } from '../../datasets/index.ts';
-import { ClipPool, parseGenome, selectBackend, type Genome } from '../../src/index.ts';
+import { ClipPool, selectBackend } from '../../src/index.ts';
 import { loadNetworkFromCheckpoint } from '../../pipelines/jobs/checkpointNetwork.ts';
 import { runEvalJob } from '../../pipelines/jobs/eval.ts';
 import { predictVideos } from '../../pipelines/jobs/predict.ts';
-import { parseRunConfig } from '../../pipelines/jobs/runConfig.ts';
 import { summarizeScores } from '../../pipelines/jobs/summarize.ts';
+import { TINY_CLASSES, TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from './fixtures/tinyRun.ts';
 import { runTrainJob, templateFor, toClipItem, type TrainJobResult } from '../../pipelines/jobs/train.ts';
 
 // A tiny rgb-only network (width 1/8, 4 frames of 32 px) trained 1 epoch by the real train job.
-const GENOME: Genome = parseGenome({
-  name: 'tiny-rgb',
-  modulesPerLevel: [1, 1, 1, 1],
-  nodes: [
-    { stem: 'rgb', temporal: 1 },
-    { level: 0, inputs: [0], filters: 32, dilation: 1, stride: 1 },
-    { level: 1, inputs: [1], filters: 64, dilation: 2, stride: 2 },
-    { level: 2, inputs: [2, 1], filters: 128, dilation: 1, stride: 2 },
-    { level: 3, inputs: [3], filters: 256, dilation: 1, stride: 2 },
-  ],
-});
-const CONFIG = parseRunConfig({ frames: 4, size: 32, batch: 2, epochs: 1, width: 0.125, trainClips: 1, testClips: 2, lr: 0.05 });
-const CLASSES = [
-  { name: 'left', motion: { kind: 'translate', direction: 180, speed: 1.5 } },
-  { name: 'right', motion: { kind: 'translate', direction: 0, speed: 3 } },
-  { name: 'spin', motion: { kind: 'rotate', speed: 15 } },
-];
-const MOTION = parseSyntheticSpec({
-  kind: 'motion', name: 'eval-motion', seed: 3,
-  video: { width: 32, height: 32, frames: 10, fps: 8 },
-  scene: { objects: [1, 1], objectSize: [7, 10] },
-  videosPerClass: 4,
-  splits: { train: 0.5, val: 0, test: 0.5 },
-  classes: CLASSES,
-});
+const GENOME = TINY_RGB_GENOME;
+const CONFIG = TINY_CONFIG;
+const CLASSES = TINY_CLASSES;
+const MOTION = tinyMotionSpec('eval-motion', 3);
 const CHARADES = parseSyntheticSpec({
   kind: 'charades', name: 'eval-charades', seed: 4,
   video: { width: 32, height: 32, frames: 16, fps: 8 },
