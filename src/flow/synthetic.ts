@@ -4,6 +4,7 @@
  * motion. Ground truth follows the flow convention prev(p) = next(p + flow(p)).
  */
 import { InputError } from '../errors.ts';
+import { Rng } from '../util/random.ts';
 
 export type SyntheticMotion =
   | { kind: 'translate'; dx: number; dy: number }
@@ -32,16 +33,10 @@ export interface SyntheticPair {
   flow: Float32Array;
 }
 
-/** Deterministic 32-bit PRNG (mulberry32), uniform in [0, 1). */
+/** Uniform numbers in [0, 1) from the project's seeded generator (src/util/random.ts). */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = Rng.fromSeed(seed);
+  return () => rng.next();
 }
 
 interface Wave {
