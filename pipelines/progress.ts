@@ -4,6 +4,7 @@
  * characters.
  */
 import { SingleBar } from 'cli-progress';
+import { formatDuration } from '../src/index.ts';
 
 export interface ProgressOptions {
   /** What is running, e.g. "extract". */
@@ -29,13 +30,8 @@ export interface Progress {
   readonly done: number;
 }
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+// One duration format for step and count progress: the training library's.
+export { formatDuration };
 
 export function formatRate(perSecond: number): string {
   if (!Number.isFinite(perSecond) || perSecond <= 0) return '0';
