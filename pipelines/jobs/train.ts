@@ -59,6 +59,8 @@ export interface TrainJobInput {
   progress?: boolean;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Sets the fresh network's starting weights (evolution's weight inheritance); not on resume. */
+  initialize?: (network: AssembleNetwork) => void | Promise<void>;
 }
 
 export interface TrainJobResult {
@@ -192,6 +194,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult>
   });
   const checkpointDir = join(out, 'checkpoints');
   const resumeFrom = input.resume ? await latestCheckpoint(checkpointDir) : undefined;
+  if (!resumeFrom) await input.initialize?.(network);
   const metricsLog = new MetricsLog(join(out, 'metrics.jsonl'));
   // A resumed run keeps the log up to its checkpoint (steps after it run again); a fresh one starts anew.
   if (resumeFrom) await metricsLog.truncateAfterStep((await readCheckpointState(resumeFrom)).step);
