@@ -4,3 +4,4 @@ export * from './mutate.ts';
 export * from './select.ts';
 export * from './journal.ts';
 export * from './search.ts';
+export * from './inherit.ts';

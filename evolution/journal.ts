@@ -6,6 +6,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { InputError, type Genome } from '../src/index.ts';
+import type { InheritanceSummary } from './inherit.ts';
 
 export interface JournalHeader {
   type: 'header';
@@ -29,6 +30,8 @@ export interface EvaluationRecord {
   /** Learned sigmoid connection weights per node, aligned with its inputs ([] for stems). */
   connectionWeights: number[][] | null;
   metrics?: Record<string, number>;
+  /** Present when the candidate started from its parent's trained weights (inheritWeights). */
+  inheritance?: InheritanceSummary;
   error?: string;
   seconds: number;
   finishedAt: string;

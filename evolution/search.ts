@@ -10,6 +10,7 @@
  */
 import { InputError, Rng, describeError, type Genome } from '../src/index.ts';
 import { fromGenome, toGenome } from './graph.ts';
+import type { InheritanceSummary } from './inherit.ts';
 import { JournalWriter, readJournal, type EvaluationRecord, type JournalHeader } from './journal.ts';
 import { mutate, randomGraph } from './mutate.ts';
 import { population, tournament, type SelectionKind } from './select.ts';
@@ -29,6 +30,11 @@ export interface SearchSettings {
   batchSize: number;
   pruneThreshold: number;
   structuralRate: number;
+  /**
+   * Children start from the parent's trained weights where nodes and edges persist (see
+   * inherit.ts). Absent or false: from scratch (journals written before the switch stay valid).
+   */
+  inheritWeights?: boolean;
 }
 
 export const DEFAULT_SEARCH_SETTINGS: Omit<SearchSettings, 'strategy' | 'seed' | 'budget'> = {
@@ -52,6 +58,7 @@ export interface EvaluationOutcome {
   fitness: number;
   connectionWeights: number[][];
   metrics?: Record<string, number>;
+  inheritance?: InheritanceSummary;
 }
 
 /** Trains and scores one candidate (the pipeline supplies it: dataset, budget, processes). */
@@ -137,7 +144,9 @@ function checkResume(header: JournalHeader | null, settings: Record<string, unkn
 /** Runs (or resumes) a search to its budget; every finished evaluation is journaled once. */
 export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   const { space, settings, journalFile, workers, evaluate } = options;
-  const headerSettings = { ...settings, space };
+  // inheritWeights joins the header only when on, so journals of earlier runs still resume.
+  const { inheritWeights, ...decisive } = settings;
+  const headerSettings = { ...decisive, ...(inheritWeights ? { inheritWeights: true } : {}), space };
   const existing = readJournal(journalFile);
   const resumed = checkResume(existing.header, headerSettings, journalFile, options.resume);
   const writer = JournalWriter.open(journalFile, existing.validBytes);
@@ -174,6 +183,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
             fitness: outcome.fitness,
             connectionWeights: outcome.connectionWeights,
             ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
+            ...(outcome.inheritance ? { inheritance: outcome.inheritance } : {}),
             seconds: (Date.now() - startedAt) / 1000,
             finishedAt: new Date().toISOString(),
           };

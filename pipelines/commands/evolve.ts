@@ -21,6 +21,7 @@ interface EvolveFlags extends BackendFlag {
   batchSize: number;
   pruneThreshold: number;
   structuralRate: number;
+  inheritWeights?: boolean;
   seed?: number;
   out: string;
   cacheDir?: string;
@@ -50,6 +51,7 @@ export function searchSettingsFromFlags(flags: EvolveFlags, seed: number): Searc
     batchSize: flags.batchSize,
     pruneThreshold: flags.pruneThreshold,
     structuralRate: flags.structuralRate,
+    ...(flags.inheritWeights ? { inheritWeights: true } : {}),
   };
 }
 
@@ -78,6 +80,7 @@ export function registerEvolve(program: Command): void {
     .option('--batch-size <n>', 'children made per generation step (independent of --workers, so runs repeat exactly)', positiveInt('--batch-size'), d.batchSize)
     .option('--prune-threshold <w>', 'guided mutation keeps inputs whose learned sigmoid weight is >= w', fraction('--prune-threshold'), d.pruneThreshold)
     .option('--structural-rate <p>', 'probability of a dilation/split/merge/stem mutation besides the edge mutation', fraction('--structural-rate'), d.structuralRate)
+    .option('--inherit-weights', 'children start from the parent\'s trained weights where nodes and edges persist (stored in --out/weights/)')
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
     .option('--resume', 'continue the search journaled in --out')
     .option('--json', 'end with one JSON object on the last line')

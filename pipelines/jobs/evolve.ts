@@ -4,6 +4,8 @@
  *
  *   out/journal.jsonl            header + one line per finished evaluation
  *   out/candidates/candidate-N/  each candidate's proxy run (checkpoints, metrics.jsonl, eval.json)
+ *   out/weights/N/               with settings.inheritWeights: candidate N's trained weights, which
+ *                                its children start from (model.json + weights.bin)
  *   out/best-genome.json         the best genome (JSON) and out/best-genome.official.json (flat list)
  *   out/summary.json             best, final population, counts
  */
@@ -20,6 +22,7 @@ import {
 import { readManifest } from '../../datasets/index.ts';
 import {
   runSearch,
+  type Candidate,
   type EvaluationRecord,
   type SearchProgress,
   type SearchResult,
@@ -27,6 +30,7 @@ import {
   type SearchSpace,
 } from '../../evolution/index.ts';
 import type { CandidateRequest, CandidateResult } from '../evolve/candidateTask.ts';
+import { candidateWeightsDir } from '../evolve/inheritWeights.ts';
 import { createProgress } from '../progress.ts';
 import type { RunConfig } from './runConfig.ts';
 import { prepareClips, templateFor } from './train.ts';
@@ -64,6 +68,16 @@ function spaceProbeGenome(space: SearchSpace): Genome {
   };
 }
 
+function inheritRequest(out: string, candidate: Candidate): NonNullable<CandidateRequest['inherit']> {
+  const parent = candidate.parent;
+  return {
+    index: candidate.index,
+    keys: candidate.keys,
+    parent: parent ? { index: parent.index, genome: parent.genome, keys: parent.keys, dir: candidateWeightsDir(out, parent.index) } : null,
+    saveTo: candidateWeightsDir(out, candidate.index),
+  };
+}
+
 export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResult> {
   const log = input.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const out = resolve(input.out);
@@ -84,7 +98,7 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
   }
 
   const bar = input.progress === false ? undefined : createProgress({ label: 'evolve', unit: 'evaluations', total: input.settings.budget });
-  const evaluate = (candidate: { index: number; genome: Genome }, signal: AbortSignal) =>
+  const evaluate = (candidate: Candidate, signal: AbortSignal) =>
     runInChildProcess<CandidateRequest, CandidateResult>(
       CANDIDATE_TASK,
       {
@@ -96,6 +110,7 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
         out: join(out, 'candidates', `candidate-${candidate.index}`),
         evalSplit,
         failed: [...failures.keys()],
+        ...(input.settings.inheritWeights ? { inherit: inheritRequest(out, candidate) } : {}),
       },
       { signal, label: `candidate ${candidate.index}` },
     );
@@ -114,6 +129,7 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
         const best = progress.best?.fitness ?? null;
         bar?.tick(1, `#${last.index} ${last.status === 'ok' ? `fitness ${last.fitness?.toFixed(3)}` : `failed`}, best ${best === null ? '-' : best.toFixed(3)}`);
         if (last.status === 'failed') log(`evolve: candidate ${last.index} failed: ${last.error}`);
+        if (last.inheritance?.skipped) log(`evolve: candidate ${last.index} trained from scratch: ${last.inheritance.skipped}`);
       },
     });
   } finally {
@@ -137,6 +153,7 @@ export function summarizeRecord(record: EvaluationRecord) {
     index: record.index,
     parent: record.parent,
     mutation: record.mutation.join(', '),
+    ...(record.inheritance ? { inherited: `${record.inheritance.copiedValues}/${record.inheritance.totalValues}` } : {}),
     status: record.status,
     fitness: record.fitness,
     nodes: record.genome.nodes.length,

@@ -1,9 +1,11 @@
 /**
  * Runs a pipeline file (see spec.ts): each stage is one of the jobs users also run alone.
  * Stages resume by themselves: generation and extraction are cached, evolve continues its
- * journal, train continues from its newest checkpoint, classify skips videos already written.
+ * journal, train continues from its newest checkpoint, classify skips videos already written,
+ * distill reads its table back when it finished with the same parameters (else reuses the
+ * cached teacher logits and searches again).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -12,6 +14,7 @@ import {
   countParameters,
   defaultCacheDir,
   estimateFlops,
+  parseLatency,
   readGenome,
   type Genome,
 } from '../../src/index.ts';
@@ -20,6 +23,7 @@ import { readSearchSpace } from '../../evolution/index.ts';
 import { PROXY_DEFAULTS } from '../commands/evolve.ts';
 import { runClassifyJob } from '../jobs/classify.ts';
 import { loadNetworkFromCheckpoint } from '../jobs/checkpointNetwork.ts';
+import { formatDistillTable, runDistillJob, type DistillJobResult, type DistillTableRow } from '../jobs/distill.ts';
 import { runEvolveJob } from '../jobs/evolve.ts';
 import { parseRunConfig, type RunConfig } from '../jobs/runConfig.ts';
 import { networkOptionsFor, prepareClips, runTrainJob, templateFor } from '../jobs/train.ts';
@@ -40,12 +44,25 @@ export interface TrainedModel {
   steps: number;
 }
 
+/** One distill stage's outcome: its table (teacher, chosen student, Pareto front) on the test split. */
+export interface DistilledModel {
+  name: string;
+  teacher: string;
+  out: string;
+  checkpoint: string;
+  targetMs: number;
+  meetsTarget: boolean;
+  table: DistillTableRow[];
+  seconds: number;
+}
+
 export interface PipelineResult {
   out: string;
   manifest?: string;
   evolve?: { best: number; fitness: number; evaluations: number; bestFile: string };
   models: TrainedModel[];
   classify: { model: string; out: string; ok: number; failed: number; skipped: number }[];
+  distill: DistilledModel[];
   seconds: number;
 }
 
@@ -132,6 +149,7 @@ async function runStage(ctx: Context, stage: StageSpec): Promise<void> {
           strategy: stage.strategy, seed: config.seed, budget: stage.budget, populationSize: stage.population,
           tournamentSize: stage.tournament, selection: 'tournament', batchSize: stage.batchSize,
           pruneThreshold: stage.pruneThreshold, structuralRate: stage.structuralRate,
+          ...(stage.inheritWeights ? { inheritWeights: true } : {}),
         },
         out,
         workers: ctx.workers ?? 2,
@@ -183,6 +201,40 @@ async function runStage(ctx: Context, stage: StageSpec): Promise<void> {
       }
       return;
     }
+    case 'distill': {
+      const { manifest } = needManifest(ctx, 'distill');
+      const trained = ctx.result.models.find((m) => m.name === stage.teacher);
+      const teacher = trained ? trained.checkpoint : resolveProjectPath(stage.teacher);
+      const out = join(ctx.out, `distill-${stage.name}`);
+      const targetMs = parseLatency(stage.latencyTarget);
+      const seed = stage.settings.seed ?? ctx.spec.settings.seed ?? 1;
+      const params = {
+        teacher: resolve(teacher), targetMs, budget: stage.budget, rgbOnly: stage.rgbOnly, space: stage.space ?? null,
+        searchEpochs: stage.searchEpochs, settings: stage.settings, seed,
+      };
+      const doneFile = join(out, 'stage.json');
+      let result: DistillJobResult;
+      // Finished with the same parameters: the table is read back (the search is not re-run).
+      if (existsSync(doneFile) && existsSync(join(out, 'distill.json')) && JSON.stringify(JSON.parse(readFileSync(doneFile, 'utf8'))) === JSON.stringify(params)) {
+        result = JSON.parse(readFileSync(join(out, 'distill.json'), 'utf8')) as DistillJobResult;
+        ctx.log(`distill ${stage.name}: done earlier with the same parameters, read ${join(out, 'distill.json')}`);
+      } else {
+        ctx.log(`distill ${stage.name}: teacher ${stage.teacher}, budget ${stage.budget}, target ${targetMs} ms${stage.rgbOnly ? ', RGB-only students' : ''}`);
+        result = await runDistillJob({
+          teacher, manifest, out, cacheDir: ctx.cacheDir, pool: ctx.pool, budget: stage.budget, latencyTarget: targetMs,
+          rgbOnly: stage.rgbOnly, epochs: stage.searchEpochs, seed, settings: stage.settings,
+          ...(stage.space ? { space: resolveProjectPath(stage.space) } : {}),
+          log: ctx.log,
+        });
+        writeFileSync(doneFile, `${JSON.stringify(params, null, 2)}\n`);
+      }
+      ctx.log(`distill ${stage.name}: ${formatDistillTable(result).split('\n').at(-1)}`);
+      ctx.result.distill.push({
+        name: stage.name, teacher: stage.teacher, out, checkpoint: result.chosen.checkpoint, targetMs: result.target,
+        meetsTarget: result.chosen.meetsTarget, table: result.table, seconds: result.seconds,
+      });
+      return;
+    }
     case 'summary':
       return;
   }
@@ -204,7 +256,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunPipelineOption
     spec, out, workers,
     cacheDir: options.cacheDir ?? defaultCacheDir(),
     pool: new ClipPool(workers ? { workers } : {}),
-    result: { out, models: [], classify: [], seconds: 0 },
+    result: { out, models: [], classify: [], distill: [], seconds: 0 },
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
   };
   try {

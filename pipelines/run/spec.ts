@@ -14,16 +14,21 @@
  *       { "stage": "train", "name": "evolved", "genome": "@evolve" },
  *       { "stage": "train", "name": "assemblenet-50", "genome": "evolution/assemblenet-50.json" },
  *       { "stage": "classify", "model": "evolved", "split": "test" },
+ *       { "stage": "distill", "teacher": "assemblenet-50", "latencyTarget": "30ms", "budget": 4, "rgbOnly": true },
  *       { "stage": "summary" }
  *     ]
  *   }
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { InputError } from '../../src/index.ts';
+import { InputError, parseLatency } from '../../src/index.ts';
 import { runConfigOverridesSchema } from '../jobs/runConfig.ts';
 
 const settingsSchema = runConfigOverridesSchema;
+// A student keeps the teacher's clip shape and flow settings: only training settings change.
+const distillSettingsSchema = runConfigOverridesSchema.pick({
+  epochs: true, batch: true, lr: true, warmupEpochs: true, momentum: true, nesterov: true, weightDecay: true, bnMomentum: true, seed: true,
+});
 
 const stageSchema = z.discriminatedUnion('stage', [
   z.strictObject({ stage: z.literal('generate') }),
@@ -38,6 +43,8 @@ const stageSchema = z.discriminatedUnion('stage', [
     batchSize: z.number().int().min(1).default(2),
     pruneThreshold: z.number().min(0).max(1).default(0.5),
     structuralRate: z.number().min(0).max(1).default(0.5),
+    /** Children start from the parent's trained weights (absent: false, earlier done.json stay valid). */
+    inheritWeights: z.boolean().optional(),
     settings: settingsSchema.default({}),
   }),
   z.strictObject({
@@ -52,6 +59,22 @@ const stageSchema = z.discriminatedUnion('stage', [
     /** Name of a train stage. */
     model: z.string(),
     split: z.string().default('test'),
+  }),
+  z.strictObject({
+    stage: z.literal('distill'),
+    /** Folder name: distill-<name> under the pipeline's out. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'expected a name usable as a folder').default('student'),
+    /** The name of an earlier train stage, or a checkpoint folder (a path: contains a slash). */
+    teacher: z.string().min(1),
+    latencyTarget: z.union([z.string(), z.number()]).default('30ms'),
+    budget: z.number().int().min(1).default(8),
+    rgbOnly: z.boolean().default(false),
+    /** Student search space file (default evolution/students/space.json). */
+    space: z.string().optional(),
+    /** KD epochs of each searched student. */
+    searchEpochs: z.number().int().min(1).default(1),
+    /** Student training settings over the teacher's (epochs = KD epochs of the chosen student). */
+    settings: distillSettingsSchema.default({}),
   }),
   z.strictObject({ stage: z.literal('summary') }),
 ]);
@@ -90,6 +113,7 @@ export function parsePipeline(value: unknown, source: string): PipelineSpec {
     throw new InputError('pipeline: dataset: expected exactly one of "spec" (synthetic) or "manifest", got ' + (spec.dataset.spec ? 'both' : 'neither'), source);
   }
   const trains = new Set<string>();
+  const distills = new Set<string>();
   spec.stages.forEach((stage, index) => {
     const at = `stages[${index}]`;
     if (stage.stage === 'train') {
@@ -97,6 +121,21 @@ export function parsePipeline(value: unknown, source: string): PipelineSpec {
       trains.add(stage.name);
       if (stage.genome === '@evolve' && !spec.stages.slice(0, index).some((s) => s.stage === 'evolve')) {
         throw new InputError(`pipeline: ${at}.genome: "@evolve" needs an evolve stage before it`, source);
+      }
+    }
+    if (stage.stage === 'distill') {
+      if (distills.has(stage.name)) throw new InputError(`pipeline: ${at}.name: "${stage.name}" is used by an earlier distill stage`, source);
+      distills.add(stage.name);
+      if (!trains.has(stage.teacher) && !/[\\/]/.test(stage.teacher)) {
+        throw new InputError(
+          `pipeline: ${at}.teacher: expected the name of an earlier train stage (${[...trains].join(', ') || 'none'}) or a checkpoint folder path, got "${stage.teacher}"`,
+          source,
+        );
+      }
+      try {
+        parseLatency(stage.latencyTarget);
+      } catch (error) {
+        throw new InputError(`pipeline: ${at}.latencyTarget: ${(error as Error).message}`, source);
       }
     }
     if (stage.stage === 'classify' && !trains.has(stage.model)) {
