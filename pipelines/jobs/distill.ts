@@ -21,6 +21,7 @@ import {
   SgdMomentum,
   TeacherCache,
   batchAccuracy,
+  classificationLoss,
   clipTemplate,
   clipsToInputs,
   computeFlow,
@@ -97,6 +98,10 @@ export interface DistillJobInput {
   /** KD temperature (default 4). */
   temperature?: number;
   seed?: number;
+  /** Student training settings over the teacher's (lr, batch, epochs = default --final-epochs, ...). */
+  settings?: StudentTrainSettings;
+  /** An open session (teacher, cached logits, clips) to reuse; it stays open. */
+  session?: DistillSession;
   /** Timed latency runs per student (default 10). */
   latencyRuns?: number;
   progress?: boolean;
@@ -214,24 +219,99 @@ function streamsOf(template: ClipTemplate): string[] {
   return template.streams.map((stream) => stream.kind);
 }
 
-export async function runDistillJob(input: DistillJobInput): Promise<DistillJobResult> {
-  const started = Date.now();
+/** Training settings a distillation may change over the teacher's (its clip shape stays). */
+export type StudentTrainSettings = Partial<Pick<RunConfig, 'epochs' | 'batch' | 'lr' | 'warmupEpochs' | 'momentum' | 'nesterov' | 'weightDecay' | 'bnMomentum' | 'seed'>>;
+
+export interface DistillSessionInput {
+  /** Teacher checkpoint (step folder, checkpoints root, or a training run's --out). */
+  teacher: string;
+  manifest: Manifest;
+  /** Folder of the shared state: teacher-logits/ and latency.json. */
+  out: string;
+  cacheDir: string;
+  pool: ClipPool;
+  /** Student training settings over the teacher's (epochs = default final KD epochs). */
+  settings?: StudentTrainSettings;
+  /** Weight of the hard-label loss (default 0.5). */
+  alpha?: number;
+  /** KD temperature (default 4). */
+  temperature?: number;
+  /** Timed latency runs per student (default 10). */
+  latencyRuns?: number;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export interface StudentLatency {
+  /** Model + measured flow (two-stream students), ms per clip at batch 1. */
+  latencyMs: number;
+  modelLatencyMs: number;
+  flowMs: number;
+}
+
+export interface TrainStudentOptions {
+  /** Saves the student as a checkpoint there (at each epoch end, the last one kept). */
+  checkpointDir?: string;
+  seed?: number;
+  /** Hard-label weight of this run (1 = no KD: the hard loss only). */
+  alpha?: number;
+}
+
+export interface TrainedStudent {
+  network: StudentNetwork;
+  template: ClipTemplate;
+  runConfig: RunConfig;
+  /** Optimizer steps taken. */
+  steps: number;
+  /** The loss it was trained with. */
+  loss: { kind: 'kd'; alpha: number; temperature: number } | { kind: 'hard' };
+}
+
+/**
+ * The teacher, its cached logits and the clips of a manifest, opened once; students are then
+ * trained (with or without KD), scored and timed against it. `runDistillJob` and the
+ * distillation experiments share one session across runs.
+ */
+export interface DistillSession {
+  teacher: CheckpointNetwork;
+  /** The teacher's run settings with the session's student settings over them. */
+  config: RunConfig;
+  labels: LabelSpec;
+  metric: DistillTableRow['metric'];
+  trainItems: ClipItem[];
+  valItems: ClipItem[];
+  testItems: ClipItem[];
+  valSplit: string;
+  testSplit: string;
+  cache: TeacherCache;
+  teacherLogits: DistillJobResult['teacherLogits'];
+  /** KD training of one student from the cached logits; the caller disposes the network. */
+  trainStudent(arch: StudentArch, epochs: number, options?: TrainStudentOptions): Promise<TrainedStudent>;
+  /** Multi-view score of a student on `items` (the run's test clips). */
+  score(network: StudentNetwork, template: ClipTemplate, items: ClipItem[], split: string): Promise<EvalSummary & { split: string }>;
+  accuracyOf(summary: EvalSummary): number;
+  /** Measured batch-1 latency (cached in out/latency.json) + measured flow for two-stream students. */
+  studentLatency(arch: StudentArch): Promise<StudentLatency>;
+  /** Measured flow ms of one clip of `frames` frames at `size` px (cached per shape). */
+  flowCost(frames: number, size: number): Promise<number>;
+  /** The teacher's table row on the test split. */
+  teacherRow(): Promise<DistillTableRow>;
+  studentRow(arch: StudentArch, role: DistillTableRow['role'], test: EvalSummary, latency: StudentLatency, epochs: number): DistillTableRow;
+  /** Disposes the teacher network. */
+  dispose(): void;
+}
+
+export async function openDistillSession(input: DistillSessionInput): Promise<DistillSession> {
   const log = input.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { manifest, pool, out, cacheDir } = input;
   const signalOption = input.signal ? { signal: input.signal } : {};
-  const target = input.latencyTarget ?? 30;
-  const budget = input.budget ?? 8;
-  const searchEpochs = input.epochs ?? 1;
-  const seed = input.seed ?? 1;
-  const kd = { alpha: input.alpha ?? 0.5, temperature: input.temperature ?? 4, multiLabel: manifest.multiLabel };
-  const space = loadSpace(input.space, Boolean(input.rgbOnly));
+  const kdDefaults = { alpha: input.alpha ?? 0.5, temperature: input.temperature ?? 4 };
   mkdirSync(out, { recursive: true });
 
   const teacher = await loadNetworkFromCheckpoint(input.teacher);
   try {
     checkClasses(teacher, manifest);
-    const config = teacher.config;
-    const finalEpochs = input.finalEpochs ?? config.epochs;
+    const config: RunConfig = { ...teacher.config, ...input.settings };
     const labels: LabelSpec = { numClasses: manifest.classes.length, multiLabel: manifest.multiLabel };
     const splits = new Set(manifest.items.map((item) => item.split));
     const valSplit = splits.has('val') ? 'val' : 'test';
@@ -245,7 +325,7 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
 
     // 1. Teacher logits of every clip the students will see, computed once.
     const teacherTemplate = teacher.template(cacheDir);
-    const failures = await prepareClips([...trainRows, ...evalRows], teacherTemplate, config, pool, input.signal);
+    const failures = await prepareClips([...trainRows, ...evalRows], teacherTemplate, teacher.config, pool, input.signal);
     for (const [id, reason] of failures) log(`distill: left out video ${id}: ${reason}`);
     const usable = (rows: ManifestItem[]) => rows.filter((row) => !failures.has(row.id)).map(toClipItem);
     const trainItems = usable(trainRows);
@@ -285,14 +365,17 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
     };
     const latencyFile = join(out, 'latency.json');
     const latencyOptions = { numClasses: labels.numClasses, cacheFile: latencyFile, ...(input.latencyRuns ? { runs: input.latencyRuns } : {}) };
-    const studentLatency = async (arch: StudentArch) => {
+    const studentLatency = async (arch: StudentArch): Promise<StudentLatency> => {
       const flowMs = studentStreams(arch).includes('flow') ? await flowCost(arch.frames, arch.resolution) : 0;
       const measured = await measureStudentLatency(arch, { ...latencyOptions, extraMsPerClip: flowMs });
       return { latencyMs: measured.medianMs, modelLatencyMs: measured.medianMs - flowMs, flowMs };
     };
 
-    // KD training of one student from the cached logits; the caller disposes the network.
-    const trainStudent = async (arch: StudentArch, epochs: number, checkpointDir?: string) => {
+    const trainStudent = async (arch: StudentArch, epochs: number, options: TrainStudentOptions = {}): Promise<TrainedStudent> => {
+      const seed = options.seed ?? config.seed;
+      const alpha = options.alpha ?? kdDefaults.alpha;
+      const kd = { alpha, temperature: kdDefaults.temperature, multiLabel: labels.multiLabel };
+      const hardLoss = classificationLoss(labels.multiLabel);
       const runConfig = studentConfig(arch, config, epochs, seed);
       const template = studentTemplate(arch, config, cacheDir);
       const studentFailures = await prepareClips([...trainRows, ...evalRows].filter((row) => !failures.has(row.id)), template, runConfig, pool, input.signal);
@@ -309,8 +392,9 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
         streams,
       };
       const optimizer = new SgdMomentum({ learningRate: config.lr, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay });
+      let steps: number;
       try {
-        await train({
+        const trained = await train({
           model: network,
           batches: shuffledBatches({
             count: trainItems.length,
@@ -333,23 +417,25 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
           }),
           optimizer,
           schedule: cosineSchedule({ baseLr: config.lr, totalSteps, warmupSteps: Math.min(totalSteps - 1, Math.round(config.warmupEpochs * stepsPerEpoch)) }),
+          // alpha = 1 is plain training: the hard loss alone (the soft term would be multiplied by 0).
           loss: (logits, kdTensor) => tf.tidy(() => {
             const { hard, teacher: teacherLogits } = splitKdLabels(kdTensor, labels);
-            return distillationLoss(logits, teacherLogits, hard, kd);
+            return alpha === 1 ? hardLoss(logits, hard) : distillationLoss(logits, teacherLogits, hard, kd);
           }),
           metric: (logits, kdTensor) => tf.tidy(() => batchAccuracy(logits, splitKdLabels(kdTensor, labels).hard)),
           steps: totalSteps,
           seed,
-          ...(checkpointDir ? { checkpoint: { dir: checkpointDir, atEpochEnd: true, keep: 1, meta: { options: stored, classes: manifest.classes } } } : {}),
+          ...(options.checkpointDir ? { checkpoint: { dir: options.checkpointDir, atEpochEnd: true, keep: 1, meta: { options: stored, classes: manifest.classes } } } : {}),
           ...signalOption,
         });
+        steps = trained.progress.step;
       } catch (error) {
         network.dispose();
         throw error;
       } finally {
         optimizer.dispose();
       }
-      return { network, template, runConfig };
+      return { network, template, runConfig, steps, loss: alpha === 1 ? { kind: 'hard' } : { kind: 'kd', alpha, temperature: kd.temperature } };
     };
 
     const score = async (network: StudentNetwork, template: ClipTemplate, items: ClipItem[], split: string) => {
@@ -359,27 +445,71 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
     };
     const metric: DistillTableRow['metric'] = labels.multiLabel ? 'map' : 'top1';
     const accuracyOf = (summary: EvalSummary) => (labels.multiLabel ? summary.map : summary.top1) ?? 0;
+    const studentRow = (arch: StudentArch, role: DistillTableRow['role'], test: EvalSummary, latency: StudentLatency, epochs: number): DistillTableRow => ({
+      name: arch.name, role, accuracy: accuracyOf(test), metric, split: testSplit,
+      latencyMs: latency.latencyMs, modelLatencyMs: latency.modelLatencyMs, flowMs: latency.flowMs,
+      parameters: countStudentParameters(arch, labels.numClasses).total,
+      flops: estimateStudentFlops(arch, labels.numClasses).flops,
+      streams: studentStreams(arch), epochs, hash: studentHash(arch),
+    });
+    return {
+      teacher, config, labels, metric, trainItems, valItems, testItems, valSplit, testSplit, cache,
+      teacherLogits: { file: cache.file, clips: refs.length, computed, cached: refs.length - computed },
+      trainStudent, score, accuracyOf, studentLatency, flowCost, studentRow,
+      teacherRow: async () => teacherTableRow(teacher, cache, testItems, testSplit, labels, await teacherFlowCost(teacher, flowCost), input.latencyRuns),
+      dispose: () => teacher.network.dispose(),
+    };
+  } catch (error) {
+    teacher.network.dispose();
+    throw error;
+  }
+}
+
+export async function runDistillJob(input: DistillJobInput): Promise<DistillJobResult> {
+  const started = Date.now();
+  const log = input.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { out } = input;
+  const target = input.latencyTarget ?? 30;
+  const budget = input.budget ?? 8;
+  const searchEpochs = input.epochs ?? 1;
+  const seed = input.seed ?? input.settings?.seed ?? 1;
+  const space = loadSpace(input.space, Boolean(input.rgbOnly));
+  mkdirSync(out, { recursive: true });
+
+  const session = input.session ?? (await openDistillSession({
+    teacher: input.teacher, manifest: input.manifest, out, cacheDir: input.cacheDir, pool: input.pool,
+    ...(input.settings ? { settings: input.settings } : {}),
+    ...(input.alpha !== undefined ? { alpha: input.alpha } : {}),
+    ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+    ...(input.latencyRuns ? { latencyRuns: input.latencyRuns } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+    log,
+  }));
+  try {
+    const { config, valItems, testItems, valSplit, testSplit, metric } = session;
+    const finalEpochs = input.finalEpochs ?? config.epochs;
+    const studentOptions = { seed, ...(input.alpha !== undefined ? { alpha: input.alpha } : {}) };
 
     // 3. Search.
-    const searched = new Map<string, { test: EvalSummary; latency: Awaited<ReturnType<typeof studentLatency>> }>();
+    const searched = new Map<string, { test: EvalSummary; latency: StudentLatency }>();
     const search = await searchStudents({
       space,
       budget,
       rng: Rng.fromSeed(seed),
       reward: { target, ...(input.w !== undefined ? { w: input.w } : {}) },
       evaluate: async (arch) => {
-        const { network, template } = await trainStudent(arch, searchEpochs);
+        const { network, template } = await session.trainStudent(arch, searchEpochs, studentOptions);
         let val: EvalSummary;
         let test: EvalSummary;
         try {
-          val = await score(network, template, valItems, valSplit);
-          test = valSplit === testSplit ? val : await score(network, template, testItems, testSplit);
+          val = await session.score(network, template, valItems, valSplit);
+          test = valSplit === testSplit ? val : await session.score(network, template, testItems, testSplit);
         } finally {
           network.dispose(); // before timing: the latency probe builds the same variable names
         }
-        const latency = await studentLatency(arch);
+        const latency = await session.studentLatency(arch);
         searched.set(studentHash(arch), { test, latency });
-        return { accuracy: accuracyOf(val), latencyMs: latency.latencyMs };
+        return { accuracy: session.accuracyOf(val), latencyMs: latency.latencyMs };
       },
       onRecord: (record) =>
         log(`distill: ${record.arch.name} ${record.arch.streams} ${metric} ${(100 * record.accuracy).toFixed(1)}% ${record.latencyMs.toFixed(1)} ms reward ${record.reward.toFixed(4)}`),
@@ -390,16 +520,16 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
     const studentDir = join(out, 'student');
     const archFile = join(studentDir, 'student.json');
     writeJsonAtomic(archFile, studentToJSON(best.arch));
-    const final = await trainStudent(best.arch, finalEpochs, join(studentDir, 'checkpoints'));
+    const final = await session.trainStudent(best.arch, finalEpochs, { ...studentOptions, checkpointDir: join(studentDir, 'checkpoints') });
     let chosenTest: EvalSummary & { split: string };
     try {
-      chosenTest = await score(final.network, final.template, testItems, testSplit);
+      chosenTest = await session.score(final.network, final.template, testItems, testSplit);
     } finally {
       final.network.dispose();
     }
     const checkpoint = await latestCheckpoint(join(studentDir, 'checkpoints'));
     if (!checkpoint) throw new InputError(`distill: expected a student checkpoint under ${studentDir}, got none`);
-    const chosenLatency = await studentLatency(best.arch);
+    const chosenLatency = await session.studentLatency(best.arch);
 
     // 5. Compound-scaled family of the chosen student.
     const family: DistillJobResult['family'] = [];
@@ -408,31 +538,23 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
         const scaled = scaleStudent(best.arch, phi);
         const file = join(out, 'family', `${best.arch.name}-phi${phi}.json`);
         writeJsonAtomic(file, studentToJSON(scaled));
-        family.push({ phi, file, parameters: countStudentParameters(scaled, labels.numClasses).total, flops: estimateStudentFlops(scaled, labels.numClasses).flops });
+        family.push({ phi, file, parameters: countStudentParameters(scaled, session.labels.numClasses).total, flops: estimateStudentFlops(scaled, session.labels.numClasses).flops });
       } catch (error) {
         log(`distill: no phi=${phi} member: ${(error as Error).message}`);
       }
     }
 
     // 6. The table on the test split.
-    const teacherRow = await teacherTableRow(teacher, cache, testItems, testSplit, labels, await teacherFlowCost(teacher, flowCost), input.latencyRuns);
-    const studentRow = (arch: StudentArch, role: DistillTableRow['role'], test: EvalSummary, latency: Awaited<ReturnType<typeof studentLatency>>, epochs: number): DistillTableRow => ({
-      name: arch.name, role, accuracy: accuracyOf(test), metric, split: testSplit,
-      latencyMs: latency.latencyMs, modelLatencyMs: latency.modelLatencyMs, flowMs: latency.flowMs,
-      parameters: countStudentParameters(arch, labels.numClasses).total,
-      flops: estimateStudentFlops(arch, labels.numClasses).flops,
-      streams: studentStreams(arch), epochs, hash: studentHash(arch),
-    });
     const table: DistillTableRow[] = [
-      teacherRow,
-      studentRow(best.arch, 'chosen', chosenTest, chosenLatency, finalEpochs),
+      await session.teacherRow(),
+      session.studentRow(best.arch, 'chosen', chosenTest, chosenLatency, finalEpochs),
       ...search.pareto.map((record) => {
         const seen = searched.get(record.hash)!;
-        return studentRow(record.arch, 'pareto', seen.test, seen.latency, searchEpochs);
+        return session.studentRow(record.arch, 'pareto', seen.test, seen.latency, searchEpochs);
       }),
     ];
     const result: DistillJobResult = {
-      teacherLogits: { file: cache.file, clips: refs.length, computed, cached: refs.length - computed },
+      teacherLogits: session.teacherLogits,
       target,
       records: search.records,
       pareto: search.pareto,
@@ -447,7 +569,7 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
     writeJsonAtomic(join(out, 'distill.json'), result);
     return result;
   } finally {
-    teacher.network.dispose();
+    if (!input.session) session.dispose();
   }
 }
 
