@@ -30,6 +30,7 @@ const FLAGS: { flag: string; key: keyof RunConfig; help: string; parse: (value: 
   { flag: '--flow <method>', key: 'flow', help: 'optical flow: tvl1|farneback (default tvl1)', parse: (v) => v },
   { flag: '--train-clips <n>', key: 'trainClips', help: 'training clip positions per video (default 2)', parse: numberFlag('--train-clips') },
   { flag: '--test-clips <n>', key: 'testClips', help: 'evenly spaced test clips per video (default 2)', parse: numberFlag('--test-clips') },
+  { flag: '--shift <px>', key: 'shift', help: 'augmentation: largest random translation of a training clip in pixels (default 0)', parse: numberFlag('--shift') },
   { flag: '--width <m>', key: 'width', help: 'width multiplier of every layer (default 0.25)', parse: numberFlag('--width') },
   { flag: '--modules <list>', key: 'modules', help: 'residual modules per level, e.g. 1,1,1,1 (default) or 3,4,6,3', parse: modulesFlag },
   { flag: '--epochs <n>', key: 'epochs', help: 'training epochs (default 8)', parse: numberFlag('--epochs') },

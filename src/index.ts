@@ -48,6 +48,7 @@ export * from './workers/index.ts';
 
 // data: clips from the worker pool -> tensor batches for training and evaluation
 export * from './data/clipBatches.ts';
+export * from './data/augment.ts';
 
 // distill: KD losses, teacher logits cache, student architectures ((2+1)D inverted bottlenecks), measured latency, student search
 export * from './distill/index.ts';

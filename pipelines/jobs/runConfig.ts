@@ -15,6 +15,8 @@ export const runConfigSchema = z.strictObject({
   flowBound: z.number().positive().default(20),
   trainClips: z.number().int().min(1).default(2),
   testClips: z.number().int().min(1).default(2),
+  // augmentation: largest random translation of a training clip, pixels (0: none)
+  shift: z.number().int().min(0).default(0),
   // model
   width: z.number().positive().default(0.25),
   // Short runs need a faster running average than the official 0.99, or inference sees

@@ -206,7 +206,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult>
     batches: shuffledBatches({
       count: trainItems.length,
       batchSize: config.batch,
-      load: trainingClipLoader({ pool, template, items: trainItems, labels, variants: config.trainClips, ...(input.signal ? { signal: input.signal } : {}) }),
+      load: trainingClipLoader({ pool, template, items: trainItems, labels, variants: config.trainClips, maxShift: config.shift, ...(input.signal ? { signal: input.signal } : {}) }),
       concurrency: 2,
       prefetchDepth: 2,
     }),

@@ -14,6 +14,7 @@ import { disposeBatch } from '../train/batches.ts';
 
 export { disposeBatch };
 import type { Rng } from '../util/random.ts';
+import { drawShifts, shiftedSourceIndex, type ClipShift } from './augment.ts';
 import type { ClipPool } from '../workers/clipPool.ts';
 import { defaultStreams, extractionPlacements } from '../workers/extract.ts';
 import { DEFAULT_FLOW_BOUND } from '../flow/normalize.ts';
@@ -46,8 +47,11 @@ export interface LabelSpec {
   multiLabel: boolean;
 }
 
-/** Uint8 clip streams -> float inputs `[batch*frames, H, W, C]` in [-1, 1], one per stream. */
-export function clipsToInputs(clips: ClipResult[]): Record<string, Tensor4D> {
+/**
+ * Uint8 clip streams -> float inputs `[batch*frames, H, W, C]` in [-1, 1], one per stream;
+ * `shifts` (one per clip, training only) translates each clip as `augment.ts` describes.
+ */
+export function clipsToInputs(clips: ClipResult[], shifts?: ClipShift[]): Record<string, Tensor4D> {
   const inputs: Record<string, Tensor4D> = {};
   const first = clips[0];
   if (!first) throw new InputError('clip batches: expected at least one clip, got none');
@@ -62,7 +66,13 @@ export function clipsToInputs(clips: ClipResult[]): Record<string, Tensor4D> {
       }
       const offset = row * bytes;
       const data = match.data;
-      for (let i = 0; i < bytes; i++) values[offset + i] = data[i]! / 127.5 - 1;
+      const shift = shifts?.[row];
+      if (shift && (shift.dx !== 0 || shift.dy !== 0)) {
+        const source = shiftedSourceIndex([frames, height, width, channels], shift);
+        for (let i = 0; i < bytes; i++) values[offset + i] = data[source[i]!]! / 127.5 - 1;
+      } else {
+        for (let i = 0; i < bytes; i++) values[offset + i] = data[i]! / 127.5 - 1;
+      }
     });
     inputs[stream.name] = tf.tensor4d(values, [clips.length * frames, height, width, channels]);
   }
@@ -99,14 +109,21 @@ function chunk<T>(values: T[], size: number): T[][] {
   return chunks;
 }
 
-async function loadBatch(pool: ClipPool, template: ClipTemplate, planned: PlannedClip[], labels: LabelSpec, signal?: AbortSignal): Promise<ClipBatch> {
+async function loadBatch(
+  pool: ClipPool,
+  template: ClipTemplate,
+  planned: PlannedClip[],
+  labels: LabelSpec,
+  signal?: AbortSignal,
+  shifts?: ClipShift[],
+): Promise<ClipBatch> {
   const clips = await Promise.all(
     planned.map((clip) =>
       pool.run({ ...template, video: clip.item.video, placement: clip.placement, output: 'arrays' }, signal ? { signal } : {}),
     ),
   );
   return {
-    inputs: clipsToInputs(clips),
+    inputs: clipsToInputs(clips, shifts),
     labels: labelsTensor(planned.map((clip) => clip.item), labels),
     items: planned.map((clip) => clip.item),
     views: planned.map((clip) => clip.view),
@@ -120,6 +137,8 @@ export interface TrainingLoaderOptions {
   labels: LabelSpec;
   /** Training clips per video (default 2, as `extract`'s trainClips): bounds what the cache holds. */
   variants?: number;
+  /** Largest random translation in pixels (0: none); see augment.ts. */
+  maxShift?: number;
   signal?: AbortSignal;
 }
 
@@ -138,7 +157,9 @@ export function trainingClipLoader(options: TrainingLoaderOptions): (indices: nu
       const placements = extractionPlacements({ id: item.id, path: item.video, ...(item.segments ? { segments: item.segments } : {}) }, 0, variants);
       return { item, view: 0, placement: placements[rng.randInt(variants)]! };
     });
-    return loadBatch(options.pool, options.template, planned, options.labels, options.signal);
+    // Drawn after the placements, so maxShift 0 leaves the clip sequence of older runs unchanged.
+    const shifts = drawShifts(rng, planned.length, options.maxShift ?? 0);
+    return loadBatch(options.pool, options.template, planned, options.labels, options.signal, shifts);
   };
 }
 
