@@ -3,10 +3,18 @@
  * which parent variables after an edge drop, an edge addition, a node split, a dilation change.
  * Variable shapes come from real networks (cpu backend), so names and shapes are the model's.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAssembleNet, parseGenome, tf, type Genome } from '../../src/index.ts';
+import { createAssembleNet, isBlock, parseGenome, tf, type Genome } from '../../src/index.ts';
 import {
   correspondenceFromKeys,
+  readJournal,
+  readSearchSpace,
+  runSearch,
+  type Evaluator,
+  type SearchSettings,
   fromGenome,
   persistingNodes,
   planInheritance,
@@ -172,5 +180,40 @@ describe('inheritance plan', () => {
     const { genome, keys } = toGenome(graph, space, 'child');
     expect(keys).toEqual(['s0', 's1', 'n2', 'n3', 'n7', 'n4', 'n5', 'n6']);
     expect(persistingNodes(genome, PARENT, correspondenceFromKeys(keys, PARENT_KEYS))).toEqual([0, 1, 2, 3, null, 4, 5, 6]);
+  });
+});
+
+describe('the inheritWeights setting in the journal', () => {
+  const space = readSearchSpace(join(import.meta.dirname, '../../evolution/spaces/two-stream-small.json'));
+  const base: SearchSettings = {
+    strategy: 'guided', seed: 2, budget: 4, populationSize: 2, tournamentSize: 2, selection: 'tournament',
+    batchSize: 2, pruneThreshold: 0.5, structuralRate: 0.5,
+  };
+  const evaluate: Evaluator = async (candidate) => ({
+    fitness: candidate.index / 10,
+    connectionWeights: candidate.genome.nodes.map((node) => (isBlock(node) ? node.inputs.map(() => 0.6) : [])),
+    ...(candidate.parent ? { inheritance: { parent: candidate.parent.index, persistedNodes: 1, newNodes: 0, copiedVariables: 1, freshVariables: 0, copiedValues: 5, totalValues: 5, inheritedEdges: 0, freshEdges: 0 } } : {}),
+  });
+
+  it('is left out of the header when off, so journals written before the switch still resume', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'evo-inherit-')), 'journal.jsonl');
+    await runSearch({ space, settings: { ...base, budget: 2 }, journalFile: file, resume: false, workers: 1, evaluate });
+    // an "old" header (no inheritWeights key at all) resumed with the switch explicitly off
+    expect(readFileSync(file, 'utf8')).not.toContain('inheritWeights');
+    const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as { settings: { budget: number } };
+    header.settings.budget = 4;
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^.*\n/, `${JSON.stringify(header)}\n`));
+    const resumed = await runSearch({ space, settings: { ...base, inheritWeights: false }, journalFile: file, resume: true, workers: 1, evaluate });
+    expect(resumed.ran).toBe(2);
+    await expect(runSearch({ space, settings: { ...base, inheritWeights: true }, journalFile: file, resume: true, workers: 1, evaluate })).rejects.toThrow(/--resume expected the settings/);
+  });
+
+  it('is recorded when on, with the inheritance of each evaluation', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'evo-inherit-')), 'journal.jsonl');
+    await runSearch({ space, settings: { ...base, inheritWeights: true }, journalFile: file, resume: false, workers: 1, evaluate });
+    const journal = readJournal(file);
+    expect(journal.header?.settings.inheritWeights).toBe(true);
+    expect(journal.evaluations.map((r) => r.inheritance?.parent ?? null)).toEqual(journal.evaluations.map((r) => r.parent));
+    expect(journal.evaluations.filter((r) => r.inheritance)).toHaveLength(2);
   });
 });

@@ -13,6 +13,8 @@ import { createAssembleNet, parseGenome, selectBackend, tf, type AssembleNetwork
 import { fromGenome, parseSearchSpace, readJournal, toGenome, type SearchSpace } from '../../evolution/index.ts';
 import { candidateWeightsDir, inheritFromParent, saveCandidateWeights } from '../../pipelines/evolve/inheritWeights.ts';
 import { runEvolveJob } from '../../pipelines/jobs/evolve.ts';
+import { buildProgram } from '../../pipelines/cli.ts';
+import { parsePipeline } from '../../pipelines/run/spec.ts';
 import { TINY_CLASSES, TINY_CONFIG } from './fixtures/tinyRun.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'anet-inherit-'));
@@ -208,4 +210,16 @@ describe('evolve --inherit-weights (tiny run)', () => {
     expect(again.fitness).toBe(before.fitness);
     expect(existsSync(join(candidateWeightsDir(out, 2), 'model.json'))).toBe(true);
   }, 240_000);
+});
+
+describe('the switch in the CLI and in pipeline files', () => {
+  it('`evolve --inherit-weights` and the evolve stage\'s optional inheritWeights', () => {
+    const evolve = buildProgram().commands.find((command) => command.name() === 'evolve')!;
+    expect(evolve.options.map((option) => option.long)).toContain('--inherit-weights');
+    const pipeline = (inherit: object) =>
+      parsePipeline({ name: 'p', out: 'o', dataset: { spec: 'synthetic-motion' }, stages: [{ stage: 'evolve', space: 's.json', budget: 2, ...inherit }] }, 'p.json').stages[0];
+    expect(pipeline({ inheritWeights: true })).toMatchObject({ inheritWeights: true });
+    expect(pipeline({})).not.toHaveProperty('inheritWeights');
+    expect(() => pipeline({ inheritWeights: 'yes' })).toThrow(/inheritWeights/);
+  });
 });
