@@ -3,7 +3,9 @@
  * several seeds; prints mean and spread of the best validation fitness per strategy.
  *
  *   node --import tsx pipelines/scripts/ablation.ts --dataset runs/demo/dataset/synthetic-motion.csv \
- *     [--budget 4] [--seeds 1,2,3] [--out runs/ablation] [--cache-dir DIR]
+ *     [--budget 4] [--seeds 1,2,3] [--out runs/ablation] [--cache-dir DIR] \
+ *     [--size 64] [--epochs 1] [--lr 0.05] [--shift 0]   (proxy training of each candidate)
+ *     [--inherit-weights]
  *
  * Each search is an ordinary `assemblenet evolve` run (journal, resume) in OUT/<strategy>-<seed>.
  */
@@ -26,13 +28,28 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'runs/ablation' },
     'cache-dir': { type: 'string' },
     workers: { type: 'string', default: '2' },
+    size: { type: 'string', default: '64' },
+    epochs: { type: 'string', default: '1' },
+    lr: { type: 'string', default: '0.05' },
+    shift: { type: 'string', default: '0' },
+    // children start from their parent's trained weights (evolution strategies only)
+    'inherit-weights': { type: 'boolean', default: false },
   },
 });
 if (!values.dataset) throw new Error('ablation: expected --dataset MANIFEST');
 await selectBackend('wasm');
 process.env.ASSEMBLENET_BACKEND = 'wasm';
 const seeds = values.seeds!.split(',').map(Number);
-const config = parseRunConfig({ ...PROXY_DEFAULTS, frames: 8, size: 64, trainClips: 1, testClips: 1, width: 0.25, batch: 8, lr: 0.05, epochs: 1 });
+const config = parseRunConfig({ ...PROXY_DEFAULTS, frames: 8,
+  size: Number(values.size),
+  trainClips: 1,
+  testClips: 1,
+  width: 0.25,
+  batch: 8,
+  lr: Number(values.lr),
+  epochs: Number(values.epochs),
+  shift: Number(values.shift),
+});
 const rows: { strategy: string; seed: number; best: number; mean: number; failed: number; minutes: number }[] = [];
 for (const strategy of STRATEGIES) {
   for (const seed of seeds) {
@@ -44,6 +61,7 @@ for (const strategy of STRATEGIES) {
       config: { ...config, seed },
       settings: {
         ...DEFAULT_SEARCH_SETTINGS, populationSize: Number(values.population), strategy, seed, budget: Number(values.budget),
+        inheritWeights: values['inherit-weights'] === true,
       },
       out, workers: Number(values.workers), cacheDir: values['cache-dir'] ?? defaultCacheDir(),
       resume: existsSync(join(out, 'journal.jsonl')), progress: false,
