@@ -289,7 +289,7 @@ export function formatExperimentTables(runs: ExperimentRun[], settings: { seeds:
   const lines: string[] = [];
   const seedsText = `seeds ${settings.seeds.join(', ')}; mean ± std over seeds, then per seed`;
 
-  lines.push(`### A. The same student with and without KD (${settings.epochs} epochs each; ${seedsText})`, '');
+  lines.push(`### A. The same student with and without KD (${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} each; ${seedsText})`, '');
   lines.push(`| student | loss | params | steps | ${metricName} | per seed |`, '| --- | --- | --- | --- | --- | --- |');
   const kd = bySeed(runs.filter((run) => run.experiment === 'A' && run.variant === 'kd'));
   const hard = bySeed(runs.filter((run) => run.experiment === 'A' && run.variant === 'hard'));
@@ -303,7 +303,7 @@ export function formatExperimentTables(runs: ExperimentRun[], settings: { seeds:
     lines.push(`| KD − hard (paired) | | | | ${meanStd(deltas, pct)} | ${deltas.map(pct).join(', ')} |`);
   }
 
-  lines.push('', `### B. Searched student (budget ${settings.budget}, target ${settings.latencyTarget} ms, RGB-only) vs the hand-picked student of nearest latency (KD, ${settings.epochs} epochs each; ${seedsText})`, '');
+  lines.push('', `### B. Searched student (budget ${settings.budget}, target ${settings.latencyTarget} ms, RGB-only) vs the hand-picked student of nearest latency (KD, ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} each; ${seedsText})`, '');
   lines.push(`| student | per seed | latency ms | latency per seed | params | ${metricName} | per seed |`, '| --- | --- | --- | --- | --- | --- | --- |');
   for (const variant of ['searched', 'hand-picked']) {
     const list = bySeed(runs.filter((run) => run.experiment === 'B' && run.variant === variant));
@@ -330,11 +330,10 @@ export function formatExperimentTables(runs: ExperimentRun[], settings: { seeds:
     lines.push(`| ${label}: ${[...new Set(list.map((r) => r.student))].join(', ')} | ${list[0]!.streams.join('+')} | ${[...new Set(list.map((r) => r.parameters))].join(', ')} | ${accuracy} | ${e2e((t) => t.totalMs)} | ${e2e((t) => t.decodeMs)} | ${e2e((t) => t.flowMs)} | ${e2e((t) => t.modelMs)} |`);
   }
   if (teacher?.endToEnd) {
-    for (const [label, list] of groups.slice(1)) {
-      if (list.length === 0) continue;
-      const ratio = teacher.endToEnd.totalMs / mean(list.map((r) => r.endToEnd!.totalMs));
-      lines.push('', `teacher / ${label} end-to-end time: ${ratio.toFixed(2)}x; the teacher's flow is ${(100 * teacher.endToEnd.flowMs / teacher.endToEnd.totalMs).toFixed(1)}% of its end-to-end time.`);
-    }
+    const teacherMs = teacher.endToEnd.totalMs;
+    const ratios = groups.slice(1).filter(([, list]) => list.length > 0)
+      .map(([label, list]) => `teacher / ${label} end-to-end time: ${(teacherMs / mean(list.map((r) => r.endToEnd!.totalMs))).toFixed(2)}x`);
+    lines.push('', `${ratios.join('; ')}; the teacher's flow is ${(100 * teacher.endToEnd.flowMs / teacherMs).toFixed(1)}% of its end-to-end time.`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -91,7 +91,7 @@ describe('runDistillExperiments', () => {
 
   it('prints the three markdown tables with mean ± std and the per-seed values; writes tables.md and results.json', () => {
     const { tables } = result;
-    expect(tables).toMatch(/^### A\. The same student with and without KD \(1 epochs each; seeds 1;/m);
+    expect(tables).toMatch(/^### A\. The same student with and without KD \(1 epoch each; seeds 1;/m);
     expect(tables).toMatch(/^\| student \| loss \| params \| steps \| test top-1 \(%\) \| per seed \|$/m);
     // the fixed student already has the teacher's clip shape (4 x 32 px): its name is kept
     expect(tables).toMatch(/^\| fixed \| KD alpha=0\.5 T=4 \| \d+ \| 3 \| \d+\.\d ± 0\.0 \| \d+\.\d \|$/m);
