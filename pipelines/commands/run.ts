@@ -20,7 +20,7 @@ export function registerRun(program: Command): void {
     .description('run a pipeline file: generate -> extract -> evolve -> train -> classify -> summary (resumes where it stopped)')
     .option('--out <dir>', "output folder (default: the pipeline's out)")
     .option('--cache-dir <dir>', 'clip cache (default: the user cache folder)')
-    .option('--workers <n>', 'decode/flow worker threads and parallel evolution candidates', positiveInt('--workers'))
+    .option('--workers <n>', 'decode/flow worker threads, parallel evolution candidates and side-by-side train stages (default: the number of cores)', positiveInt('--workers'))
     .option('--json', 'end with one JSON object on the last line')
     .addOption(backendOption())
     .action(async (file: string, flags: RunFlags) => {

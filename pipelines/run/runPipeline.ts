@@ -7,9 +7,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   ClipPool,
+  genomeToJSON,
+  runInChildProcess,
   InputError,
   countParameters,
   defaultCacheDir,
@@ -30,6 +33,9 @@ import { networkOptionsFor, prepareClips, runTrainJob, templateFor } from '../jo
 import { formatSummary, type EvalSummary } from '../jobs/summarize.ts';
 import { createProgress } from '../progress.ts';
 import type { PipelineSpec, StageSpec } from './spec.ts';
+import type { TrainStageRequest, TrainStageResult } from './trainStageTask.ts';
+
+const TRAIN_STAGE_TASK = new URL('./trainStageTask.ts', import.meta.url);
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -99,6 +105,67 @@ function needManifest(ctx: Context, stage: string): { path: string; manifest: Ma
   return { path: ctx.manifestPath, manifest: ctx.manifest };
 }
 
+type TrainStage = Extract<StageSpec, { stage: 'train' }>;
+
+function trainInputs(ctx: Context, stage: TrainStage): { genome: Genome; config: RunConfig } {
+  const genome = stage.genome === '@evolve' ? ctx.evolvedGenome : readGenome(resolveProjectPath(stage.genome));
+  if (!genome) throw new InputError('pipeline: "@evolve" used before the evolve stage produced a genome');
+  return { genome, config: settingsFor(ctx, stage.settings) };
+}
+
+function recordTrained(ctx: Context, name: string, genome: Genome, config: RunConfig, result: TrainStageResult): void {
+  const { manifest } = needManifest(ctx, 'train');
+  const options = networkOptionsFor(genome, manifest, config);
+  const parameters = countParameters(genome, options).total;
+  const gflops = estimateFlops(genome, { ...options, resolution: config.size }).flops / 1e9;
+  if (result.eval) ctx.log(`train ${name}: ${result.steps} steps in ${result.seconds.toFixed(0)} s; ${result.eval.split}: ${formatSummary(result.eval)}`);
+  ctx.result.models.push({
+    name, genome, checkpoint: result.checkpoint, parameters, gflops, trainSeconds: result.seconds, steps: result.steps,
+    ...(result.eval ? { test: result.eval } : {}),
+  });
+}
+
+/**
+ * Consecutive train stages, side by side: each in its own process (its own engine, one wasm
+ * thread), at most `parallel` at once. Results are recorded in stage order; if one fails, the
+ * others still finish (their checkpoints stay for a resume) and the first error is thrown.
+ */
+async function runTrainStagesInParallel(ctx: Context, stages: TrainStage[], parallel: number): Promise<void> {
+  const { path: manifestPath } = needManifest(ctx, 'train');
+  const inputs = stages.map((stage) => ({ stage, ...trainInputs(ctx, stage) }));
+  const genomesDir = join(ctx.out, 'genomes');
+  mkdirSync(genomesDir, { recursive: true });
+  ctx.log(`train ${stages.map((s) => s.name).join(', ')}: ${Math.min(parallel, stages.length)} at a time, one process each`);
+  const outcomes: PromiseSettledResult<TrainStageResult>[] = new Array(stages.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < inputs.length) {
+      const index = next++;
+      const { stage, genome, config } = inputs[index]!;
+      const genomeFile = join(genomesDir, `${stage.name}.json`);
+      writeFileSync(genomeFile, `${JSON.stringify(genomeToJSON(genome), null, 2)}\n`);
+      ctx.log(`train ${stage.name}: ${genome.name}, ${config.epochs} epochs`);
+      try {
+        const result = await runInChildProcess<TrainStageRequest, TrainStageResult>(
+          TRAIN_STAGE_TASK,
+          {
+            genomeFile, manifest: manifestPath, config, out: join(ctx.out, `train-${stage.name}`), cacheDir: ctx.cacheDir,
+            ...(ctx.spec.dataset.classes ? { classes: resolveProjectPath(ctx.spec.dataset.classes) } : {}),
+          },
+          { label: `train ${stage.name}`, onStderr: (line) => ctx.log(`  [${stage.name}] ${line.replace(/\r/g, '').trim()}`) },
+        );
+        outcomes[index] = { status: 'fulfilled', value: result };
+      } catch (error) {
+        outcomes[index] = { status: 'rejected', reason: error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, inputs.length) }, lane));
+  const failed = outcomes.find((o) => o.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  inputs.forEach(({ stage, genome, config }, index) => recordTrained(ctx, stage.name, genome, config, (outcomes[index] as PromiseFulfilledResult<TrainStageResult>).value));
+}
+
 async function runStage(ctx: Context, stage: StageSpec): Promise<void> {
   switch (stage.stage) {
     case 'generate': {
@@ -163,24 +230,15 @@ async function runStage(ctx: Context, stage: StageSpec): Promise<void> {
       return;
     }
     case 'train': {
-      const { manifest } = needManifest(ctx, 'train');
-      const genome = stage.genome === '@evolve' ? ctx.evolvedGenome : readGenome(resolveProjectPath(stage.genome));
-      if (!genome) throw new InputError('pipeline: "@evolve" used before the evolve stage produced a genome');
-      const config = settingsFor(ctx, stage.settings);
+      const { genome, config } = trainInputs(ctx, stage);
       ctx.log(`train ${stage.name}: ${genome.name}, ${config.epochs} epochs`);
+      const { manifest } = needManifest(ctx, 'train');
       const result = await runTrainJob({
         genome, manifest, config, out: join(ctx.out, `train-${stage.name}`), pool: ctx.pool, cacheDir: ctx.cacheDir,
         resume: true, evalSplit: 'test', log: ctx.log,
       });
-      const options = networkOptionsFor(genome, manifest, config);
-      const parameters = countParameters(genome, options).total;
-      const gflops = estimateFlops(genome, { ...options, resolution: config.size }).flops / 1e9;
       result.network.dispose();
-      if (result.eval) ctx.log(`train ${stage.name}: ${result.steps} steps in ${result.seconds.toFixed(0)} s; ${result.eval.split}: ${formatSummary(result.eval)}`);
-      ctx.result.models.push({
-        name: stage.name, genome, checkpoint: result.checkpoint, parameters, gflops, trainSeconds: result.seconds, steps: result.steps,
-        ...(result.eval ? { test: result.eval } : {}),
-      });
+      recordTrained(ctx, stage.name, genome, config, result);
       return;
     }
     case 'classify': {
@@ -260,9 +318,18 @@ export async function runPipeline(spec: PipelineSpec, options: RunPipelineOption
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
   };
   try {
-    for (const [index, stage] of spec.stages.entries()) {
+    const parallel = Math.max(1, workers ?? availableParallelism());
+    for (let index = 0; index < spec.stages.length; index++) {
+      const stage = spec.stages[index]!;
       ctx.log(`== stage ${index + 1}/${spec.stages.length}: ${stage.stage}${'name' in stage ? ` ${stage.name}` : ''}`);
-      await runStage(ctx, stage);
+      const group: TrainStage[] = [];
+      for (let j = index; j < spec.stages.length && spec.stages[j]!.stage === 'train'; j++) group.push(spec.stages[j] as TrainStage);
+      if (group.length > 1 && parallel > 1) {
+        await runTrainStagesInParallel(ctx, group, parallel);
+        index += group.length - 1;
+      } else {
+        await runStage(ctx, stage);
+      }
     }
   } finally {
     await ctx.pool.destroy();
