@@ -16,6 +16,40 @@ export const CHARADES_CLASSES_FILES = ['Charades_v1_classes.txt', 'classes.txt']
 /** Sub-folders of the root where Charades videos commonly sit. */
 const VIDEO_FOLDERS = ['', 'Charades_v1_480', 'Charades_v1', 'videos'];
 
+/** The same CSV name for another split: Charades_v1_train.csv -> Charades_v1_test.csv. */
+function siblingSplitFiles(file: string): string[] {
+  const name = basename(file);
+  const match = /(^|[^a-z])(train|test|validation|validate|val)([^a-z]|$)/i.exec(name);
+  if (!match) return [];
+  const at = match.index + match[1]!.length;
+  return ['train', 'val', 'validation', 'test']
+    .filter((split) => split !== match[2]!.toLowerCase())
+    .map((split) => join(dirname(file), name.slice(0, at) + split + name.slice(at + match[2]!.length)))
+    .filter((path) => existsSync(path));
+}
+
+/**
+ * A Charades CSV and the CSVs of its other splits beside it (Charades ships
+ * Charades_v1_train.csv and Charades_v1_test.csv): training reads the train split and scores
+ * the held-out one, whichever file it was given. `options.split` (one file = one stated split)
+ * turns this off.
+ */
+export function readCharadesSplits(file: string, options: ManifestOptions = {}): Manifest {
+  const first = readCharadesCsv(file, options);
+  if (options.split) return first;
+  const ids = new Set(first.items.map((item) => item.id));
+  for (const sibling of siblingSplitFiles(file)) {
+    // Same folder: without `classes`, the same classes file is found beside it.
+    const other = readCharadesCsv(sibling, options);
+    const fresh = other.items.filter((item) => !ids.has(item.id));
+    for (const item of fresh) ids.add(item.id);
+    first.items.push(...fresh);
+    first.missing.push(...other.missing);
+    first.notes.push(`also read ${basename(sibling)} (${fresh.length} videos, split "${fresh[0]?.split ?? 'none'}")`);
+  }
+  return first;
+}
+
 function splitFromFileName(file: string): string | undefined {
   const name = basename(file).toLowerCase();
   for (const split of ['train', 'test', 'validation', 'validate', 'val']) {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { InputError } from '../../src/index.ts';
-import { readCharadesCsv } from './charades.ts';
+import { readCharadesSplits } from './charades.ts';
 import { readFolderDataset } from './folder.ts';
 import { readKineticsCsv } from './kinetics.ts';
 import { readVideoList } from './list.ts';
@@ -33,7 +33,7 @@ export function detectManifestKind(path: string): { kind: ManifestKind; reason: 
 
 const READERS: Record<ManifestKind, (path: string, options: ManifestOptions) => Manifest> = {
   kinetics: readKineticsCsv,
-  charades: readCharadesCsv,
+  charades: readCharadesSplits,
   folder: readFolderDataset,
   list: readVideoList,
 };

@@ -147,6 +147,20 @@ describe('charades csv', () => {
     expect(m.items[0]).toMatchObject({ labels: [1], split: 'val' });
   });
 
+  it('reads the other splits beside a split CSV (train + test), unless a split is stated', () => {
+    write('c5/Charades_v1_classes.txt', 'c000 A\nc001 B\n');
+    for (const id of ['T1', 'T2', 'E1']) write(`c5/${id}.mp4`);
+    const train = write('c5/Charades_v1_train.csv', header + 'T1,S,s,1,1,Yes,x,o,d,c000 0 1,2\nT2,S,s,1,1,Yes,x,o,d,c001 0 1,2\n');
+    write('c5/Charades_v1_test.csv', header + 'E1,S,s,1,1,Yes,x,o,d,c000 0 1;c001 1 2,2\n');
+    const { manifest } = readManifest(train);
+    expect(manifest.items.map((item) => [item.id, item.split])).toEqual([['T1', 'train'], ['T2', 'train'], ['E1', 'test']]);
+    expect(manifest.items[2]!.labels).toEqual([0, 1]);
+    expect(manifest.notes).toContain('also read Charades_v1_test.csv (1 videos, split "test")');
+    // the test file leads to the train file just as well
+    expect(readManifest(join(dir, 'c5/Charades_v1_test.csv')).manifest.items.map((item) => item.id)).toEqual(['E1', 'T1', 'T2']);
+    expect(readManifest(train, { split: 'train' }).manifest.items).toHaveLength(2);
+  });
+
   it('refuses ids that escape the root', () => {
     write('c4/classes.txt', 'c000 A\n');
     const csv = write('c4/train.csv', header + '../../x,S,s,1,1,Yes,x,o,d,,2\n');
