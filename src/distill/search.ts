@@ -232,6 +232,16 @@ export async function searchStudents(options: SearchOptions): Promise<SearchResu
     evaluated.push({ record, candidate });
     options.onRecord?.(record);
   }
-  const best = records.reduce((a, b) => (b.reward > a.reward ? b : a));
-  return { records, best, pareto: paretoFront(records) };
+  return { records, best: chooseStudent(records, options.reward.target), pareto: paretoFront(records) };
+}
+
+/**
+ * The student to keep: the best reward among those at or under the latency target; only when
+ * none is, the best reward overall (the soft MnasNet reward can rank a slightly slower, more
+ * accurate student first, but the user asked for the target).
+ */
+export function chooseStudent(records: SearchRecord[], target: number): SearchRecord {
+  const withinTarget = records.filter((record) => record.latencyMs <= target);
+  const pool = withinTarget.length > 0 ? withinTarget : records;
+  return pool.reduce((a, b) => (b.reward > a.reward ? b : a));
 }

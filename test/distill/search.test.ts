@@ -11,6 +11,7 @@ import {
   reward,
   sampleStudent,
   searchStudents,
+  chooseStudent,
   spaceDecisions,
   Rng,
 } from '../../src/index.ts';
@@ -81,9 +82,20 @@ describe('student search', () => {
     expect(new Set(seen).size).toBe(12);
     expect(result.records.slice(0, 4).every((r) => r.origin === 'sample')).toBe(true);
     expect(result.records.slice(4).every((r) => r.origin === 'mutate')).toBe(true);
-    expect(result.best.reward).toBe(Math.max(...result.records.map((r) => r.reward)));
+    const within = result.records.filter((r) => r.latencyMs <= 20);
+    expect(result.best.reward).toBe(Math.max(...(within.length ? within : result.records).map((r) => r.reward)));
     expect(result.pareto.length).toBeGreaterThan(0);
     const again = await searchStudents({ space, budget: 12, population: 4, rng: Rng.fromSeed(3), evaluate, reward: { target: 20 } });
     expect(again.records.map((r) => r.hash)).toEqual(seen);
+  });
+
+  it('chooseStudent keeps the target when any student meets it, else takes the best reward', () => {
+    const record = (hash: string, accuracy: number, latencyMs: number) =>
+      ({ hash, accuracy, latencyMs, reward: reward(accuracy, latencyMs, { target: 30 }), origin: 'sample' }) as Parameters<typeof chooseStudent>[0][number];
+    // 0.9 at 33 ms has the higher soft reward (0.9 * 1.1^-0.07 = 0.894 > 0.8), but misses 30 ms
+    const fastEnough = [record('slow', 0.9, 33), record('ok', 0.8, 30), record('fast', 0.5, 5)];
+    expect(fastEnough[0]!.reward).toBeGreaterThan(fastEnough[1]!.reward);
+    expect(chooseStudent(fastEnough, 30).hash).toBe('ok');
+    expect(chooseStudent([record('a', 0.9, 40), record('b', 0.5, 35)], 30).hash).toBe('a');
   });
 });
