@@ -27,7 +27,7 @@ const FLAGS: { flag: string; key: keyof RunConfig; help: string; parse: (value: 
   { flag: '--frames <t>', key: 'frames', help: 'frames per clip (default 8)', parse: numberFlag('--frames') },
   { flag: '--size <px>', key: 'size', help: 'clip side after resize and centre crop (default 32)', parse: numberFlag('--size') },
   { flag: '--fps <rate>', key: 'fps', help: 'frame grid rate or "native" (default native)', parse: fpsFlag },
-  { flag: '--flow <method>', key: 'flow', help: 'optical flow: tvl1|farneback (default tvl1)', parse: (v) => v },
+  { flag: '--flow <method>', key: 'flow', help: 'optical flow: tvl1|farneback (default farneback)', parse: (v) => v },
   { flag: '--flow-bound <px>', key: 'flowBound', help: 'flow magnitude (pixels/frame) stored at full scale; larger values clip (default 20)', parse: numberFlag('--flow-bound') },
   { flag: '--train-clips <n>', key: 'trainClips', help: 'training clip positions per video (default 2)', parse: numberFlag('--train-clips') },
   { flag: '--test-clips <n>', key: 'testClips', help: 'evenly spaced test clips per video (default 2)', parse: numberFlag('--test-clips') },

@@ -83,7 +83,7 @@ export function registerExtract(program: Command): void {
     .command('extract')
     .description('precompute decoded clips and optical flow of every video of a dataset into the cache')
     .requiredOption('--dataset <manifest>', 'dataset manifest: Kinetics/Charades CSV, folder per class, or a list')
-    .addOption(new Option('--flow <method>', 'optical flow method').choices(['tvl1', 'farneback', 'none']).default('tvl1'))
+    .addOption(new Option('--flow <method>', 'optical flow method').choices(['tvl1', 'farneback', 'none']).default('farneback'))
     .option('--workers <n>', 'worker threads (default: the number of cores)', positiveInt('--workers'))
     .option('--cache-dir <dir>', `cache directory (default: ${defaultCacheDir()})`)
     .option('--clips <n>', 'evenly spaced test clips per video', nonNegativeInt('--clips'), 1)
