@@ -151,7 +151,7 @@ describe('extractDataset', () => {
     const run = async (manifest: string) => {
       process.exitCode = undefined;
       await buildProgram().parseAsync(['node', 'assemblenet', 'extract', '--dataset', manifest, '--cache-dir', cacheDir,
-        '--workers', '2', '--frames', '3', '--size', '24', '--train-clips', '1', '--json']);
+        '--workers', '2', '--frames', '3', '--size', '24', '--train-clips', '1', '--flow', 'tvl1', '--json']);
       return process.exitCode;
     };
     try {
