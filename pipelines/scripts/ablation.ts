@@ -5,7 +5,7 @@
  *   node --import tsx pipelines/scripts/ablation.ts --dataset runs/demo/dataset/synthetic-motion.csv \
  *     [--budget 4] [--seeds 1,2,3] [--out runs/ablation] [--cache-dir DIR] \
  *     [--size 64] [--epochs 1] [--lr 0.05] [--shift 0]   (proxy training of each candidate)
- *     [--inherit-weights]
+ *     [--inherit-weights] [--strategies guided,plain,random]
  *
  * Each search is an ordinary `assemblenet evolve` run (journal, resume) in OUT/<strategy>-<seed>.
  */
@@ -34,12 +34,18 @@ const { values } = parseArgs({
     shift: { type: 'string', default: '0' },
     // children start from their parent's trained weights (evolution strategies only)
     'inherit-weights': { type: 'boolean', default: false },
+    strategies: { type: 'string', default: STRATEGIES.join(',') },
   },
 });
 if (!values.dataset) throw new Error('ablation: expected --dataset MANIFEST');
 await selectBackend('wasm');
 process.env.ASSEMBLENET_BACKEND = 'wasm';
 const seeds = values.seeds!.split(',').map(Number);
+const strategies = values.strategies!.split(',').map((name) => {
+  const strategy = STRATEGIES.find((known) => known === name);
+  if (!strategy) throw new Error(`ablation: expected --strategies from ${STRATEGIES.join(',')}, got "${name}"`);
+  return strategy;
+});
 const config = parseRunConfig({ ...PROXY_DEFAULTS, frames: 8,
   size: Number(values.size),
   trainClips: 1,
@@ -51,7 +57,7 @@ const config = parseRunConfig({ ...PROXY_DEFAULTS, frames: 8,
   shift: Number(values.shift),
 });
 const rows: { strategy: string; seed: number; best: number; mean: number; later: number; failed: number; minutes: number }[] = [];
-for (const strategy of STRATEGIES) {
+for (const strategy of strategies) {
   for (const seed of seeds) {
     const out = join(values.out!, `${strategy}-${seed}`);
     const started = Date.now();
@@ -87,7 +93,7 @@ process.stdout.write(
   '| strategy | best val top-1 (%) | mean val top-1 after the initial population (%) | mean candidate val top-1 (%) | per seed (best) | per seed (after initial) |\n' +
     '| --- | --- | --- | --- | --- | --- |\n',
 );
-for (const strategy of STRATEGIES) {
+for (const strategy of strategies) {
   const mine = rows.filter((r) => r.strategy === strategy);
   const perSeed = (xs: number[]) => xs.map((x) => (100 * x).toFixed(1)).join(', ');
   process.stdout.write(
