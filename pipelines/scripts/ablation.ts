@@ -4,7 +4,8 @@
  *
  *   node --import tsx pipelines/scripts/ablation.ts --dataset runs/demo/dataset/synthetic-motion.csv \
  *     [--budget 4] [--seeds 1,2,3] [--out runs/ablation] [--cache-dir DIR] \
- *     [--size 64] [--epochs 1] [--lr 0.05] [--shift 0]   (proxy training of each candidate)
+ *     [--size 64] [--epochs 1] [--lr 0.05] [--shift 0] [--flow farneback] [--weight-decay 5e-4]
+ *     (proxy training of each candidate)
  *     [--inherit-weights] [--strategies guided,plain,random]
  *
  * Each search is an ordinary `assemblenet evolve` run (journal, resume) in OUT/<strategy>-<seed>.
@@ -32,6 +33,8 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '1' },
     lr: { type: 'string', default: '0.05' },
     shift: { type: 'string', default: '0' },
+    flow: { type: 'string', default: 'farneback' },
+    'weight-decay': { type: 'string', default: '5e-4' },
     // children start from their parent's trained weights (evolution strategies only)
     'inherit-weights': { type: 'boolean', default: false },
     strategies: { type: 'string', default: STRATEGIES.join(',') },
@@ -55,6 +58,8 @@ const config = parseRunConfig({ ...PROXY_DEFAULTS, frames: 8,
   lr: Number(values.lr),
   epochs: Number(values.epochs),
   shift: Number(values.shift),
+  flow: values.flow,
+  weightDecay: Number(values['weight-decay']),
 });
 const rows: { strategy: string; seed: number; best: number; mean: number; later: number; failed: number; minutes: number }[] = [];
 for (const strategy of strategies) {
