@@ -10,6 +10,7 @@
  */
 import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from '../engine/tf.ts';
 import { EngineError, InputError } from '../errors.ts';
+import { checkMemory } from '../engine/memoryGuard.ts';
 import { Rng } from '../util/random.ts';
 import { disposeBatch, type Batch, type BatchSource } from './batches.ts';
 import {
@@ -187,6 +188,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       } finally {
         disposeBatch(batch);
       }
+      // Past the wasm heap limit results may already be wrong (see memoryGuard.ts): stop with an
+      // EngineError that says what to lower, before the next step computes on them.
+      checkMemory(0, `training step ${progress.step + 1}`);
       await options.onStep?.(record);
       if (policy?.everySteps && progress.step % policy.everySteps === 0) await save();
       if (stepLimitReached() || options.signal?.aborted) {

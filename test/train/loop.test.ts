@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, selectBackend } from '../../src/engine/index.ts';
+import { setHeapLimit } from '../../src/engine/memoryGuard.ts';
 import type { Tensor2D, Tensor4D, Variable } from '../../src/engine/tf.ts';
 import { shuffledBatches, type Batch } from '../../src/train/batches.ts';
 import { listCheckpoints, readCheckpointState } from '../../src/train/checkpoint.ts';
@@ -112,6 +113,27 @@ describe('train', () => {
     expect(epochs.at(-1)!.loss).toBeLessThan(epochs[0]!.loss * 0.7);
     model.dispose();
     opt.dispose();
+  });
+
+  it('stops with an EngineError once the wasm heap has passed its limit, not computing on', async () => {
+    if (tf.getBackend() !== 'wasm') return; // only the wasm heap is guarded
+    const model = tinyNet('random');
+    const opt = optimizer();
+    const steps: number[] = [];
+    setHeapLimit(1024 * 1024); // the heap is already larger than 1 MiB
+    try {
+      await expect(
+        train({
+          model, batches: dataset(), optimizer: opt, schedule: schedule(), loss: softmaxCrossEntropy, steps: 5,
+          onStep: (r) => { steps.push(r.step); },
+        }),
+      ).rejects.toThrow(/wasm heap has already grown .* before training step 2; lower --batch/);
+      expect(steps).toEqual([]);
+    } finally {
+      setHeapLimit(undefined);
+      model.dispose();
+      opt.dispose();
+    }
   });
 
   it('does not leak tensors: numTensors is flat from step 2 on, and back to base after', async () => {
