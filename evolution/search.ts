@@ -8,7 +8,7 @@
  * same final population. Batch 0 is the initial population; later batches hold `batchSize`
  * children; workers evaluate a batch's candidates in parallel.
  */
-import { InputError, Rng, describeError, type Genome } from '../src/index.ts';
+import { InputError, Rng, describeError, runInLanes, type Genome } from '../src/index.ts';
 import { fromGenome, toGenome } from './graph.ts';
 import type { InheritanceSummary } from './inherit.ts';
 import { JournalWriter, readJournal, type EvaluationRecord, type JournalHeader } from './journal.ts';
@@ -164,7 +164,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       for (let index = start; index < end; index++) {
         if (!records.has(index)) pending.push(makeCandidate(index, earlier, space, settings));
       }
-      await runPool(pending, workers, async (candidate) => {
+      await runInLanes(pending, workers, async (candidate) => {
         const startedAt = Date.now();
         let record: EvaluationRecord;
         const base = {
@@ -218,22 +218,3 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   };
 }
 
-/** Runs `work` over the items, `concurrency` at a time; on a failure takes no new items, lets
- * running ones settle (so nothing writes after the journal is closed), then rethrows. */
-async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
-    while (!failed && next < items.length) {
-      try {
-        await work(items[next++]!);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  });
-  const settled = await Promise.allSettled(lanes);
-  const rejected = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (rejected) throw rejected.reason;
-}

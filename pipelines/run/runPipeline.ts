@@ -13,6 +13,7 @@ import {
   ClipPool,
   genomeToJSON,
   runInChildProcess,
+  runInLanes,
   InputError,
   countParameters,
   defaultCacheDir,
@@ -127,8 +128,9 @@ function recordTrained(ctx: Context, name: string, genome: Genome, config: RunCo
 
 /**
  * Consecutive train stages, side by side: each in its own process (its own engine, one wasm
- * thread), at most `parallel` at once. Results are recorded in stage order; if one fails, the
- * others still finish (their checkpoints stay for a resume) and the first error is thrown.
+ * thread), at most `parallel` at once. Results are recorded in stage order; if one fails, no
+ * further stage starts, the running ones finish (their checkpoints stay for a resume) and the
+ * first error is thrown.
  */
 async function runTrainStagesInParallel(ctx: Context, stages: TrainStage[], parallel: number): Promise<void> {
   const { path: manifestPath } = needManifest(ctx, 'train');
@@ -136,34 +138,21 @@ async function runTrainStagesInParallel(ctx: Context, stages: TrainStage[], para
   const genomesDir = join(ctx.out, 'genomes');
   mkdirSync(genomesDir, { recursive: true });
   ctx.log(`train ${stages.map((s) => s.name).join(', ')}: ${Math.min(parallel, stages.length)} at a time, one process each`);
-  const outcomes: PromiseSettledResult<TrainStageResult>[] = new Array(stages.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < inputs.length) {
-      const index = next++;
-      const { stage, genome, config } = inputs[index]!;
-      const genomeFile = join(genomesDir, `${stage.name}.json`);
-      writeFileSync(genomeFile, `${JSON.stringify(genomeToJSON(genome), null, 2)}\n`);
-      ctx.log(`train ${stage.name}: ${genome.name}, ${config.epochs} epochs`);
-      try {
-        const result = await runInChildProcess<TrainStageRequest, TrainStageResult>(
-          TRAIN_STAGE_TASK,
-          {
-            genomeFile, manifest: manifestPath, config, out: join(ctx.out, `train-${stage.name}`), cacheDir: ctx.cacheDir,
-            ...(ctx.spec.dataset.classes ? { classes: resolveProjectPath(ctx.spec.dataset.classes) } : {}),
-          },
-          { label: `train ${stage.name}`, onStderr: (line) => ctx.log(`  [${stage.name}] ${line.replace(/\r/g, '').trim()}`) },
-        );
-        outcomes[index] = { status: 'fulfilled', value: result };
-      } catch (error) {
-        outcomes[index] = { status: 'rejected', reason: error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, inputs.length) }, lane));
-  const failed = outcomes.find((o) => o.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  inputs.forEach(({ stage, genome, config }, index) => recordTrained(ctx, stage.name, genome, config, (outcomes[index] as PromiseFulfilledResult<TrainStageResult>).value));
+  const results: TrainStageResult[] = new Array(stages.length);
+  await runInLanes(inputs, parallel, async ({ stage, genome, config }, index) => {
+    const genomeFile = join(genomesDir, `${stage.name}.json`);
+    writeFileSync(genomeFile, `${JSON.stringify(genomeToJSON(genome), null, 2)}\n`);
+    ctx.log(`train ${stage.name}: ${genome.name}, ${config.epochs} epochs`);
+    results[index] = await runInChildProcess<TrainStageRequest, TrainStageResult>(
+      TRAIN_STAGE_TASK,
+      {
+        genomeFile, manifest: manifestPath, config, out: join(ctx.out, `train-${stage.name}`), cacheDir: ctx.cacheDir,
+        ...(ctx.spec.dataset.classes ? { classes: resolveProjectPath(ctx.spec.dataset.classes) } : {}),
+      },
+      { label: `train ${stage.name}`, onStderr: (line) => ctx.log(`  [${stage.name}] ${line.replace(/\r/g, '').trim()}`) },
+    );
+  });
+  inputs.forEach(({ stage, genome, config }, index) => recordTrained(ctx, stage.name, genome, config, results[index]!));
 }
 
 async function runStage(ctx: Context, stage: StageSpec): Promise<void> {
