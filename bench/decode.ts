@@ -37,8 +37,22 @@ export async function main(args: string[]): Promise<void> {
   try {
     const video = join(dir, 'testsrc2-320x240-10s.mp4');
     runOrThrow(ffmpeg.path, [
-      '-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=10',
-      '-c:v', 'libx264', '-preset', 'medium', '-pix_fmt', 'yuv420p', video,
+      '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=25:duration=10',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'medium',
+      '-pix_fmt',
+      'yuv420p',
+      video,
     ]);
     const info = await probeVideo(video);
     const results = [];
@@ -46,7 +60,14 @@ export async function main(args: string[]): Promise<void> {
       const plan = await planDecode(video, { ...benchCase.options, info });
       // Baseline: the project's own input/filter arguments, output to the null muxer instead of the pipe.
       const pipeAt = plan.args.indexOf('-f');
-      const baselineArgs = ['-nostdin', '-hide_banner', ...plan.args.slice(0, pipeAt), '-f', 'null', '-'];
+      const baselineArgs = [
+        '-nostdin',
+        '-hide_banner',
+        ...plan.args.slice(0, pipeAt),
+        '-f',
+        'null',
+        '-',
+      ];
       const projectTimes: number[] = [];
       const baselineTimes: number[] = [];
       const projectCpu: number[] = [];
@@ -85,7 +106,10 @@ export async function main(args: string[]): Promise<void> {
         ratio: round(baselineMs / projectMs, 3),
         project_cpu_s: round(projectCpuS, 3),
         baseline_cpu_s: round(baselineCpuS, 3),
-        cpu_ratio: Number.isFinite(projectCpuS) && projectCpuS > 0 ? round(baselineCpuS / projectCpuS, 3) : null,
+        cpu_ratio:
+          Number.isFinite(projectCpuS) && projectCpuS > 0
+            ? round(baselineCpuS / projectCpuS, 3)
+            : null,
       });
     }
     for (const r of results) {

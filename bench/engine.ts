@@ -69,12 +69,19 @@ function sgdStep(loss: () => Tensor, inputs: Tensor[], filters: Variable[]): voi
       void args; // the closure reads the same tensors; tf.valueAndGrads needs them as arguments
       return loss() as tf.Scalar;
     })([...inputs, ...filters]);
-    filters.forEach((filter, i) => filter.assign(tf.sub(filter, tf.mul(grads[inputs.length + i]!, LEARNING_RATE))));
+    filters.forEach((filter, i) =>
+      filter.assign(tf.sub(filter, tf.mul(grads[inputs.length + i]!, LEARNING_RATE))),
+    );
     value.dataSync();
   });
 }
 
-function projectStep(x: Tensor4D, spatial: Variable, temporal: Variable, dilation: number): () => void {
+function projectStep(
+  x: Tensor4D,
+  spatial: Variable,
+  temporal: Variable,
+  dilation: number,
+): () => void {
   const loss = () =>
     tf.mean(
       tf.square(
@@ -88,10 +95,19 @@ function projectStep(x: Tensor4D, spatial: Variable, temporal: Variable, dilatio
   return () => sgdStep(loss, [x], [spatial, temporal]);
 }
 
-function conv3dStep(x: Tensor5D, spatial: Variable, temporal: Variable, dilation: number): () => void {
+function conv3dStep(
+  x: Tensor5D,
+  spatial: Variable,
+  temporal: Variable,
+  dilation: number,
+): () => void {
   const loss = () => {
     const mid = tf.conv3d(x, spatial as unknown as Tensor5D, 1, 'same');
-    return tf.mean(tf.square(tf.conv3d(mid, temporal as unknown as Tensor5D, 1, 'same', 'NDHWC', [dilation, 1, 1])));
+    return tf.mean(
+      tf.square(
+        tf.conv3d(mid, temporal as unknown as Tensor5D, 1, 'same', 'NDHWC', [dilation, 1, 1]),
+      ),
+    );
   };
   return () => sgdStep(loss, [x], [spatial, temporal]);
 }
@@ -137,7 +153,13 @@ export async function main(args: string[]): Promise<void> {
   const runs: Run[] = [];
   const baselineByDilation = new Map<number, Timing & { dilation: number }>();
   for (const dilation of DILATIONS) {
-    const x = tf.randomNormal([batch * frames, height, width, channels], 0, 1, 'float32', 1) as Tensor4D;
+    const x = tf.randomNormal(
+      [batch * frames, height, width, channels],
+      0,
+      1,
+      'float32',
+      1,
+    ) as Tensor4D;
     const spatial = tf.variable(tf.randomNormal([3, 3, channels, channels], 0, 0.1, 'float32', 2));
     const temporal = tf.variable(tf.randomNormal([3, 1, channels, channels], 0, 0.1, 'float32', 3));
     const project = time(projectStep(x, spatial, temporal, dilation), steps);
@@ -155,7 +177,9 @@ export async function main(args: string[]): Promise<void> {
       };
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('.')[0] : String(error);
-      notes.push(`conv3d at dilation ${dilation} failed ("${reason}"): its baseline is timed at dilation 1`);
+      notes.push(
+        `conv3d at dilation ${dilation} failed ("${reason}"): its baseline is timed at dilation 1`,
+      );
       baseline = baselineByDilation.get(1);
     }
     if (baseline) baselineByDilation.set(dilation, baseline);
@@ -218,7 +242,16 @@ export async function main(args: string[]): Promise<void> {
       node: process.version,
       tfjs: tf.version.tfjs,
       torch: typeof torch === 'string' ? null : torch.torch,
-      runs: runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && k !== 'dilation' && k !== 'baseline_dilation' ? round(v, 2) : v]))),
+      runs: runs.map((r) =>
+        Object.fromEntries(
+          Object.entries(r).map(([k, v]) => [
+            k,
+            typeof v === 'number' && k !== 'dilation' && k !== 'baseline_dilation'
+              ? round(v, 2)
+              : v,
+          ]),
+        ),
+      ),
       notes,
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);

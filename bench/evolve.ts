@@ -13,7 +13,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateSyntheticDataset, parseSyntheticSpec } from '../datasets/index.ts';
-import { DEFAULT_SEARCH_SETTINGS, readSearchSpace, type SearchSettings } from '../evolution/index.ts';
+import {
+  DEFAULT_SEARCH_SETTINGS,
+  readSearchSpace,
+  type SearchSettings,
+} from '../evolution/index.ts';
 import { runEvolveJob } from '../pipelines/jobs/evolve.ts';
 import { parseRunConfig } from '../pipelines/jobs/runConfig.ts';
 import { selectBackend } from '../src/index.ts';
@@ -30,7 +34,9 @@ export async function main(args: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-evolve-'));
   try {
     const spec = parseSyntheticSpec({
-      kind: 'motion', name: 'bench-motion', seed: 2,
+      kind: 'motion',
+      name: 'bench-motion',
+      seed: 2,
       video: { width: 64, height: 64, frames: 12, fps: 8 },
       scene: { objects: [1, 1], objectSize: [14, 20] },
       videosPerClass: 8,
@@ -40,20 +46,64 @@ export async function main(args: string[]): Promise<void> {
         { name: 'right', motion: { kind: 'translate', direction: 0, speed: 1.5 } },
       ],
     });
-    const manifest = (await generateSyntheticDataset(spec, { out: join(dir, 'data') })).manifests[0]!;
+    const manifest = (await generateSyntheticDataset(spec, { out: join(dir, 'data') }))
+      .manifests[0]!;
     const spaceFile = join(dir, 'space.json');
-    writeFileSync(spaceFile, JSON.stringify({
-      name: 'bench', stems: [{ stem: 'rgb', temporal: 1 }, { stem: 'flow', temporal: 1 }],
-      stemTemporal: { rgb: [1, 2], flow: [1] },
-      nodesPerLevel: [[1, 2], [1, 2], [1, 1], [1, 1]], initialNodesPerLevel: [2, 1, 1, 1],
-      filters: [32, 64, 128, 256], dilations: [1, 2], initialInputs: [1, 2], modulesPerLevel: [1, 1, 1, 1],
-    }));
-    const config = parseRunConfig({ flow: 'farneback', frames: 8, size: 64, width: 0.25, epochs: 2, batch: 4, testClips: 1, trainClips: 1 });
-    const settings: SearchSettings = { ...DEFAULT_SEARCH_SETTINGS, strategy: 'guided', seed: 1, budget, populationSize: 2, batchSize: 2 };
+    writeFileSync(
+      spaceFile,
+      JSON.stringify({
+        name: 'bench',
+        stems: [
+          { stem: 'rgb', temporal: 1 },
+          { stem: 'flow', temporal: 1 },
+        ],
+        stemTemporal: { rgb: [1, 2], flow: [1] },
+        nodesPerLevel: [
+          [1, 2],
+          [1, 2],
+          [1, 1],
+          [1, 1],
+        ],
+        initialNodesPerLevel: [2, 1, 1, 1],
+        filters: [32, 64, 128, 256],
+        dilations: [1, 2],
+        initialInputs: [1, 2],
+        modulesPerLevel: [1, 1, 1, 1],
+      }),
+    );
+    const config = parseRunConfig({
+      flow: 'farneback',
+      frames: 8,
+      size: 64,
+      width: 0.25,
+      epochs: 2,
+      batch: 4,
+      testClips: 1,
+      trainClips: 1,
+    });
+    const settings: SearchSettings = {
+      ...DEFAULT_SEARCH_SETTINGS,
+      strategy: 'guided',
+      seed: 1,
+      budget,
+      populationSize: 2,
+      batchSize: 2,
+    };
     const space = readSearchSpace(spaceFile);
     const time = async (workers: number) => {
       const started = performance.now();
-      await runEvolveJob({ space, manifest, config, settings, out: join(dir, `w${workers}`), workers, cacheDir: join(dir, 'cache'), resume: false, progress: false, log: () => undefined });
+      await runEvolveJob({
+        space,
+        manifest,
+        config,
+        settings,
+        out: join(dir, `w${workers}`),
+        workers,
+        cacheDir: join(dir, 'cache'),
+        resume: false,
+        progress: false,
+        log: () => undefined,
+      });
       return performance.now() - started;
     };
     await time(2); // warm: extraction into the cache, module compilation
@@ -71,9 +121,15 @@ export async function main(args: string[]): Promise<void> {
       ratio: Number((oneMs / twoMs).toFixed(2)),
       evaluations_per_hour_1: Math.round(perHour(oneMs)),
       evaluations_per_hour_2: Math.round(perHour(twoMs)),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => Number(l.toFixed(2))) },
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model,
+        loadavg: loadavg().map((l) => Number(l.toFixed(2))),
+      },
     };
-    process.stdout.write(`evolve: ${budget} evaluations; 1 worker ${(oneMs / 1000).toFixed(1)} s (${result.evaluations_per_hour_1}/h), 2 workers ${(twoMs / 1000).toFixed(1)} s (${result.evaluations_per_hour_2}/h): ${result.ratio}x\n`);
+    process.stdout.write(
+      `evolve: ${budget} evaluations; 1 worker ${(oneMs / 1000).toFixed(1)} s (${result.evaluations_per_hour_1}/h), 2 workers ${(twoMs / 1000).toFixed(1)} s (${result.evaluations_per_hour_2}/h): ${result.ratio}x\n`,
+    );
     if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -32,7 +32,10 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function timeMs<T>(repeats: number, run: () => T | Promise<T>): Promise<{ ms: number; result: T }> {
+async function timeMs<T>(
+  repeats: number,
+  run: () => T | Promise<T>,
+): Promise<{ ms: number; result: T }> {
   let result = await run(); // warm-up (JIT, wasm compile, OpenCV.js load)
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
@@ -56,7 +59,10 @@ export async function main(args: string[]): Promise<void> {
   const cvThreads = Number(flag(args, 'cv-threads', '1'));
   const json = args.includes('--json');
   const motion = MOTIONS[motionName];
-  if (!motion) throw new Error(`bench flow: expected --motion ${Object.keys(MOTIONS).join('|')}, got ${motionName}`);
+  if (!motion)
+    throw new Error(
+      `bench flow: expected --motion ${Object.keys(MOTIONS).join('|')}, got ${motionName}`,
+    );
   const pair = syntheticFlowPair({ width: size, height: size, motion, seed: 11 });
   const mask = interiorMask(size, size, 16);
   const epe = (flow: Float32Array) => endPointError(flow, pair.flow, { mask });
@@ -68,7 +74,13 @@ export async function main(args: string[]): Promise<void> {
 
   // baseline: python3-opencv on the same frames, in this run
   const dir = mkdtempSync(join(tmpdir(), 'bench-flow-'));
-  let baseline: { available: boolean; reason?: string; version?: string; tvl1_ms?: number; farneback_ms?: number } = {
+  let baseline: {
+    available: boolean;
+    reason?: string;
+    version?: string;
+    tvl1_ms?: number;
+    farneback_ms?: number;
+  } = {
     available: false,
     reason: 'not run',
   };
@@ -83,17 +95,30 @@ export async function main(args: string[]): Promise<void> {
     const script = join(dirname(fileURLToPath(import.meta.url)), 'flow_opencv.py');
     const out = execFileSync(
       '/usr/bin/python3',
-      [script, join(dir, 'frames.f32'), String(size), String(size), params, String(repeats), String(cvThreads), join(dir, 'cv_')],
+      [
+        script,
+        join(dir, 'frames.f32'),
+        String(size),
+        String(size),
+        params,
+        String(repeats),
+        String(cvThreads),
+        join(dir, 'cv_'),
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     baseline = JSON.parse(out.trim().split('\n').pop() ?? '{}');
     if (baseline.available) {
-      const load = (name: string) => new Float32Array(readFileSync(join(dir, `cv_${name}.f32`)).buffer.slice(0));
+      const load = (name: string) =>
+        new Float32Array(readFileSync(join(dir, `cv_${name}.f32`)).buffer.slice(0));
       cvTvl1Epe = epe(load('tvl1'));
       cvFarnebackEpe = epe(load('farneback'));
     }
   } catch (error) {
-    baseline = { available: false, reason: error instanceof Error ? error.message.split('\n')[0] : String(error) };
+    baseline = {
+      available: false,
+      reason: error instanceof Error ? error.message.split('\n')[0] : String(error),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -115,7 +140,9 @@ export async function main(args: string[]): Promise<void> {
       `ratio (OpenCV ms / project ms): TV-L1 ${tvl1Ratio.toFixed(2)}x, Farneback ${farnebackRatio.toFixed(2)}x`,
     );
   } else {
-    lines.push(`baseline unavailable: ${baseline.reason ?? 'unknown'} (needs /usr/bin/python3 with cv2.optflow)`);
+    lines.push(
+      `baseline unavailable: ${baseline.reason ?? 'unknown'} (needs /usr/bin/python3 with cv2.optflow)`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   if (json) {
@@ -125,11 +152,24 @@ export async function main(args: string[]): Promise<void> {
         ratio: tvl1Ratio,
         project_ms: tvl1.ms,
         baseline_ms: baseline.tvl1_ms ?? null,
-        baseline: baseline.available ? `OpenCV ${baseline.version} DualTVL1 (python3-opencv, ${cvThreads} thread)` : 'unavailable',
+        baseline: baseline.available
+          ? `OpenCV ${baseline.version} DualTVL1 (python3-opencv, ${cvThreads} thread)`
+          : 'unavailable',
         shapes: { width: size, height: size, motion: motionName },
         epe: { project: epe(tvl1.result), baseline: cvTvl1Epe },
-        farneback: { project_ms: farneback.ms, baseline_ms: baseline.farneback_ms ?? null, ratio: farnebackRatio, epe_project: epe(farneback.result), epe_baseline: cvFarnebackEpe },
-        machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` },
+        farneback: {
+          project_ms: farneback.ms,
+          baseline_ms: baseline.farneback_ms ?? null,
+          ratio: farnebackRatio,
+          epe_project: epe(farneback.result),
+          epe_baseline: cvFarnebackEpe,
+        },
+        machine: {
+          cpus: cpus().length,
+          cpu: cpus()[0]?.model,
+          node: process.version,
+          platform: `${process.platform}-${process.arch}`,
+        },
       })}\n`,
     );
   }

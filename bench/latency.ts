@@ -49,8 +49,16 @@ const round = (value: number, digits = 1): number => Number(value.toFixed(digits
 
 /** One real clip source: the first synthetic-motion video (64x64, 24 frames at 12 fps, H.264). */
 async function generatedVideo(dir: string): Promise<string> {
-  const builtin = JSON.parse(readFileSync(join(ROOT, 'datasets', 'synthetic-motion.json'), 'utf8')) as { classes: unknown[] };
-  const spec = parseSyntheticSpec({ ...builtin, name: 'bench-latency', videosPerClass: 1, splits: { train: 1, val: 0, test: 0 }, classes: builtin.classes.slice(0, 2) });
+  const builtin = JSON.parse(
+    readFileSync(join(ROOT, 'datasets', 'synthetic-motion.json'), 'utf8'),
+  ) as { classes: unknown[] };
+  const spec = parseSyntheticSpec({
+    ...builtin,
+    name: 'bench-latency',
+    videosPerClass: 1,
+    splits: { train: 1, val: 0, test: 0 },
+    classes: builtin.classes.slice(0, 2),
+  });
   const generated = await generateSyntheticDataset(spec, { out: join(dir, 'videos') });
   return readManifest(generated.manifests[0]!).manifest.items[0]!.path;
 }
@@ -65,13 +73,33 @@ export async function main(args: string[]): Promise<void> {
   const pool = new ClipPool({ workers: 1 });
   try {
     const video = await generatedVideo(dir);
-    const config = parseRunConfig({ frames: 8, size: 64, width: 0.25, modules: [1, 1, 1, 1], flow, testClips: 1 });
+    const config = parseRunConfig({
+      frames: 8,
+      size: 64,
+      width: 0.25,
+      modules: [1, 1, 1, 1],
+      flow,
+      testClips: 1,
+    });
     const genome = readGenome(GENOME_FILE);
-    const teacherOptions = { numClasses: CLASSES, frames: config.frames, widthMultiplier: config.width, modulesPerLevel: config.modules, temporalModules: 'even' as const, seed: 1 };
+    const teacherOptions = {
+      numClasses: CLASSES,
+      frames: config.frames,
+      widthMultiplier: config.width,
+      modulesPerLevel: config.modules,
+      temporalModules: 'even' as const,
+      seed: 1,
+    };
     const teacher = createAssembleNet(genome, teacherOptions);
     let teacherTime: ClipLatency;
     try {
-      teacherTime = await measureClipLatency({ pool, video, template: templateFor(genome, config, dir), forward: (inputs) => teacher.apply(inputs, false), runs });
+      teacherTime = await measureClipLatency({
+        pool,
+        video,
+        template: templateFor(genome, config, dir),
+        forward: (inputs) => teacher.apply(inputs, false),
+        runs,
+      });
     } finally {
       teacher.dispose();
     }
@@ -79,16 +107,37 @@ export async function main(args: string[]): Promise<void> {
     const timeStudent = async (arch: StudentArch): Promise<ClipLatency> => {
       const network = createStudent(arch, { numClasses: CLASSES, seed: 1 });
       try {
-        const template = clipTemplate({ streams: studentStreams(arch), frames: arch.frames, size: arch.resolution, fps: config.fps, flow, cacheDir: dir });
-        return await measureClipLatency({ pool, video, template, forward: (inputs) => network.apply(inputs, false), runs });
+        const template = clipTemplate({
+          streams: studentStreams(arch),
+          frames: arch.frames,
+          size: arch.resolution,
+          fps: config.fps,
+          flow,
+          cacheDir: dir,
+        });
+        return await measureClipLatency({
+          pool,
+          video,
+          template,
+          forward: (inputs) => network.apply(inputs, false),
+          runs,
+        });
       } finally {
         network.dispose();
       }
     };
     const student = readStudent(studentFile);
-    if (studentStreams(student).includes('flow')) throw new Error(`bench latency: expected an RGB-only student, got ${student.streams} (${studentFile})`);
+    if (studentStreams(student).includes('flow'))
+      throw new Error(
+        `bench latency: expected an RGB-only student, got ${student.streams} (${studentFile})`,
+      );
     const studentTime = await timeStudent(student);
-    const atTeacherShape = { ...student, name: `${student.name}@${config.frames}x${config.size}`, frames: config.frames, resolution: config.size };
+    const atTeacherShape = {
+      ...student,
+      name: `${student.name}@${config.frames}x${config.size}`,
+      frames: config.frames,
+      resolution: config.size,
+    };
     const studentAtTeacherTime = await timeStudent(atTeacherShape);
 
     const ratio = teacherTime.totalMs / studentTime.totalMs;
@@ -104,40 +153,51 @@ export async function main(args: string[]): Promise<void> {
       `latency: batch-1 end to end per clip (no cache, 1 pool worker) on wasm (${threads} thread), ${cpuModel}, ${availableParallelism()} cores seen, load ${loadavg()[0]!.toFixed(1)}; median of ${runs} runs`,
       `  ${shapes}`,
       describe(`teacher (two-stream, ${(teacherParams / 1e6).toFixed(2)}M params)`, teacherTime),
-      describe(`student ${student.name} (${(studentParams / 1e6).toFixed(2)}M params)`, studentTime),
+      describe(
+        `student ${student.name} (${(studentParams / 1e6).toFixed(2)}M params)`,
+        studentTime,
+      ),
       describe(`student at 8 frames x 64 px`, studentAtTeacherTime),
       `  teacher flow share: ${(100 * flowShare).toFixed(1)}% of its end-to-end time`,
       `  ratio (teacher ms / student ms): ${ratio.toFixed(2)}x (student at the teacher's clip shape: ${(teacherTime.totalMs / studentAtTeacherTime.totalMs).toFixed(2)}x)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     if (json) {
-      const detail = (t: ClipLatency) => ({ total_ms: round(t.totalMs), clip_ms: round(t.clipMs), decode_ms: round(t.decodeMs), flow_ms: round(t.flowMs), model_ms: round(t.modelMs) });
-      process.stdout.write(`${JSON.stringify({
-        bench: 'latency',
-        ratio: round(ratio, 2),
-        project_ms: round(studentTime.totalMs),
-        baseline_ms: round(teacherTime.totalMs),
-        baseline: `two-stream teacher (scaled AssembleNet-50, random init): decode + ${flow} flow + model, batch 1, no cache`,
-        project: `RGB-only student ${student.name}: decode + model, batch 1, no cache`,
-        shapes,
-        flow_share: round(flowShare, 3),
-        teacher: detail(teacherTime),
-        student: detail(studentTime),
-        student_at_teacher_shape: detail(studentAtTeacherTime),
-        ratio_at_teacher_shape: round(teacherTime.totalMs / studentAtTeacherTime.totalMs, 2),
-        teacher_params: teacherParams,
-        student_params: studentParams,
-        runs,
-        threads,
-        os: `${process.platform} ${process.arch}`,
-        cpu: cpuModel,
-        cores: cpus().length,
-        cores_available: availableParallelism(),
-        backend: tf.getBackend(),
-        load: round(loadavg()[0]!, 1),
-        node: process.version,
-        tfjs: tf.version.tfjs,
-      })}\n`);
+      const detail = (t: ClipLatency) => ({
+        total_ms: round(t.totalMs),
+        clip_ms: round(t.clipMs),
+        decode_ms: round(t.decodeMs),
+        flow_ms: round(t.flowMs),
+        model_ms: round(t.modelMs),
+      });
+      process.stdout.write(
+        `${JSON.stringify({
+          bench: 'latency',
+          ratio: round(ratio, 2),
+          project_ms: round(studentTime.totalMs),
+          baseline_ms: round(teacherTime.totalMs),
+          baseline: `two-stream teacher (scaled AssembleNet-50, random init): decode + ${flow} flow + model, batch 1, no cache`,
+          project: `RGB-only student ${student.name}: decode + model, batch 1, no cache`,
+          shapes,
+          flow_share: round(flowShare, 3),
+          teacher: detail(teacherTime),
+          student: detail(studentTime),
+          student_at_teacher_shape: detail(studentAtTeacherTime),
+          ratio_at_teacher_shape: round(teacherTime.totalMs / studentAtTeacherTime.totalMs, 2),
+          teacher_params: teacherParams,
+          student_params: studentParams,
+          runs,
+          threads,
+          os: `${process.platform} ${process.arch}`,
+          cpu: cpuModel,
+          cores: cpus().length,
+          cores_available: availableParallelism(),
+          backend: tf.getBackend(),
+          load: round(loadavg()[0]!, 1),
+          node: process.version,
+          tfjs: tf.version.tfjs,
+        })}\n`,
+      );
     }
   } finally {
     await pool.destroy();

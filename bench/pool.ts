@@ -43,7 +43,10 @@ async function timeBatch(workers: number, requests: ClipRequest[]): Promise<Batc
 }
 
 /** Best of `repeats` alternating runs of 1 and 2 workers (other load on the machine varies). */
-async function compare(requests: ClipRequest[], repeats: number): Promise<{ one: BatchTiming; two: BatchTiming }> {
+async function compare(
+  requests: ClipRequest[],
+  repeats: number,
+): Promise<{ one: BatchTiming; two: BatchTiming }> {
   let one: BatchTiming | undefined;
   let two: BatchTiming | undefined;
   for (let r = 0; r < repeats; r++) {
@@ -66,8 +69,22 @@ export async function main(args: string[]): Promise<void> {
     const requests: ClipRequest[] = [];
     for (let v = 0; v < videoCount; v++) {
       const path = join(dir, `v${v}.mp4`);
-      execFileSync(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=96x72:rate=12:duration=2`,
-        '-vf', `hue=h=${v * 40}`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path]);
+      execFileSync(ffmpeg, [
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=96x72:rate=12:duration=2`,
+        '-vf',
+        `hue=h=${v * 40}`,
+        '-c:v',
+        'libx264',
+        '-pix_fmt',
+        'yuv420p',
+        path,
+      ]);
       requests.push({
         video: path,
         streams: [
@@ -92,17 +109,24 @@ export async function main(args: string[]): Promise<void> {
         `  speed-up : ${ratio.toFixed(2)}x (goal >= 1.7 on 2 free cores; load average now ${loadavg()[0]!.toFixed(1)})\n`,
     );
     if (json) {
-      process.stdout.write(`${JSON.stringify({
-        bench: 'pool',
-        ratio,
-        project_ms: projectMs,
-        baseline_ms: baselineMs,
-        baseline: '1 worker',
-        project: '2 workers',
-        shapes,
-        cores_used: { baseline: one.coresUsed, project: two.coresUsed },
-        machine: { cpus: availableParallelism(), cpu: cpus()[0]?.model, node: process.version, loadavg1: loadavg()[0] },
-      })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({
+          bench: 'pool',
+          ratio,
+          project_ms: projectMs,
+          baseline_ms: baselineMs,
+          baseline: '1 worker',
+          project: '2 workers',
+          shapes,
+          cores_used: { baseline: one.coresUsed, project: two.coresUsed },
+          machine: {
+            cpus: availableParallelism(),
+            cpu: cpus()[0]?.model,
+            node: process.version,
+            loadavg1: loadavg()[0],
+          },
+        })}\n`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

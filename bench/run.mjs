@@ -14,7 +14,9 @@ const available = readdirSync(here)
   .sort();
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !available.includes(name)) {
-  process.stderr.write(`bench: expected one of ${available.join(', ') || '(none yet)'}, got ${name ?? 'nothing'}\n`);
+  process.stderr.write(
+    `bench: expected one of ${available.join(', ') || '(none yet)'}, got ${name ?? 'nothing'}\n`,
+  );
   process.exit(2);
 }
 register();

@@ -29,9 +29,11 @@ export interface Graph {
 
 /** Parses a genome into a graph; `keys` (from the parent's journal entry) keep node identity. */
 export function fromGenome(genome: Genome, keys?: string[], learned?: number[][]): Graph {
-  const nodeKeys = keys ?? genome.nodes.map((node, index) => (isStem(node) ? `s${index}` : `n${index}`));
+  const nodeKeys =
+    keys ?? genome.nodes.map((node, index) => (isStem(node) ? `s${index}` : `n${index}`));
   const nodes = genome.nodes.map((node, index): GraphNode => {
-    if (isStem(node)) return { key: nodeKeys[index]!, level: -1, stem: { ...node }, dilation: 1, inputs: [] };
+    if (isStem(node))
+      return { key: nodeKeys[index]!, level: -1, stem: { ...node }, dilation: 1, inputs: [] };
     return {
       key: nodeKeys[index]!,
       level: node.level,
@@ -68,7 +70,13 @@ export function toGenome(graph: Graph, space: SearchSpace, name: string): Genome
     if (node.stem) return { ...node.stem };
     const inputs = node.inputs.map((edge) => indexOf.get(edge.from)!).sort((a, b) => a - b);
     const level = node.level as BlockLevel;
-    return { level, inputs, filters: space.filters[level], dilation: node.dilation, stride: level === 0 ? 1 : 2 };
+    return {
+      level,
+      inputs,
+      filters: space.filters[level],
+      dilation: node.dilation,
+      stride: level === 0 ? 1 : 2,
+    };
   });
   return {
     genome: { name, modulesPerLevel: [...space.modulesPerLevel], fusion: space.fusion, nodes },

@@ -23,7 +23,12 @@ export interface InheritanceSide {
   shapes: Readonly<Record<string, readonly number[]>>;
 }
 
-export type FreshReason = 'new node' | 'changed node' | 'shape' | 'not in parent' | 'no persisting edge';
+export type FreshReason =
+  | 'new node'
+  | 'changed node'
+  | 'shape'
+  | 'not in parent'
+  | 'no persisting edge';
 
 export interface VariableCopy {
   child: string;
@@ -59,20 +64,31 @@ export interface InheritanceSummary {
 }
 
 /** Child node -> parent node with the same stable key (graph.ts keeps keys across mutations). */
-export function correspondenceFromKeys(childKeys: readonly string[], parentKeys: readonly string[]): (number | null)[] {
+export function correspondenceFromKeys(
+  childKeys: readonly string[],
+  parentKeys: readonly string[],
+): (number | null)[] {
   const parentIndex = new Map(parentKeys.map((key, index) => [key, index]));
   return childKeys.map((key) => parentIndex.get(key) ?? null);
 }
 
 /** The correspondence kept to pairs of nodes whose variables can have equal shapes. */
-export function persistingNodes(child: Genome, parent: Genome, correspondence: readonly (number | null)[]): (number | null)[] {
+export function persistingNodes(
+  child: Genome,
+  parent: Genome,
+  correspondence: readonly (number | null)[],
+): (number | null)[] {
   return child.nodes.map((node, index) => {
     const p = correspondence[index] ?? null;
     const other = p === null ? undefined : parent.nodes[p];
     if (!other) return null;
     if (isStem(node)) return isStem(other) && other.stem === node.stem ? p : null;
     if (!isBlock(other)) return null;
-    return other.level === node.level && other.filters === node.filters && other.stride === node.stride ? p : null;
+    return other.level === node.level &&
+      other.filters === node.filters &&
+      other.stride === node.stride
+      ? p
+      : null;
   });
 }
 
@@ -87,7 +103,11 @@ function size(shape: readonly number[]): number {
   return shape.reduce((product, n) => product * n, 1);
 }
 
-export function planInheritance(child: InheritanceSide, parent: InheritanceSide, correspondence: readonly (number | null)[]): InheritancePlan {
+export function planInheritance(
+  child: InheritanceSide,
+  parent: InheritanceSide,
+  correspondence: readonly (number | null)[],
+): InheritancePlan {
   const nodes = persistingNodes(child.genome, parent.genome, correspondence);
   const copies: VariableCopy[] = [];
   const fresh: InheritancePlan['fresh'] = [];
@@ -135,7 +155,9 @@ export function planInheritance(child: InheritanceSide, parent: InheritanceSide,
     }
     const slots = edgeSlots[c] ?? [];
     const stored = parent.shapes[from];
-    const elements = slots.flatMap((slot, i): [number, number][] => (slot === null ? [] : [[i, slot]]));
+    const elements = slots.flatMap((slot, i): [number, number][] =>
+      slot === null ? [] : [[i, slot]],
+    );
     if (!stored || stored.length !== 1 || elements.some(([, j]) => j >= stored[0]!)) {
       fresh.push({ name, reason: stored ? 'shape' : 'not in parent' });
     } else if (elements.length === 0) {
@@ -147,7 +169,11 @@ export function planInheritance(child: InheritanceSide, parent: InheritanceSide,
   return { nodes, copies, fresh, edges: { inherited, fresh: allEdges.length - inherited } };
 }
 
-export function summarizeInheritance(plan: InheritancePlan, parent: number, childShapes: InheritanceSide['shapes']): InheritanceSummary {
+export function summarizeInheritance(
+  plan: InheritancePlan,
+  parent: number,
+  childShapes: InheritanceSide['shapes'],
+): InheritanceSummary {
   const persisted = plan.nodes.filter((p) => p !== null).length;
   return {
     parent,

@@ -4,7 +4,15 @@
  * evaluation ends. A run killed at any moment loses only evaluations in flight: on resume the
  * journal is read back, a torn last line is cut off, and finished evaluations are never re-run.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { InputError, type Genome } from '../src/index.ts';
 import type { InheritanceSummary } from './inherit.ts';
 
@@ -43,7 +51,9 @@ export interface JournalContents {
 }
 
 /** Reads a journal; a torn (unterminated, unparsable) last line is reported as `tornBytes`. */
-export function readJournal(file: string): JournalContents & { validBytes: number; tornBytes: number } {
+export function readJournal(
+  file: string,
+): JournalContents & { validBytes: number; tornBytes: number } {
   if (!existsSync(file)) return { header: null, evaluations: [], validBytes: 0, tornBytes: 0 };
   const text = readFileSync(file, 'utf8');
   const evaluations: EvaluationRecord[] = [];
@@ -59,7 +69,10 @@ export function readJournal(file: string): JournalContents & { validBytes: numbe
     try {
       record = JSON.parse(line) as JournalHeader | EvaluationRecord;
     } catch {
-      throw new InputError(`journal: expected one JSON object per line, got unparsable text`, `${file}:${lineNumber}`);
+      throw new InputError(
+        `journal: expected one JSON object per line, got unparsable text`,
+        `${file}:${lineNumber}`,
+      );
     }
     if (record.type === 'header') header = record;
     else if (record.type === 'evaluation') evaluations.push(record);

@@ -20,7 +20,13 @@ export interface MutationSettings {
 export function randomGraph(space: SearchSpace, rng: Rng): Graph {
   const graph: Graph = { nodes: [], nextKey: 0 };
   for (const stem of space.stems) {
-    graph.nodes.push({ key: `s${graph.nextKey++}`, level: -1, stem: { ...stem }, dilation: 1, inputs: [] });
+    graph.nodes.push({
+      key: `s${graph.nextKey++}`,
+      level: -1,
+      stem: { ...stem },
+      dilation: 1,
+      inputs: [],
+    });
   }
   for (let level = 0; level < 4; level++) {
     for (let k = 0; k < space.initialNodesPerLevel[level]!; k++) {
@@ -60,7 +66,9 @@ export function repairDeadNodes(graph: Graph, rng: Rng): void {
 /** How many inputs of `node` the learned weights say to drop (the strongest always stays). */
 function guidedKeep(node: GraphNode, threshold: number): GraphNode['inputs'] {
   if (node.inputs.length <= 1) return node.inputs;
-  const strongest = node.inputs.reduce((best, edge) => ((edge.learned ?? 1) > (best.learned ?? 1) ? edge : best));
+  const strongest = node.inputs.reduce((best, edge) =>
+    (edge.learned ?? 1) > (best.learned ?? 1) ? edge : best,
+  );
   return node.inputs.filter((edge) => edge === strongest || (edge.learned ?? 1) >= threshold);
 }
 
@@ -70,7 +78,13 @@ function guidedKeep(node: GraphNode, threshold: number): GraphNode['inputs'] {
  * random (the ablation: same amount of pruning, without the learned weights). Both then add
  * random new connections so the child is over-connected again.
  */
-export function mutateEdges(graph: Graph, space: SearchSpace, rule: EdgeRule, settings: MutationSettings, rng: Rng): void {
+export function mutateEdges(
+  graph: Graph,
+  space: SearchSpace,
+  rule: EdgeRule,
+  settings: MutationSettings,
+  rng: Rng,
+): void {
   for (const node of graph.nodes) {
     if (node.level < 0) continue;
     const kept = guidedKeep(node, settings.pruneThreshold);
@@ -99,7 +113,9 @@ function changeDilation(graph: Graph, space: SearchSpace, rng: Rng): string | un
 }
 
 function splitNode(graph: Graph, space: SearchSpace, rng: Rng): string | undefined {
-  const levels = [0, 1, 2, 3].filter((level) => blocksOfLevel(graph, level).length < space.nodesPerLevel[level]![1]);
+  const levels = [0, 1, 2, 3].filter(
+    (level) => blocksOfLevel(graph, level).length < space.nodesPerLevel[level]![1],
+  );
   if (levels.length === 0) return undefined;
   const node = rng.pick(blocksOfLevel(graph, rng.pick(levels)));
   const twin: GraphNode = {
@@ -120,9 +136,14 @@ function splitNode(graph: Graph, space: SearchSpace, rng: Rng): string | undefin
 }
 
 function mergeNodes(graph: Graph, space: SearchSpace, rng: Rng): string | undefined {
-  const levels = [0, 1, 2, 3].filter((level) => blocksOfLevel(graph, level).length > Math.max(1, space.nodesPerLevel[level]![0]));
+  const levels = [0, 1, 2, 3].filter(
+    (level) => blocksOfLevel(graph, level).length > Math.max(1, space.nodesPerLevel[level]![0]),
+  );
   if (levels.length === 0) return undefined;
-  const [keep, gone] = rng.shuffle([...blocksOfLevel(graph, rng.pick(levels))]) as [GraphNode, GraphNode];
+  const [keep, gone] = rng.shuffle([...blocksOfLevel(graph, rng.pick(levels))]) as [
+    GraphNode,
+    GraphNode,
+  ];
   const inputs = new Set(keep.inputs.map((edge) => edge.from));
   for (const edge of gone.inputs) if (!inputs.has(edge.from)) keep.inputs.push({ from: edge.from });
   graph.nodes = graph.nodes.filter((node) => node !== gone);
@@ -136,7 +157,9 @@ function mergeNodes(graph: Graph, space: SearchSpace, rng: Rng): string | undefi
 }
 
 function changeStemTemporal(graph: Graph, space: SearchSpace, rng: Rng): string | undefined {
-  const stems = graph.nodes.filter((node) => node.stem && (space.stemTemporal[node.stem.stem]?.length ?? 0) > 1);
+  const stems = graph.nodes.filter(
+    (node) => node.stem && (space.stemTemporal[node.stem.stem]?.length ?? 0) > 1,
+  );
   if (stems.length === 0) return undefined;
   const node = rng.pick(stems);
   const stem = node.stem!;
@@ -148,7 +171,13 @@ function changeStemTemporal(graph: Graph, space: SearchSpace, rng: Rng): string 
 const STRUCTURAL = [changeDilation, splitNode, mergeNodes, changeStemTemporal];
 
 /** A child of `parent` (mutated in place): the edge mutation plus, sometimes, one structural one. */
-export function mutate(graph: Graph, space: SearchSpace, rule: EdgeRule, settings: MutationSettings, rng: Rng): string[] {
+export function mutate(
+  graph: Graph,
+  space: SearchSpace,
+  rule: EdgeRule,
+  settings: MutationSettings,
+  rng: Rng,
+): string[] {
   const applied: string[] = [];
   if (rng.bernoulli(settings.structuralRate)) {
     for (const operator of rng.shuffle([...STRUCTURAL])) {

@@ -11,7 +11,12 @@
 import { InputError, Rng, describeError, runInLanes, type Genome } from '../src/index.ts';
 import { fromGenome, toGenome } from './graph.ts';
 import type { InheritanceSummary } from './inherit.ts';
-import { JournalWriter, readJournal, type EvaluationRecord, type JournalHeader } from './journal.ts';
+import {
+  JournalWriter,
+  readJournal,
+  type EvaluationRecord,
+  type JournalHeader,
+} from './journal.ts';
 import { mutate, randomGraph } from './mutate.ts';
 import { population, tournament, type SelectionKind } from './select.ts';
 import type { SearchSpace } from './space.ts';
@@ -104,7 +109,10 @@ export function bestOf(records: EvaluationRecord[]): EvaluationRecord | undefine
 /** Index ranges of the batches: [0, P), then batchSize at a time up to the budget. */
 export function batchesOf(settings: SearchSettings): [number, number][] {
   const batches: [number, number][] = [];
-  const first = settings.strategy === 'random' ? settings.batchSize : Math.min(settings.populationSize, settings.budget);
+  const first =
+    settings.strategy === 'random'
+      ? settings.batchSize
+      : Math.min(settings.populationSize, settings.budget);
   batches.push([0, Math.min(first, settings.budget)]);
   for (let start = batches[0]![1]; start < settings.budget; start += settings.batchSize) {
     batches.push([start, Math.min(start + settings.batchSize, settings.budget)]);
@@ -113,7 +121,12 @@ export function batchesOf(settings: SearchSettings): [number, number][] {
 }
 
 /** Candidate `index`, made from the evaluations of earlier batches (`earlier`, by index). */
-export function makeCandidate(index: number, earlier: EvaluationRecord[], space: SearchSpace, settings: SearchSettings): Candidate {
+export function makeCandidate(
+  index: number,
+  earlier: EvaluationRecord[],
+  space: SearchSpace,
+  settings: SearchSettings,
+): Candidate {
   const rng = Rng.fromSeed(`${settings.seed}:candidate:${index}`);
   const name = `candidate-${index}`;
   if (settings.strategy === 'random' || index < settings.populationSize || earlier.length === 0) {
@@ -128,15 +141,26 @@ export function makeCandidate(index: number, earlier: EvaluationRecord[], space:
   return { index, genome, keys, parent, mutation };
 }
 
-function checkResume(header: JournalHeader | null, settings: Record<string, unknown>, file: string, resume: boolean): boolean {
+function checkResume(
+  header: JournalHeader | null,
+  settings: Record<string, unknown>,
+  file: string,
+  resume: boolean,
+): boolean {
   if (!header) return false;
   if (!resume) {
-    throw new InputError(`evolve: expected a new output folder or --resume, got an existing journal`, file);
+    throw new InputError(
+      `evolve: expected a new output folder or --resume, got an existing journal`,
+      file,
+    );
   }
   const before = JSON.stringify(header.settings);
   const now = JSON.stringify(settings);
   if (before !== now) {
-    throw new InputError(`evolve: --resume expected the settings of the journal (${before}), got ${now}`, file);
+    throw new InputError(
+      `evolve: --resume expected the settings of the journal (${before}), got ${now}`,
+      file,
+    );
   }
   return true;
 }
@@ -146,7 +170,11 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   const { space, settings, journalFile, workers, evaluate } = options;
   // inheritWeights joins the header only when on, so journals of earlier runs still resume.
   const { inheritWeights, ...decisive } = settings;
-  const headerSettings = { ...decisive, ...(inheritWeights ? { inheritWeights: true } : {}), space };
+  const headerSettings = {
+    ...decisive,
+    ...(inheritWeights ? { inheritWeights: true } : {}),
+    space,
+  };
   const existing = readJournal(journalFile);
   const resumed = checkResume(existing.header, headerSettings, journalFile, options.resume);
   const writer = JournalWriter.open(journalFile, existing.validBytes);
@@ -154,12 +182,19 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   let ran = 0;
   try {
     if (!resumed) {
-      writer.append({ type: 'header', version: 1, settings: headerSettings, startedAt: new Date().toISOString() });
+      writer.append({
+        type: 'header',
+        version: 1,
+        settings: headerSettings,
+        startedAt: new Date().toISOString(),
+      });
     }
     const abort = new AbortController();
     options.signal?.addEventListener('abort', () => abort.abort(options.signal?.reason));
     for (const [start, end] of batchesOf(settings)) {
-      const earlier = [...records.values()].filter((r) => r.index < start).sort((a, b) => a.index - b.index);
+      const earlier = [...records.values()]
+        .filter((r) => r.index < start)
+        .sort((a, b) => a.index - b.index);
       const pending: Candidate[] = [];
       for (let index = start; index < end; index++) {
         if (!records.has(index)) pending.push(makeCandidate(index, earlier, space, settings));
@@ -203,7 +238,12 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         records.set(record.index, record);
         ran++;
         const all = [...records.values()];
-        options.onEvaluation?.({ done: all.length, budget: settings.budget, best: bestOf(all), last: record });
+        options.onEvaluation?.({
+          done: all.length,
+          budget: settings.budget,
+          best: bestOf(all),
+          last: record,
+        });
       });
     }
   } finally {
@@ -217,4 +257,3 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     ran,
   };
 }
-

@@ -13,16 +13,29 @@ function score(record: EvaluationRecord): number {
 }
 
 /** Current population from the finished evaluations (sorted by index). */
-export function population(records: EvaluationRecord[], size: number, kind: SelectionKind): EvaluationRecord[] {
+export function population(
+  records: EvaluationRecord[],
+  size: number,
+  kind: SelectionKind,
+): EvaluationRecord[] {
   if (kind === 'aging') return records.slice(-size);
   return [...records].sort((a, b) => score(b) - score(a) || a.index - b.index).slice(0, size);
 }
 
-export function tournament(members: EvaluationRecord[], sampleSize: number, rng: Rng): EvaluationRecord {
+export function tournament(
+  members: EvaluationRecord[],
+  sampleSize: number,
+  rng: Rng,
+): EvaluationRecord {
   let best: EvaluationRecord | undefined;
   for (let k = 0; k < sampleSize; k++) {
     const member = rng.pick(members);
-    if (!best || score(member) > score(best) || (score(member) === score(best) && member.index < best.index)) best = member;
+    if (
+      !best ||
+      score(member) > score(best) ||
+      (score(member) === score(best) && member.index < best.index)
+    )
+      best = member;
   }
   return best!;
 }

@@ -21,19 +21,28 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError, type StemNode } from '../src/index.ts';
 
-const range = z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([lo, hi]) => lo <= hi, {
-  message: 'expected [min, max] with min <= max',
-});
+const range = z
+  .tuple([z.number().int().min(0), z.number().int().min(0)])
+  .refine(([lo, hi]) => lo <= hi, {
+    message: 'expected [min, max] with min <= max',
+  });
 const levels4 = <T extends z.ZodType>(item: T) => z.tuple([item, item, item, item]);
 
 export const searchSpaceSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   stems: z
-    .array(z.strictObject({ stem: z.enum(['rgb', 'flow', 'segmentation']), temporal: z.number().int().min(1) }))
+    .array(
+      z.strictObject({
+        stem: z.enum(['rgb', 'flow', 'segmentation']),
+        temporal: z.number().int().min(1),
+      }),
+    )
     .min(1),
   stemTemporal: z.record(z.string(), z.array(z.number().int().min(1)).min(1)),
-  nodesPerLevel: levels4(range).refine((r) => r[3][0] >= 1, { message: 'level 3 needs at least one node' }),
+  nodesPerLevel: levels4(range).refine((r) => r[3][0] >= 1, {
+    message: 'level 3 needs at least one node',
+  }),
   initialNodesPerLevel: levels4(z.number().int().min(0)),
   filters: levels4(z.number().int().min(1)),
   dilations: z.array(z.number().int().min(1)).min(1),
@@ -49,7 +58,15 @@ export function parseSearchSpace(value: unknown, source?: string): SearchSpace {
   const parsed = searchSpaceSchema.safeParse(value);
   if (!parsed.success) {
     const list = parsed.error.issues
-      .map((issue) => `${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(space)'}: ${issue.message}`)
+      .map(
+        (issue) =>
+          `${
+            issue.path
+              .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+              .join('')
+              .replace(/^\./, '') || '(space)'
+          }: ${issue.message}`,
+      )
       .join('; ');
     throw new InputError(`search space: expected a valid space, got: ${list}`, source);
   }

@@ -1,5 +1,10 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { BACKEND_ENV, parseBackendChoice, describeError, type BackendChoice } from '../src/index.ts';
+import {
+  BACKEND_ENV,
+  parseBackendChoice,
+  describeError,
+  type BackendChoice,
+} from '../src/index.ts';
 
 export interface BackendFlag {
   backend: BackendChoice;

@@ -56,10 +56,15 @@ export function readPredictions(file: string, classes: string[]): PredictionRow[
     }
     const scores = fields.slice(1).map(Number);
     const bad = scores.findIndex((s) => !Number.isFinite(s));
-    if (bad >= 0) throw new InputError(`score: expected a number for class ${bad}, got "${fields[bad + 1]}"`, where);
+    if (bad >= 0)
+      throw new InputError(
+        `score: expected a number for class ${bad}, got "${fields[bad + 1]}"`,
+        where,
+      );
     rows.push({ id: fields[0]!, scores, source: where });
   });
-  if (rows.length === 0) throw new InputError('score: expected at least one prediction, got none', file);
+  if (rows.length === 0)
+    throw new InputError('score: expected at least one prediction, got none', file);
   return rows;
 }
 
@@ -75,28 +80,51 @@ function parseJsonRow(
   } catch {
     throw new InputError('score: expected one JSON object per line, got unparsable text', where);
   }
-  const name = typeof value.id === 'string' ? value.id : typeof value.video === 'string' ? videoKey(value.video) : undefined;
+  const name =
+    typeof value.id === 'string'
+      ? value.id
+      : typeof value.video === 'string'
+        ? videoKey(value.video)
+        : undefined;
   if (!name) throw new InputError('score: expected "id" or "video" in the JSON row', where);
-  if (value.error !== undefined && value.scores === undefined && value.top === undefined) return undefined;
+  if (value.error !== undefined && value.scores === undefined && value.top === undefined)
+    return undefined;
   if (Array.isArray(value.scores)) {
     const scores = value.scores.map(Number);
     if (scores.length !== numClasses || scores.some((s) => !Number.isFinite(s))) {
-      throw new InputError(`score: expected "scores" with ${numClasses} numbers, got ${JSON.stringify(value.scores).slice(0, 60)}`, where);
+      throw new InputError(
+        `score: expected "scores" with ${numClasses} numbers, got ${JSON.stringify(value.scores).slice(0, 60)}`,
+        where,
+      );
     }
     return { id: name, scores, source: where };
   }
   if (Array.isArray(value.top)) {
-    const listed = value.top as { label?: unknown; class?: unknown; index?: unknown; score?: unknown }[];
+    const listed = value.top as {
+      label?: unknown;
+      class?: unknown;
+      index?: unknown;
+      score?: unknown;
+    }[];
     const floor = Math.min(...listed.map((t) => Number(t.score))) - 1;
     const scores = new Array<number>(numClasses).fill(Number.isFinite(floor) ? floor : 0);
     for (const entry of listed) {
-      const label = typeof entry.index === 'number' ? entry.index : classIndex.get(String(entry.label ?? entry.class));
+      const label =
+        typeof entry.index === 'number'
+          ? entry.index
+          : classIndex.get(String(entry.label ?? entry.class));
       if (label === undefined || label < 0 || label >= numClasses) {
-        throw new InputError(`score: unknown class ${JSON.stringify(entry.label ?? entry.class ?? entry.index)}`, where);
+        throw new InputError(
+          `score: unknown class ${JSON.stringify(entry.label ?? entry.class ?? entry.index)}`,
+          where,
+        );
       }
       scores[label] = Number(entry.score);
     }
     return { id: name, scores, source: where };
   }
-  throw new InputError('score: expected "scores" (one per class) or "top" ([{label, score}]) in the JSON row', where);
+  throw new InputError(
+    'score: expected "scores" (one per class) or "top" ([{label, score}]) in the JSON row',
+    where,
+  );
 }

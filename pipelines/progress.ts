@@ -35,13 +35,22 @@ export { formatDuration };
 
 export function formatRate(perSecond: number): string {
   if (!Number.isFinite(perSecond) || perSecond <= 0) return '0';
-  return perSecond >= 10 ? perSecond.toFixed(0) : perSecond >= 1 ? perSecond.toFixed(1) : perSecond.toFixed(2);
+  return perSecond >= 10
+    ? perSecond.toFixed(0)
+    : perSecond >= 1
+      ? perSecond.toFixed(1)
+      : perSecond.toFixed(2);
 }
 
 /** Rate and ETA from elapsed time, the whole run's average (stable for uneven work). */
-export function progressStats(done: number, total: number, elapsedSeconds: number): { rate: number; etaSeconds: number } {
+export function progressStats(
+  done: number,
+  total: number,
+  elapsedSeconds: number,
+): { rate: number; etaSeconds: number } {
   const rate = elapsedSeconds > 0 ? done / elapsedSeconds : 0;
-  const etaSeconds = done >= total ? 0 : rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY;
+  const etaSeconds =
+    done >= total ? 0 : rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY;
   return { rate, etaSeconds };
 }
 
@@ -71,7 +80,11 @@ export function createProgress(options: ProgressOptions): Progress {
       tick(count = 1, name = '') {
         done += count;
         const { rate, etaSeconds } = stats();
-        bar.update(done, { rate: formatRate(rate), etaText: formatDuration(etaSeconds), item: shorten(name, 40) });
+        bar.update(done, {
+          rate: formatRate(rate),
+          etaText: formatDuration(etaSeconds),
+          item: shorten(name, 40),
+        });
       },
       stop() {
         bar.stop();

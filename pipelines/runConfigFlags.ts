@@ -5,7 +5,8 @@ import type { RunConfig } from './jobs/runConfig.ts';
 function numberFlag(name: string): (value: string) => number {
   return (value: string) => {
     const parsed = Number(value);
-    if (!Number.isFinite(parsed)) throw new InvalidArgumentError(`${name}: expected a number, got "${value}"`);
+    if (!Number.isFinite(parsed))
+      throw new InvalidArgumentError(`${name}: expected a number, got "${value}"`);
     return parsed;
   };
 }
@@ -13,7 +14,9 @@ function numberFlag(name: string): (value: string) => number {
 function modulesFlag(value: string): [number, number, number, number] {
   const parts = value.split(',').map(Number);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 1)) {
-    throw new InvalidArgumentError(`--modules: expected 4 integers >= 1 like "1,1,1,1", got "${value}"`);
+    throw new InvalidArgumentError(
+      `--modules: expected 4 integers >= 1 like "1,1,1,1", got "${value}"`,
+    );
   }
   return parts as [number, number, number, number];
 }
@@ -23,33 +26,126 @@ function fpsFlag(value: string): number | 'native' {
   return numberFlag('--fps')(value);
 }
 
-const FLAGS: { flag: string; key: keyof RunConfig; help: string; parse: (value: string) => unknown }[] = [
-  { flag: '--frames <t>', key: 'frames', help: 'frames per clip (default 8)', parse: numberFlag('--frames') },
-  { flag: '--size <px>', key: 'size', help: 'clip side after resize and centre crop (default 32)', parse: numberFlag('--size') },
-  { flag: '--fps <rate>', key: 'fps', help: 'frame grid rate or "native" (default native)', parse: fpsFlag },
-  { flag: '--flow <method>', key: 'flow', help: 'optical flow: tvl1|farneback (default farneback)', parse: (v) => v },
-  { flag: '--flow-bound <px>', key: 'flowBound', help: 'flow magnitude (pixels/frame) stored at full scale; larger values clip (default 20)', parse: numberFlag('--flow-bound') },
-  { flag: '--train-clips <n>', key: 'trainClips', help: 'training clip positions per video (default 2)', parse: numberFlag('--train-clips') },
-  { flag: '--test-clips <n>', key: 'testClips', help: 'evenly spaced test clips per video (default 2)', parse: numberFlag('--test-clips') },
-  { flag: '--shift <px>', key: 'shift', help: 'augmentation: largest random translation of a training clip in pixels (default 3)', parse: numberFlag('--shift') },
-  { flag: '--width <m>', key: 'width', help: 'width multiplier of every layer (default 0.25)', parse: numberFlag('--width') },
-  { flag: '--modules <list>', key: 'modules', help: 'residual modules per level, e.g. 1,1,1,1 (default) or 3,4,6,3', parse: modulesFlag },
-  { flag: '--epochs <n>', key: 'epochs', help: 'training epochs (default 16)', parse: numberFlag('--epochs') },
-  { flag: '--batch <n>', key: 'batch', help: 'clips per step (default 8)', parse: numberFlag('--batch') },
-  { flag: '--lr <rate>', key: 'lr', help: 'peak learning rate of the cosine schedule (default 0.1)', parse: numberFlag('--lr') },
-  { flag: '--warmup-epochs <n>', key: 'warmupEpochs', help: 'linear warm-up epochs (default 1)', parse: numberFlag('--warmup-epochs') },
-  { flag: '--weight-decay <l2>', key: 'weightDecay', help: 'L2 weight decay (default 5e-4)', parse: numberFlag('--weight-decay') },
-  { flag: '--bn-momentum <m>', key: 'bnMomentum', help: 'batch-norm running-average decay (default 0.9)', parse: numberFlag('--bn-momentum') },
-  { flag: '--seed <n>', key: 'seed', help: 'seed of weights, data order and clips (default 1)', parse: numberFlag('--seed') },
+const FLAGS: {
+  flag: string;
+  key: keyof RunConfig;
+  help: string;
+  parse: (value: string) => unknown;
+}[] = [
+  {
+    flag: '--frames <t>',
+    key: 'frames',
+    help: 'frames per clip (default 8)',
+    parse: numberFlag('--frames'),
+  },
+  {
+    flag: '--size <px>',
+    key: 'size',
+    help: 'clip side after resize and centre crop (default 32)',
+    parse: numberFlag('--size'),
+  },
+  {
+    flag: '--fps <rate>',
+    key: 'fps',
+    help: 'frame grid rate or "native" (default native)',
+    parse: fpsFlag,
+  },
+  {
+    flag: '--flow <method>',
+    key: 'flow',
+    help: 'optical flow: tvl1|farneback (default farneback)',
+    parse: (v) => v,
+  },
+  {
+    flag: '--flow-bound <px>',
+    key: 'flowBound',
+    help: 'flow magnitude (pixels/frame) stored at full scale; larger values clip (default 20)',
+    parse: numberFlag('--flow-bound'),
+  },
+  {
+    flag: '--train-clips <n>',
+    key: 'trainClips',
+    help: 'training clip positions per video (default 2)',
+    parse: numberFlag('--train-clips'),
+  },
+  {
+    flag: '--test-clips <n>',
+    key: 'testClips',
+    help: 'evenly spaced test clips per video (default 2)',
+    parse: numberFlag('--test-clips'),
+  },
+  {
+    flag: '--shift <px>',
+    key: 'shift',
+    help: 'augmentation: largest random translation of a training clip in pixels (default 3)',
+    parse: numberFlag('--shift'),
+  },
+  {
+    flag: '--width <m>',
+    key: 'width',
+    help: 'width multiplier of every layer (default 0.25)',
+    parse: numberFlag('--width'),
+  },
+  {
+    flag: '--modules <list>',
+    key: 'modules',
+    help: 'residual modules per level, e.g. 1,1,1,1 (default) or 3,4,6,3',
+    parse: modulesFlag,
+  },
+  {
+    flag: '--epochs <n>',
+    key: 'epochs',
+    help: 'training epochs (default 16)',
+    parse: numberFlag('--epochs'),
+  },
+  {
+    flag: '--batch <n>',
+    key: 'batch',
+    help: 'clips per step (default 8)',
+    parse: numberFlag('--batch'),
+  },
+  {
+    flag: '--lr <rate>',
+    key: 'lr',
+    help: 'peak learning rate of the cosine schedule (default 0.1)',
+    parse: numberFlag('--lr'),
+  },
+  {
+    flag: '--warmup-epochs <n>',
+    key: 'warmupEpochs',
+    help: 'linear warm-up epochs (default 1)',
+    parse: numberFlag('--warmup-epochs'),
+  },
+  {
+    flag: '--weight-decay <l2>',
+    key: 'weightDecay',
+    help: 'L2 weight decay (default 5e-4)',
+    parse: numberFlag('--weight-decay'),
+  },
+  {
+    flag: '--bn-momentum <m>',
+    key: 'bnMomentum',
+    help: 'batch-norm running-average decay (default 0.9)',
+    parse: numberFlag('--bn-momentum'),
+  },
+  {
+    flag: '--seed <n>',
+    key: 'seed',
+    help: 'seed of weights, data order and clips (default 1)',
+    parse: numberFlag('--seed'),
+  },
 ];
 
 export function addRunConfigOptions(command: Command): Command {
-  for (const { flag, help, parse } of FLAGS) command.addOption(new Option(flag, help).argParser(parse));
+  for (const { flag, help, parse } of FLAGS)
+    command.addOption(new Option(flag, help).argParser(parse));
   return command;
 }
 
 /** The run settings given on the command line (absent ones take the schema's defaults). */
-export function runConfigFromFlags(flags: Partial<Record<keyof RunConfig, unknown>>): Partial<RunConfig> {
+export function runConfigFromFlags(
+  flags: Partial<Record<keyof RunConfig, unknown>>,
+): Partial<RunConfig> {
   const config: Record<string, unknown> = {};
   for (const { key } of FLAGS) if (flags[key] !== undefined) config[key] = flags[key];
   return config as Partial<RunConfig>;

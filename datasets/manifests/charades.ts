@@ -9,7 +9,17 @@ import type { Manifest, ManifestItem, ManifestOptions, Segment } from './types.t
 
 const COMPONENT = 'charades csv';
 export const CHARADES_COLUMNS = [
-  'id', 'subject', 'scene', 'quality', 'relevance', 'verified', 'script', 'objects', 'descriptions', 'actions', 'length',
+  'id',
+  'subject',
+  'scene',
+  'quality',
+  'relevance',
+  'verified',
+  'script',
+  'objects',
+  'descriptions',
+  'actions',
+  'length',
 ];
 /** Classes files looked for beside the CSV, in this order, when no `classes` option is given. */
 export const CHARADES_CLASSES_FILES = ['Charades_v1_classes.txt', 'classes.txt'];
@@ -24,7 +34,9 @@ function siblingSplitFiles(file: string): string[] {
   const at = match.index + match[1]!.length;
   return ['train', 'val', 'validation', 'test']
     .filter((split) => split !== match[2]!.toLowerCase())
-    .map((split) => join(dirname(file), name.slice(0, at) + split + name.slice(at + match[2]!.length)))
+    .map((split) =>
+      join(dirname(file), name.slice(0, at) + split + name.slice(at + match[2]!.length)),
+    )
     .filter((path) => existsSync(path));
 }
 
@@ -45,7 +57,9 @@ export function readCharadesSplits(file: string, options: ManifestOptions = {}):
     for (const item of fresh) ids.add(item.id);
     first.items.push(...fresh);
     first.missing.push(...other.missing);
-    first.notes.push(`also read ${basename(sibling)} (${fresh.length} videos, split "${fresh[0]?.split ?? 'none'}")`);
+    first.notes.push(
+      `also read ${basename(sibling)} (${fresh.length} videos, split "${fresh[0]?.split ?? 'none'}")`,
+    );
   }
   return first;
 }
@@ -59,7 +73,11 @@ function splitFromFileName(file: string): string | undefined {
 }
 
 /** Parses `c092 11.90 21.20;c147 0.00 12.60` against the class codes. */
-export function parseCharadesActions(field: string, codeIndex: Map<string, number>, where: string): Segment[] {
+export function parseCharadesActions(
+  field: string,
+  codeIndex: Map<string, number>,
+  where: string,
+): Segment[] {
   const segments: Segment[] = [];
   for (const part of field.split(';')) {
     const text = part.trim();
@@ -68,13 +86,20 @@ export function parseCharadesActions(field: string, codeIndex: Map<string, numbe
     const start = Number(tokens[1]);
     const end = Number(tokens[2]);
     if (tokens.length !== 3 || !Number.isFinite(start) || !Number.isFinite(end)) {
-      throw new InputError(`${COMPONENT}: expected actions as "cNNN start end;...", got "${text}"`, where);
+      throw new InputError(
+        `${COMPONENT}: expected actions as "cNNN start end;...", got "${text}"`,
+        where,
+      );
     }
     const label = codeIndex.get(tokens[0]);
     if (label === undefined) {
-      throw new InputError(`${COMPONENT}: expected an action code from the classes file, got "${tokens[0]}"`, where);
+      throw new InputError(
+        `${COMPONENT}: expected an action code from the classes file, got "${tokens[0]}"`,
+        where,
+      );
     }
-    if (end < start) throw new InputError(`${COMPONENT}: expected action end >= start, got "${text}"`, where);
+    if (end < start)
+      throw new InputError(`${COMPONENT}: expected action end >= start, got "${text}"`, where);
     segments.push({ label, start, end });
   }
   return segments;
@@ -89,12 +114,17 @@ export function readCharadesCsv(file: string, options: ManifestOptions = {}): Ma
   const { header, rows } = readCsv(file, COMPONENT);
   const column = new Map(header.map((name, index) => [name, index]));
   if (!column.has('id') || !column.has('actions')) {
-    throw new InputError(`${COMPONENT}: expected a header with ${CHARADES_COLUMNS.join(',')}, got ${header.join(',')}`, lineRef(file, 1));
+    throw new InputError(
+      `${COMPONENT}: expected a header with ${CHARADES_COLUMNS.join(',')}, got ${header.join(',')}`,
+      lineRef(file, 1),
+    );
   }
   const notes: string[] = [];
   let classesFile = options.classes;
   if (!classesFile) {
-    classesFile = CHARADES_CLASSES_FILES.map((name) => join(dirname(file), name)).find((path) => existsSync(path));
+    classesFile = CHARADES_CLASSES_FILES.map((name) => join(dirname(file), name)).find((path) =>
+      existsSync(path),
+    );
     if (!classesFile) {
       throw new InputError(
         `${COMPONENT}: expected a classes file (--classes FILE, or ${CHARADES_CLASSES_FILES.join(' / ')} beside the CSV), got none`,
@@ -106,7 +136,7 @@ export function readCharadesCsv(file: string, options: ManifestOptions = {}): Ma
   const { codes, names } = readCharadesClasses(classesFile);
   const codeIndex = new Map(codes.map((code, index) => [code, index]));
   const root = resolve(options.root ?? dirname(file));
-  const split = options.split ? normaliseSplit(options.split) : splitFromFileName(file) ?? 'all';
+  const split = options.split ? normaliseSplit(options.split) : (splitFromFileName(file) ?? 'all');
   if (!options.split) notes.push(`split "${split}" from the file name`);
   const missingPolicy = options.missing ?? 'skip';
 
@@ -119,7 +149,10 @@ export function readCharadesCsv(file: string, options: ManifestOptions = {}): Ma
   for (const { fields, line } of rows) {
     const where = lineRef(file, line);
     if (fields.length !== header.length) {
-      throw new InputError(`${COMPONENT}: expected ${header.length} columns ${header.join(',')}, got ${fields.length}`, where);
+      throw new InputError(
+        `${COMPONENT}: expected ${header.length} columns ${header.join(',')}, got ${fields.length}`,
+        where,
+      );
     }
     const id = (at('id', fields) ?? '').trim();
     if (!id) throw new InputError(`${COMPONENT}: expected a video id, got an empty field`, where);
@@ -129,14 +162,21 @@ export function readCharadesCsv(file: string, options: ManifestOptions = {}): Ma
     if (lengthField) {
       duration = Number(lengthField);
       if (!Number.isFinite(duration) || duration < 0) {
-        throw new InputError(`${COMPONENT}: expected length in seconds, got "${lengthField}"`, where);
+        throw new InputError(
+          `${COMPONENT}: expected length in seconds, got "${lengthField}"`,
+          where,
+        );
       }
     }
     const stems = VIDEO_FOLDERS.map((folder) => (folder ? join(folder, id) : id));
     for (const stem of stems) resolveInsideRoot(root, stem, COMPONENT, where);
     const found = findVideo(root, stems);
     if (!found) {
-      if (missingPolicy === 'error') throw new InputError(`${COMPONENT}: expected a video ${id}.mp4 under ${root}, got none`, where);
+      if (missingPolicy === 'error')
+        throw new InputError(
+          `${COMPONENT}: expected a video ${id}.mp4 under ${root}, got none`,
+          where,
+        );
       if (missingPolicy === 'skip') {
         missing.push(`${id} (${where})`);
         continue;
@@ -153,5 +193,14 @@ export function readCharadesCsv(file: string, options: ManifestOptions = {}): Ma
       source: where,
     });
   }
-  return { kind: 'charades', root, classes: names, classCodes: codes, multiLabel: true, items, missing, notes };
+  return {
+    kind: 'charades',
+    root,
+    classes: names,
+    classCodes: codes,
+    multiLabel: true,
+    items,
+    missing,
+    notes,
+  };
 }

@@ -34,7 +34,10 @@ export function readCsv(file: string, component: string): CsvTable {
     }) as unknown as ParsedRecord[]; // info+raw change the row shape; the typings do not model it
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 0;
-    throw new InputError(`${component}: expected valid CSV, got ${(error as Error).message}`, lineRef(file, line));
+    throw new InputError(
+      `${component}: expected valid CSV, got ${(error as Error).message}`,
+      lineRef(file, line),
+    );
   }
   const rows = records.map(({ record, raw, info }) => {
     // raw carries skipped empty lines before the record and its own line break after it.
@@ -43,6 +46,10 @@ export function readCsv(file: string, component: string): CsvTable {
     return { fields: record, line: info.lines - innerBreaks };
   });
   const first = rows.shift();
-  if (!first) throw new InputError(`${component}: expected a header row, got an empty file`, lineRef(file, 1));
+  if (!first)
+    throw new InputError(
+      `${component}: expected a header row, got an empty file`,
+      lineRef(file, 1),
+    );
   return { header: first.fields.map((name) => name.trim()), rows };
 }

@@ -24,9 +24,12 @@ export function readFolderDataset(dir: string, options: ManifestOptions = {}): M
   const base = resolve(dir);
   resolveInsideRoot(root, base, COMPONENT);
   const top = visibleDirs(base);
-  if (top.length === 0) throw new InputError(`${COMPONENT}: expected class folders under ${base}, got none`);
+  if (top.length === 0)
+    throw new InputError(`${COMPONENT}: expected class folders under ${base}, got none`);
   const bySplit = top.every((name) => SPLIT_NAMES.has(name.toLowerCase()));
-  const notes = [bySplit ? `layout split/class/video (splits: ${top.join(', ')})` : 'layout class/video'];
+  const notes = [
+    bySplit ? `layout split/class/video (splits: ${top.join(', ')})` : 'layout class/video',
+  ];
   const groups = bySplit
     ? top.map((splitDir) => ({ split: normaliseSplit(splitDir), dir: join(base, splitDir) }))
     : [{ split: normaliseSplit(options.split ?? 'all'), dir: base }];
@@ -36,8 +39,14 @@ export function readFolderDataset(dir: string, options: ManifestOptions = {}): M
     for (const className of visibleDirs(group.dir)) {
       const classDir = join(group.dir, className);
       for (const name of readdirSync(classDir).sort()) {
-        if (name.startsWith('.') || !VIDEO_EXTENSIONS.includes(extname(name).toLowerCase())) continue;
-        const path = resolveInsideRoot(root, join(classDir, name), COMPONENT, relative(root, join(classDir, name)));
+        if (name.startsWith('.') || !VIDEO_EXTENSIONS.includes(extname(name).toLowerCase()))
+          continue;
+        const path = resolveInsideRoot(
+          root,
+          join(classDir, name),
+          COMPONENT,
+          relative(root, join(classDir, name)),
+        );
         if (!statSync(path).isFile()) continue;
         found.push({ className, path, split: group.split });
       }
@@ -46,9 +55,13 @@ export function readFolderDataset(dir: string, options: ManifestOptions = {}): M
   let classes: string[];
   if (options.classes) {
     classes = readClassNames(options.classes, COMPONENT);
-    const unknown = [...new Set(found.map((f) => f.className))].filter((name) => !classes.includes(name));
+    const unknown = [...new Set(found.map((f) => f.className))].filter(
+      (name) => !classes.includes(name),
+    );
     if (unknown.length) {
-      throw new InputError(`${COMPONENT}: expected class folders named in ${options.classes}, got ${unknown.join(', ')}`);
+      throw new InputError(
+        `${COMPONENT}: expected class folders named in ${options.classes}, got ${unknown.join(', ')}`,
+      );
     }
   } else {
     classes = [...new Set(found.map((f) => f.className))].sort();

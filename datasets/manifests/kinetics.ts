@@ -21,7 +21,10 @@ export function kineticsClipId(youtubeId: string, start: number, end: number): s
 function parseTime(value: string, column: string, where: string): number {
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new InputError(`${COMPONENT}: expected ${column} to be a number of seconds >= 0, got "${value}"`, where);
+    throw new InputError(
+      `${COMPONENT}: expected ${column} to be a number of seconds >= 0, got "${value}"`,
+      where,
+    );
   }
   return seconds;
 }
@@ -36,7 +39,10 @@ export function readKineticsCsv(file: string, options: ManifestOptions = {}): Ma
   const column = new Map(header.map((name, index) => [name, index]));
   for (const required of ['youtube_id', 'time_start', 'time_end']) {
     if (!column.has(required)) {
-      throw new InputError(`${COMPONENT}: expected a header with ${EXPECTED.join(',')}, got ${header.join(',')}`, lineRef(file, 1));
+      throw new InputError(
+        `${COMPONENT}: expected a header with ${EXPECTED.join(',')}, got ${header.join(',')}`,
+        lineRef(file, 1),
+      );
     }
   }
   const root = resolve(options.root ?? dirname(file));
@@ -63,17 +69,28 @@ export function readKineticsCsv(file: string, options: ManifestOptions = {}): Ma
   for (const { fields, line } of rows) {
     const where = lineRef(file, line);
     if (fields.length !== header.length) {
-      throw new InputError(`${COMPONENT}: expected ${header.length} columns ${header.join(',')}, got ${fields.length}`, where);
+      throw new InputError(
+        `${COMPONENT}: expected ${header.length} columns ${header.join(',')}, got ${fields.length}`,
+        where,
+      );
     }
     const youtubeId = at('youtube_id', fields) ?? '';
-    if (!youtubeId) throw new InputError(`${COMPONENT}: expected a youtube_id, got an empty field`, where);
+    if (!youtubeId)
+      throw new InputError(`${COMPONENT}: expected a youtube_id, got an empty field`, where);
     const start = parseTime(at('time_start', fields) ?? '', 'time_start', where);
     const end = parseTime(at('time_end', fields) ?? '', 'time_end', where);
-    if (end < start) throw new InputError(`${COMPONENT}: expected time_end >= time_start, got ${start}..${end}`, where);
+    if (end < start)
+      throw new InputError(
+        `${COMPONENT}: expected time_end >= time_start, got ${start}..${end}`,
+        where,
+      );
     const label = at('label', fields) || undefined;
     if (label !== undefined) {
       if (fixedClasses && !classIndex.has(label)) {
-        throw new InputError(`${COMPONENT}: expected a label from the class list, got "${label}"`, where);
+        throw new InputError(
+          `${COMPONENT}: expected a label from the class list, got "${label}"`,
+          where,
+        );
       }
       seenLabels.add(label);
     }
@@ -95,7 +112,10 @@ export function readKineticsCsv(file: string, options: ManifestOptions = {}): Ma
     const found = findVideo(root, [...new Set(safeStems)]);
     if (!found) {
       if (missingPolicy === 'error') {
-        throw new InputError(`${COMPONENT}: expected a video ${id}.mp4 under ${root} (also tried label/split folders), got none`, where);
+        throw new InputError(
+          `${COMPONENT}: expected a video ${id}.mp4 under ${root} (also tried label/split folders), got none`,
+          where,
+        );
       }
       if (missingPolicy === 'skip') {
         missing.push(`${id} (${where})`);

@@ -39,7 +39,11 @@ export function readVideoList(file: string, options: ManifestOptions = {}): Mani
       const text = raw.trim();
       if (!text || text.startsWith('#')) return;
       const { path, label } = splitLine(text, root);
-      rows.push({ path, labelTokens: label ? label.split(',').filter(Boolean) : [], line: index + 1 });
+      rows.push({
+        path,
+        labelTokens: label ? label.split(',').filter(Boolean) : [],
+        line: index + 1,
+      });
     });
   const notes: string[] = [];
   let classes: string[];
@@ -63,13 +67,17 @@ export function readVideoList(file: string, options: ManifestOptions = {}): Mani
     const labels = row.labelTokens.map((token) => {
       const index = classIndex.get(token) ?? (/^\d+$/.test(token) ? Number(token) : undefined);
       if (index === undefined || index >= classes.length) {
-        throw new InputError(`${COMPONENT}: expected a class name or index < ${classes.length}, got "${token}"`, where);
+        throw new InputError(
+          `${COMPONENT}: expected a class name or index < ${classes.length}, got "${token}"`,
+          where,
+        );
       }
       return index;
     });
     const path = resolveInsideRoot(root, row.path, COMPONENT, where);
     if (!existsSync(path)) {
-      if (missingPolicy === 'error') throw new InputError(`${COMPONENT}: expected an existing video, got "${row.path}"`, where);
+      if (missingPolicy === 'error')
+        throw new InputError(`${COMPONENT}: expected an existing video, got "${row.path}"`, where);
       if (missingPolicy === 'skip') {
         missing.push(`${row.path} (${where})`);
         continue;

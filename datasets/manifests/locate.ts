@@ -4,7 +4,11 @@ import { join } from 'node:path';
 export const VIDEO_EXTENSIONS = ['.mp4', '.mkv', '.webm', '.avi', '.mov'];
 
 /** First of `relativePaths` x extensions that names an existing file under root, else undefined. */
-export function findVideo(root: string, stems: string[], extensions = VIDEO_EXTENSIONS): string | undefined {
+export function findVideo(
+  root: string,
+  stems: string[],
+  extensions = VIDEO_EXTENSIONS,
+): string | undefined {
   for (const stem of stems) {
     for (const ext of extensions) {
       const path = join(root, stem + ext);

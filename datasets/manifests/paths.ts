@@ -11,12 +11,21 @@ function isInside(root: string, path: string): boolean {
  * Resolves `entry` (relative to `root`, or absolute) and refuses anything outside the root:
  * `../` segments, absolute paths elsewhere, and symlinks whose target leaves the root.
  */
-export function resolveInsideRoot(root: string, entry: string, component: string, where?: string): string {
+export function resolveInsideRoot(
+  root: string,
+  entry: string,
+  component: string,
+  where?: string,
+): string {
   const absoluteRoot = resolve(root);
-  if (entry.includes('\0')) throw new InputError(`${component}: expected a path, got one with a NUL byte`, where);
+  if (entry.includes('\0'))
+    throw new InputError(`${component}: expected a path, got one with a NUL byte`, where);
   const path = resolve(absoluteRoot, entry);
   if (!isInside(absoluteRoot, path)) {
-    throw new InputError(`${component}: expected a path inside the dataset root ${absoluteRoot}, got "${entry}"`, where);
+    throw new InputError(
+      `${component}: expected a path inside the dataset root ${absoluteRoot}, got "${entry}"`,
+      where,
+    );
   }
   if (existsSync(path)) {
     const realRoot = realpathSync(absoluteRoot);

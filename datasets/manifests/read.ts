@@ -16,12 +16,19 @@ export interface ManifestReadResult {
 
 /** Decides which reader fits `path`: a folder, a CSV by its header, or a plain list. */
 export function detectManifestKind(path: string): { kind: ManifestKind; reason: string } {
-  if (!existsSync(path)) throw new InputError(`manifest: expected an existing file or folder, got ${path}`);
-  if (statSync(path).isDirectory()) return { kind: 'folder', reason: 'a folder: one sub-folder per class' };
-  const firstLine = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  if (!existsSync(path))
+    throw new InputError(`manifest: expected an existing file or folder, got ${path}`);
+  if (statSync(path).isDirectory())
+    return { kind: 'folder', reason: 'a folder: one sub-folder per class' };
+  const firstLine =
+    readFileSync(path, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/, 1)[0] ?? '';
   const header = firstLine.split(',').map((name) => name.trim().replace(/^"|"$/g, ''));
-  if (header.includes('youtube_id')) return { kind: 'kinetics', reason: 'CSV header has youtube_id' };
-  if (header[0] === 'id' && header.includes('actions')) return { kind: 'charades', reason: 'CSV header has id,...,actions' };
+  if (header.includes('youtube_id'))
+    return { kind: 'kinetics', reason: 'CSV header has youtube_id' };
+  if (header[0] === 'id' && header.includes('actions'))
+    return { kind: 'charades', reason: 'CSV header has id,...,actions' };
   if (extname(path).toLowerCase() === '.csv') {
     throw new InputError(
       `manifest: expected a Kinetics (label,youtube_id,time_start,time_end,split) or Charades (id,...,actions,length) CSV header, got "${firstLine.slice(0, 80)}"`,
@@ -39,7 +46,10 @@ const READERS: Record<ManifestKind, (path: string, options: ManifestOptions) => 
 };
 
 /** Reads any supported manifest, picking the reader by file kind and header (or `kind`). */
-export function readManifest(path: string, options: ManifestOptions & { kind?: ManifestKind } = {}): ManifestReadResult {
+export function readManifest(
+  path: string,
+  options: ManifestOptions & { kind?: ManifestKind } = {},
+): ManifestReadResult {
   const { kind, reason } = options.kind
     ? { kind: options.kind, reason: 'asked for' }
     : detectManifestKind(path);

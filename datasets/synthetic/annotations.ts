@@ -27,18 +27,30 @@ function motionAnnotations(plan: DatasetPlan): AnnotationFile[] {
   for (const video of plan.videos) {
     // ids are `{youtube_id}_{start}_{end}`; the CSV holds the parts
     const [, youtubeId, start, end] = /^(.*)_(\d{6})_(\d{6})$/.exec(video.id) ?? [];
-    csv += csvLine([plan.classes[video.labels[0]], youtubeId, Number(start), Number(end), video.split]);
+    csv += csvLine([
+      plan.classes[video.labels[0]],
+      youtubeId,
+      Number(start),
+      Number(end),
+      video.split,
+    ]);
   }
   return [
     { name: `${plan.spec.name}.csv`, text: csv, role: 'manifest' },
-    { name: KINETICS_LABELS_FILE, text: plan.classes.map((name) => `${name}\n`).join(''), role: 'classes' },
+    {
+      name: KINETICS_LABELS_FILE,
+      text: plan.classes.map((name) => `${name}\n`).join(''),
+      role: 'classes',
+    },
   ];
 }
 
 function describeActions(video: VideoPlan, plan: DatasetPlan): string {
   return video.segments
     .map((segment) => {
-      const actor = video.scene.objects.find((o) => o.motion && o.start === segment.startFrame && o.end === segment.endFrame);
+      const actor = video.scene.objects.find(
+        (o) => o.motion && o.start === segment.startFrame && o.end === segment.endFrame,
+      );
       return `a ${actor?.shape ?? 'shape'}: ${plan.classes[segment.label].toLowerCase()}`;
     })
     .join(', then ');
@@ -53,9 +65,14 @@ function charadesAnnotations(plan: DatasetPlan): AnnotationFile[] {
     let csv = csvLine(CHARADES_COLUMNS);
     for (const video of plan.videos.filter((v) => v.split === split)) {
       const actions = video.segments
-        .map((s) => `${codes[s.label]} ${(s.startFrame / fps).toFixed(2)} ${((s.endFrame + 1) / fps).toFixed(2)}`)
+        .map(
+          (s) =>
+            `${codes[s.label]} ${(s.startFrame / fps).toFixed(2)} ${((s.endFrame + 1) / fps).toFixed(2)}`,
+        )
         .join(';');
-      const shapes = [...new Set(video.scene.objects.map((o) => o.shape))].filter((s) => SHAPES.includes(s));
+      const shapes = [...new Set(video.scene.objects.map((o) => o.shape))].filter((s) =>
+        SHAPES.includes(s),
+      );
       const script = `In a synthetic room, ${describeActions(video, plan)}.`;
       csv += csvLine([
         video.id,

@@ -42,13 +42,27 @@ interface GenerationRecord {
   name: string;
   kind: string;
   seed: number;
-  videos: { file: string; hash: string; id: string; split: string; labels: number[]; segments: unknown[]; scene: unknown }[];
+  videos: {
+    file: string;
+    hash: string;
+    id: string;
+    split: string;
+    labels: number[];
+    segments: unknown[];
+    scene: unknown;
+  }[];
 }
 
 /** Hash of everything that decides a video's bytes: renderer version, video settings, scene. */
 export function videoHash(plan: DatasetPlan, video: VideoPlan): string {
   const { video: settings, scene } = plan.spec;
-  const key = { v: GENERATOR_VERSION, settings, jitter: scene.jitter, noise: scene.noise, scene: video.scene };
+  const key = {
+    v: GENERATOR_VERSION,
+    settings,
+    jitter: scene.jitter,
+    noise: scene.noise,
+    scene: video.scene,
+  };
   return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
 }
 
@@ -75,7 +89,13 @@ async function encodeVideo(plan: DatasetPlan, video: VideoPlan, path: string): P
   const { width, height, frames, fps, codec, crf } = plan.spec.video;
   const writer = createVideoWriter({ out: path, width, height, fps, codec, crf });
   try {
-    const settings = { width, height, frames, jitter: plan.spec.scene.jitter, noise: plan.spec.scene.noise };
+    const settings = {
+      width,
+      height,
+      frames,
+      jitter: plan.spec.scene.jitter,
+      noise: plan.spec.scene.noise,
+    };
     for (const frame of renderScene(video.scene, settings)) await writer.write(frame);
     await writer.close();
   } catch (error) {
@@ -89,14 +109,19 @@ async function encodeVideo(plan: DatasetPlan, video: VideoPlan, path: string): P
  * whose file is missing or was made from different parameters, then writes the CSV(s), the
  * class file and generation.json (the parameters of every video).
  */
-export async function generateSyntheticDataset(spec: SyntheticSpec, options: GenerateOptions): Promise<GenerationSummary> {
+export async function generateSyntheticDataset(
+  spec: SyntheticSpec,
+  options: GenerateOptions,
+): Promise<GenerationSummary> {
   const started = Date.now();
   const out = resolve(options.out);
   const plan = planDataset(spec, options.seed);
   const recordPath = join(out, GENERATION_RECORD);
   const previous = readRecord(recordPath);
   const hashes = plan.videos.map((video) => videoHash(plan, video));
-  const todo = plan.videos.filter((video, i) => previous.get(video.file) !== hashes[i] || !existsSync(join(out, video.file)));
+  const todo = plan.videos.filter(
+    (video, i) => previous.get(video.file) !== hashes[i] || !existsSync(join(out, video.file)),
+  );
   const total = plan.videos.length;
   let done = total - todo.length;
   let generated = 0;
@@ -126,8 +151,20 @@ export async function generateSyntheticDataset(spec: SyntheticSpec, options: Gen
       // only videos that exist with these parameters are recorded as done
       videos: plan.videos
         .map((video, i) => ({ ...video, hash: hashes[i] }))
-        .filter((video) => finished.has(video.file) || (!pending.has(video.file) && existsSync(join(out, video.file))))
-        .map(({ file, hash, id, split, labels, segments, scene }) => ({ file, hash, id, split, labels, segments, scene })),
+        .filter(
+          (video) =>
+            finished.has(video.file) ||
+            (!pending.has(video.file) && existsSync(join(out, video.file))),
+        )
+        .map(({ file, hash, id, split, labels, segments, scene }) => ({
+          file,
+          hash,
+          id,
+          split,
+          labels,
+          segments,
+          scene,
+        })),
     };
     writeAtomic(recordPath, `${JSON.stringify(record, null, 1)}\n`);
   }

@@ -13,7 +13,12 @@ export interface MotionOffset {
  * The offset of a motion pattern after `t` frames. `speedFactor` (per video, near 1) scales
  * speeds and frequencies; `phase` (radians) starts oscillations at a random point of the cycle.
  */
-export function motionOffset(motion: MotionSpec, t: number, speedFactor: number, phase: number): MotionOffset {
+export function motionOffset(
+  motion: MotionSpec,
+  t: number,
+  speedFactor: number,
+  phase: number,
+): MotionOffset {
   const still: MotionOffset = { dx: 0, dy: 0, angle: 0, scale: 1 };
   switch (motion.kind) {
     case 'translate': {
@@ -22,7 +27,8 @@ export function motionOffset(motion: MotionSpec, t: number, speedFactor: number,
       return { ...still, dx: Math.cos(radians) * distance, dy: -Math.sin(radians) * distance };
     }
     case 'oscillate': {
-      const shift = motion.amplitude * Math.sin((2 * Math.PI * t * speedFactor) / motion.period + phase);
+      const shift =
+        motion.amplitude * Math.sin((2 * Math.PI * t * speedFactor) / motion.period + phase);
       const radians = (motion.direction * Math.PI) / 180;
       return { ...still, dx: Math.cos(radians) * shift, dy: -Math.sin(radians) * shift };
     }
@@ -31,6 +37,10 @@ export function motionOffset(motion: MotionSpec, t: number, speedFactor: number,
     case 'scale':
       return { ...still, scale: Math.pow(motion.rate, t * speedFactor) };
     case 'pulse':
-      return { ...still, scale: 1 + motion.amplitude * Math.sin((2 * Math.PI * t * speedFactor) / motion.period + phase) };
+      return {
+        ...still,
+        scale:
+          1 + motion.amplitude * Math.sin((2 * Math.PI * t * speedFactor) / motion.period + phase),
+      };
   }
 }

@@ -1,7 +1,13 @@
 import { kineticsClipId } from '../manifests/kinetics.ts';
 import { deriveSeed, Prng } from './prng.ts';
 import type { BackgroundParams, ObjectParams, Rgb, SceneParams } from './render.ts';
-import type { CharadesDatasetSpec, MotionDatasetSpec, MotionSpec, SceneSpec, SyntheticSpec } from './spec.ts';
+import type {
+  CharadesDatasetSpec,
+  MotionDatasetSpec,
+  MotionSpec,
+  SceneSpec,
+  SyntheticSpec,
+} from './spec.ts';
 
 export type SplitName = 'train' | 'val' | 'test';
 
@@ -54,7 +60,15 @@ function randomBackground(random: Prng, texture: number): BackgroundParams {
   return { base: randomColor(random, 50, 205), gratings, grain: 12 * texture };
 }
 
-function randomObject(random: Prng, scene: SceneSpec, width: number, height: number, motion: MotionSpec | null, start: number, end: number): ObjectParams {
+function randomObject(
+  random: Prng,
+  scene: SceneSpec,
+  width: number,
+  height: number,
+  motion: MotionSpec | null,
+  start: number,
+  end: number,
+): ObjectParams {
   return {
     shape: random.pick(scene.shapes),
     size: random.uniform(scene.objectSize[0], scene.objectSize[1]),
@@ -75,11 +89,18 @@ function randomSpeedFactor(random: Prng, scene: SceneSpec): number {
 }
 
 /** Splits `indices` into train/val/test by the fractions, after a seeded shuffle. */
-function assignSplits(indices: number[], splits: Record<SplitName, number>, random: Prng, into: Map<number, SplitName>): void {
+function assignSplits(
+  indices: number[],
+  splits: Record<SplitName, number>,
+  random: Prng,
+  into: Map<number, SplitName>,
+): void {
   const shuffled = random.shuffle(indices);
   const train = Math.round(shuffled.length * splits.train);
   const val = Math.min(shuffled.length - train, Math.round(shuffled.length * splits.val));
-  shuffled.forEach((index, position) => into.set(index, position < train ? 'train' : position < train + val ? 'val' : 'test'));
+  shuffled.forEach((index, position) =>
+    into.set(index, position < train ? 'train' : position < train + val ? 'val' : 'test'),
+  );
 }
 
 /** Single-label motion set: every object of a video follows its class's motion for the whole clip. */
@@ -102,7 +123,9 @@ export function planMotionDataset(spec: MotionDatasetSpec, seed = spec.seed): Da
     const background = randomBackground(random, spec.scene.texture);
     const speedFactor = randomSpeedFactor(random, spec.scene);
     const count = random.int(spec.scene.objects[0], Math.max(1, spec.scene.objects[1]));
-    const objects = Array.from({ length: Math.max(1, count) }, () => randomObject(random, spec.scene, width, height, motion, 0, frames - 1));
+    const objects = Array.from({ length: Math.max(1, count) }, () =>
+      randomObject(random, spec.scene, width, height, motion, 0, frames - 1),
+    );
     const split = splitOf.get(index) as SplitName;
     const id = kineticsClipId(`mv${String(index).padStart(5, '0')}`, 0, seconds);
     videos.push({
@@ -134,19 +157,39 @@ export function planCharadesDataset(spec: CharadesDatasetSpec, seed = spec.seed)
     const random = new Prng(deriveSeed(seed, STREAM_CHARADES_VIDEO, index));
     const background = randomBackground(random, spec.scene.texture);
     const speedFactor = randomSpeedFactor(random, spec.scene);
-    const actionCount = Math.min(random.int(spec.actionsPerVideo[0], spec.actionsPerVideo[1]), classIndices.length);
+    const actionCount = Math.min(
+      random.int(spec.actionsPerVideo[0], spec.actionsPerVideo[1]),
+      classIndices.length,
+    );
     const actions = random.shuffle(classIndices).slice(0, actionCount);
     const segments: PlannedSegment[] = [];
     const objects: ObjectParams[] = [];
     for (const label of actions) {
-      const length = Math.min(frames, Math.max(2, Math.round(random.uniform(spec.actionDuration[0], spec.actionDuration[1]) * frames)));
+      const length = Math.min(
+        frames,
+        Math.max(
+          2,
+          Math.round(random.uniform(spec.actionDuration[0], spec.actionDuration[1]) * frames),
+        ),
+      );
       const startFrame = random.int(0, frames - length);
       const endFrame = startFrame + length - 1;
       segments.push({ label, startFrame, endFrame });
-      objects.push(randomObject(random, spec.scene, width, height, spec.classes[label].motion, startFrame, endFrame));
+      objects.push(
+        randomObject(
+          random,
+          spec.scene,
+          width,
+          height,
+          spec.classes[label].motion,
+          startFrame,
+          endFrame,
+        ),
+      );
     }
     const distractors = random.int(spec.scene.objects[0], spec.scene.objects[1]);
-    for (let d = 0; d < distractors; d++) objects.push(randomObject(random, spec.scene, width, height, null, 0, 0));
+    for (let d = 0; d < distractors; d++)
+      objects.push(randomObject(random, spec.scene, width, height, null, 0, 0));
     // draw order random, so the acting objects are not always below the distractors
     const drawOrder = random.shuffle(objects);
     const split = splitOf.get(index) as SplitName;

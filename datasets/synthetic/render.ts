@@ -79,7 +79,13 @@ function insideShape(shape: ShapeName, u: number, v: number): boolean {
 }
 
 /** Background with a margin of `margin` px on each side for the camera jitter: [h+2m, w+2m, 3] floats. */
-export function renderBackground(params: BackgroundParams, width: number, height: number, margin: number, seed: number): Float32Array {
+export function renderBackground(
+  params: BackgroundParams,
+  width: number,
+  height: number,
+  margin: number,
+  seed: number,
+): Float32Array {
   const w = width + 2 * margin;
   const h = height + 2 * margin;
   const out = new Float32Array(w * h * 3);
@@ -101,8 +107,19 @@ export function renderBackground(params: BackgroundParams, width: number, height
 const SUPERSAMPLE = [0.25, 0.75];
 
 /** Draws one object into `frame` [height, width, 3] with anti-aliasing, wrapping at the edges. */
-function drawObject(frame: Float32Array, width: number, height: number, object: ObjectParams, t: number, speedFactor: number, shiftX: number, shiftY: number): void {
-  const local = object.motion ? Math.min(Math.max(t - object.start, 0), object.end - object.start) : 0;
+function drawObject(
+  frame: Float32Array,
+  width: number,
+  height: number,
+  object: ObjectParams,
+  t: number,
+  speedFactor: number,
+  shiftX: number,
+  shiftY: number,
+): void {
+  const local = object.motion
+    ? Math.min(Math.max(t - object.start, 0), object.end - object.start)
+    : 0;
   const offset = object.motion
     ? motionOffset(object.motion, local, speedFactor, object.phase)
     : { dx: 0, dy: 0, angle: 0, scale: 1 };
@@ -159,7 +176,13 @@ function drawObject(frame: Float32Array, width: number, height: number, object: 
 export function* renderScene(scene: SceneParams, settings: RenderSettings): Generator<Uint8Array> {
   const { width, height, frames, jitter, noise } = settings;
   const margin = jitter;
-  const background = renderBackground(scene.background, width, height, margin, scene.renderSeed ^ 0x5bd1e995);
+  const background = renderBackground(
+    scene.background,
+    width,
+    height,
+    margin,
+    scene.renderSeed ^ 0x5bd1e995,
+  );
   const bgWidth = width + 2 * margin;
   const random = new Prng(scene.renderSeed);
   const frame = new Float32Array(width * height * 3);
@@ -170,7 +193,8 @@ export function* renderScene(scene: SceneParams, settings: RenderSettings): Gene
       const from = ((y + margin + jy) * bgWidth + margin + jx) * 3;
       frame.set(background.subarray(from, from + width * 3), y * width * 3);
     }
-    for (const object of scene.objects) drawObject(frame, width, height, object, t, scene.speedFactor, -jx, -jy);
+    for (const object of scene.objects)
+      drawObject(frame, width, height, object, t, scene.speedFactor, -jx, -jy);
     const out = new Uint8Array(frame.length);
     // sensor noise from an inlined xorshift32 seeded per frame: the per-pixel hot loop
     let state = random.int(1, 0x7fffffff);

@@ -11,7 +11,11 @@ const intRange = z
 
 /** A motion pattern. Directions in degrees, 0 = right, 90 = up; distances in pixels; times in frames. */
 export const motionSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('translate'), direction: z.number(), speed: z.number().positive() }),
+  z.strictObject({
+    kind: z.literal('translate'),
+    direction: z.number(),
+    speed: z.number().positive(),
+  }),
   z.strictObject({
     kind: z.literal('oscillate'),
     direction: z.number(),
@@ -19,11 +23,18 @@ export const motionSchema = z.discriminatedUnion('kind', [
     period: z.number().min(2),
   }),
   /** Degrees per frame, positive = clockwise on screen. */
-  z.strictObject({ kind: z.literal('rotate'), speed: z.number().refine((v) => v !== 0, 'expected a non-zero speed') }),
+  z.strictObject({
+    kind: z.literal('rotate'),
+    speed: z.number().refine((v) => v !== 0, 'expected a non-zero speed'),
+  }),
   /** Size factor per frame: > 1 expands, < 1 contracts. */
   z.strictObject({ kind: z.literal('scale'), rate: z.number().positive() }),
   /** Size oscillates by +-amplitude (fraction) with the period. */
-  z.strictObject({ kind: z.literal('pulse'), amplitude: z.number().positive().max(0.9), period: z.number().min(2) }),
+  z.strictObject({
+    kind: z.literal('pulse'),
+    amplitude: z.number().positive().max(0.9),
+    period: z.number().min(2),
+  }),
 ]);
 export type MotionSpec = z.infer<typeof motionSchema>;
 
@@ -31,8 +42,18 @@ export const SHAPES = ['circle', 'square', 'triangle', 'ring', 'cross', 'diamond
 export type ShapeName = (typeof SHAPES)[number];
 
 const videoSchema = z.strictObject({
-  width: z.number().int().min(16).max(1024).refine((v) => v % 2 === 0, 'expected an even width (H.264 yuv420p)'),
-  height: z.number().int().min(16).max(1024).refine((v) => v % 2 === 0, 'expected an even height (H.264 yuv420p)'),
+  width: z
+    .number()
+    .int()
+    .min(16)
+    .max(1024)
+    .refine((v) => v % 2 === 0, 'expected an even width (H.264 yuv420p)'),
+  height: z
+    .number()
+    .int()
+    .min(16)
+    .max(1024)
+    .refine((v) => v % 2 === 0, 'expected an even height (H.264 yuv420p)'),
   frames: z.number().int().min(2).max(1000),
   fps: z.number().positive().max(120),
   codec: z.enum(['h264', 'vp9', 'mpeg4', 'mjpeg']).default('h264'),
@@ -44,7 +65,10 @@ const sceneSchema = z.strictObject({
   objects: intRange.default([1, 3]),
   /** Object diameter in pixels. */
   objectSize: range.default([10, 18]),
-  shapes: z.array(z.enum(SHAPES)).min(1).default([...SHAPES]),
+  shapes: z
+    .array(z.enum(SHAPES))
+    .min(1)
+    .default([...SHAPES]),
   /** Camera shake: whole-frame offset per frame, in pixels (integer). */
   jitter: z.number().int().min(0).max(8).default(1),
   /** Per-frame sensor noise, +- this much on 0..255. */
@@ -60,7 +84,8 @@ const splitsSchema = z
   .refine((s) => Math.abs(s.train + s.val + s.test - 1) < 1e-6, 'expected train + val + test = 1');
 
 const classSchema = z.strictObject({ name: z.string().min(1), motion: motionSchema });
-const uniqueNames = (classes: { name: string }[]) => new Set(classes.map((c) => c.name)).size === classes.length;
+const uniqueNames = (classes: { name: string }[]) =>
+  new Set(classes.map((c) => c.name)).size === classes.length;
 
 export const motionDatasetSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -89,12 +114,22 @@ export const charadesDatasetSchema = z.strictObject({
   /** Action length as a fraction of the video. */
   actionDuration: range.refine(([min, max]) => min > 0 && max <= 1, 'expected fractions in (0, 1]'),
   classes: z
-    .array(classSchema.extend({ code: z.string().regex(/^c\d{3,}$/, 'expected cNNN').optional() }))
+    .array(
+      classSchema.extend({
+        code: z
+          .string()
+          .regex(/^c\d{3,}$/, 'expected cNNN')
+          .optional(),
+      }),
+    )
     .min(2)
     .refine(uniqueNames, 'expected unique class names'),
 });
 
-export const syntheticSpecSchema = z.discriminatedUnion('kind', [motionDatasetSchema, charadesDatasetSchema]);
+export const syntheticSpecSchema = z.discriminatedUnion('kind', [
+  motionDatasetSchema,
+  charadesDatasetSchema,
+]);
 export type MotionDatasetSpec = z.infer<typeof motionDatasetSchema>;
 export type CharadesDatasetSpec = z.infer<typeof charadesDatasetSchema>;
 export type SyntheticSpec = z.infer<typeof syntheticSpecSchema>;
@@ -103,7 +138,8 @@ export type VideoSpec = MotionDatasetSpec['video'];
 
 function formatPath(path: PropertyKey[]): string {
   let out = '';
-  for (const key of path) out += typeof key === 'number' ? `[${key}]` : out ? `.${String(key)}` : String(key);
+  for (const key of path)
+    out += typeof key === 'number' ? `[${key}]` : out ? `.${String(key)}` : String(key);
   return out || '(root)';
 }
 
@@ -111,7 +147,9 @@ function formatPath(path: PropertyKey[]): string {
 export function parseSyntheticSpec(value: unknown, where = 'spec'): SyntheticSpec {
   const result = syntheticSpecSchema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `${formatPath(issue.path)}: ${issue.message}`,
+  );
   throw new InputError(`synthetic spec: ${problems.join('; ')}`, where);
 }
 
@@ -121,7 +159,10 @@ export function loadSyntheticSpec(file: string): SyntheticSpec {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new InputError(`synthetic spec: expected a JSON file, got ${(error as Error).message}`, file);
+    throw new InputError(
+      `synthetic spec: expected a JSON file, got ${(error as Error).message}`,
+      file,
+    );
   }
   return parseSyntheticSpec(value, file);
 }

@@ -1,7 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ClipPool, defaultCacheDir, selectBackend } from '../../src/index.ts';
 import { loadNetworkFromCheckpoint } from '../jobs/checkpointNetwork.ts';
-import { CLASSIFY_FORMATS, collectVideos, runClassifyJob, type ClassifyFormat } from '../jobs/classify.ts';
+import {
+  CLASSIFY_FORMATS,
+  collectVideos,
+  runClassifyJob,
+  type ClassifyFormat,
+} from '../jobs/classify.ts';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
 import { writeJsonLine } from '../output.ts';
 
@@ -18,7 +23,9 @@ interface ClassifyFlags extends BackendFlag {
 
 function formatFlag(value: string): ClassifyFormat {
   if (!(CLASSIFY_FORMATS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`--format: expected ${CLASSIFY_FORMATS.join('|')}, got "${value}"`);
+    throw new InvalidArgumentError(
+      `--format: expected ${CLASSIFY_FORMATS.join('|')}, got "${value}"`,
+    );
   }
   return value as ClassifyFormat;
 }
@@ -26,14 +33,38 @@ function formatFlag(value: string): ClassifyFormat {
 export function registerClassify(program: Command): void {
   program
     .command('classify')
-    .description('classify videos with a checkpoint: one JSONL row per video, resumable; exit 1 iff a video failed')
-    .argument('<inputs...>', 'video files, folders (recursive: mp4/avi/mkv/webm/mov) or lists (.txt/.lst, one path per line)')
-    .requiredOption('--checkpoint <dir>', 'checkpoint: a step-* folder, a folder of them, or a train --out folder (newest step)')
-    .requiredOption('--out <file>', 'JSONL output; videos with a row from an earlier run are skipped (error rows are retried)')
-    .option('--format <kind>', 'also write FILE.csv (csv: video,label,score) or FILE.charades.txt (charades: id s_0 ... s_C-1)', formatFlag, 'jsonl')
+    .description(
+      'classify videos with a checkpoint: one JSONL row per video, resumable; exit 1 iff a video failed',
+    )
+    .argument(
+      '<inputs...>',
+      'video files, folders (recursive: mp4/avi/mkv/webm/mov) or lists (.txt/.lst, one path per line)',
+    )
+    .requiredOption(
+      '--checkpoint <dir>',
+      'checkpoint: a step-* folder, a folder of them, or a train --out folder (newest step)',
+    )
+    .requiredOption(
+      '--out <file>',
+      'JSONL output; videos with a row from an earlier run are skipped (error rows are retried)',
+    )
+    .option(
+      '--format <kind>',
+      'also write FILE.csv (csv: video,label,score) or FILE.charades.txt (charades: id s_0 ... s_C-1)',
+      formatFlag,
+      'jsonl',
+    )
     .option('--top <k>', 'classes listed per video (default 5)', positiveInt('--top'))
-    .option('--clips <n>', 'evenly spaced clips per video (default: the checkpoint\'s test clips)', positiveInt('--clips'))
-    .option('--workers <n>', 'decode/flow worker threads (default: the number of cores)', positiveInt('--workers'))
+    .option(
+      '--clips <n>',
+      "evenly spaced clips per video (default: the checkpoint's test clips)",
+      positiveInt('--clips'),
+    )
+    .option(
+      '--workers <n>',
+      'decode/flow worker threads (default: the number of cores)',
+      positiveInt('--workers'),
+    )
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
     .option('--json', 'end with one JSON object on the last line')
     .addOption(backendOption())
@@ -47,14 +78,19 @@ export function registerClassify(program: Command): void {
       const pool = new ClipPool(flags.workers ? { workers: flags.workers } : {});
       try {
         const result = await runClassifyJob({
-          model, videos, out: flags.out, pool,
+          model,
+          videos,
+          out: flags.out,
+          pool,
           cacheDir: flags.cacheDir ?? defaultCacheDir(),
           format: flags.format,
           ...(flags.top ? { top: flags.top } : {}),
           ...(flags.clips ? { clips: flags.clips } : {}),
         });
-        if (result.repaired) process.stdout.write('repaired a torn last line in the output (a killed run)\n');
-        for (const failure of result.failures) process.stdout.write(`failed: ${failure.video}: ${failure.error}\n`);
+        if (result.repaired)
+          process.stdout.write('repaired a torn last line in the output (a killed run)\n');
+        for (const failure of result.failures)
+          process.stdout.write(`failed: ${failure.video}: ${failure.error}\n`);
         process.stdout.write(
           `classify: ${result.ok} ok, ${result.skipped} skipped (already done), ${result.failed} failed` +
             `${result.retried ? ` (${result.retried} earlier error row(s) retried)` : ''} -> ${result.out}` +

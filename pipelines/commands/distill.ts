@@ -1,5 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { ClipPool, defaultCacheDir, describeError, parseLatency, selectBackend } from '../../src/index.ts';
+import {
+  ClipPool,
+  defaultCacheDir,
+  describeError,
+  parseLatency,
+  selectBackend,
+} from '../../src/index.ts';
 import { readManifest } from '../../datasets/index.ts';
 import { DEFAULT_STUDENT_SPACE, formatDistillTable, runDistillJob } from '../jobs/distill.ts';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
@@ -28,7 +34,10 @@ interface DistillFlags extends BackendFlag {
 function numberIn(name: string, min: number, max: number): (value: string) => number {
   return (value: string) => {
     const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < min || parsed > max) throw new InvalidArgumentError(`${name}: expected a number in [${min}, ${max}], got "${value}"`);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max)
+      throw new InvalidArgumentError(
+        `${name}: expected a number in [${min}, ${max}], got "${value}"`,
+      );
     return parsed;
   };
 }
@@ -44,28 +53,75 @@ function latencyFlag(value: string): number {
 export function registerDistill(program: Command): void {
   program
     .command('distill')
-    .description('distill a trained teacher into a searched, latency-aware student (KD from cached teacher logits); saves its checkpoint and a comparison table')
-    .requiredOption('--teacher <dir>', 'teacher checkpoint: a step-* folder, a folder of them, or a train --out folder')
-    .requiredOption('--dataset <manifest>', 'dataset manifest (the teacher\'s classes): Kinetics/Charades CSV, folder per class, or a list')
-    .requiredOption('--out <dir>', 'output folder: teacher-logits/, student/checkpoints/, family/, distill.json')
+    .description(
+      'distill a trained teacher into a searched, latency-aware student (KD from cached teacher logits); saves its checkpoint and a comparison table',
+    )
+    .requiredOption(
+      '--teacher <dir>',
+      'teacher checkpoint: a step-* folder, a folder of them, or a train --out folder',
+    )
+    .requiredOption(
+      '--dataset <manifest>',
+      "dataset manifest (the teacher's classes): Kinetics/Charades CSV, folder per class, or a list",
+    )
+    .requiredOption(
+      '--out <dir>',
+      'output folder: teacher-logits/, student/checkpoints/, family/, distill.json',
+    )
     .option('--classes <file>', 'class list (Charades: c000 name per line)')
-    .option('--latency-target <duration>', 'target latency of one clip (batch 1, with flow when the student reads it), e.g. 30ms', latencyFlag, 30)
-    .option('--w <exponent>', 'MnasNet reward exponent: accuracy x (latency / target)^w', numberIn('--w', -10, 0), -0.07)
+    .option(
+      '--latency-target <duration>',
+      'target latency of one clip (batch 1, with flow when the student reads it), e.g. 30ms',
+      latencyFlag,
+      30,
+    )
+    .option(
+      '--w <exponent>',
+      'MnasNet reward exponent: accuracy x (latency / target)^w',
+      numberIn('--w', -10, 0),
+      -0.07,
+    )
     .option('--budget <n>', 'students evaluated by the search', positiveInt('--budget'), 8)
     .option('--rgb-only', 'search RGB-only students (no optical flow cost)')
     .option('--space <file>', 'student search space JSON', DEFAULT_STUDENT_SPACE)
     .option('--epochs <n>', 'KD epochs of each searched student', positiveInt('--epochs'), 1)
-    .option('--final-epochs <n>', 'KD epochs of the chosen student (default: the teacher\'s training epochs)', positiveInt('--final-epochs'))
-    .option('--alpha <a>', 'weight of the hard-label loss; 1 - alpha goes to the soft (teacher) term', numberIn('--alpha', 0, 1), 0.5)
-    .option('--temperature <t>', 'KD softening temperature', numberIn('--temperature', 1e-6, 1e6), 4)
-    .option('--seed <n>', 'search and training seed', (value: string) => Number.parseInt(value, 10), 1)
+    .option(
+      '--final-epochs <n>',
+      "KD epochs of the chosen student (default: the teacher's training epochs)",
+      positiveInt('--final-epochs'),
+    )
+    .option(
+      '--alpha <a>',
+      'weight of the hard-label loss; 1 - alpha goes to the soft (teacher) term',
+      numberIn('--alpha', 0, 1),
+      0.5,
+    )
+    .option(
+      '--temperature <t>',
+      'KD softening temperature',
+      numberIn('--temperature', 1e-6, 1e6),
+      4,
+    )
+    .option(
+      '--seed <n>',
+      'search and training seed',
+      (value: string) => Number.parseInt(value, 10),
+      1,
+    )
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
-    .option('--workers <n>', 'decode/flow worker threads (default: the number of cores)', positiveInt('--workers'))
+    .option(
+      '--workers <n>',
+      'decode/flow worker threads (default: the number of cores)',
+      positiveInt('--workers'),
+    )
     .option('--json', 'end with one JSON object on the last line')
     .addOption(backendOption())
     .action(async (flags: DistillFlags) => {
       const backend = await selectBackend(flags.backend);
-      const { manifest } = readManifest(flags.dataset, flags.classes ? { classes: flags.classes } : {});
+      const { manifest } = readManifest(
+        flags.dataset,
+        flags.classes ? { classes: flags.classes } : {},
+      );
       process.stderr.write(
         `distill: teacher ${flags.teacher} on ${flags.dataset} (${manifest.items.length} videos), budget ${flags.budget}, target ${flags.latencyTarget} ms, backend ${backend.chosen}\n`,
       );
@@ -89,7 +145,9 @@ export function registerDistill(program: Command): void {
           seed: flags.seed,
         });
         process.stdout.write(`${formatDistillTable(result)}\n`);
-        process.stdout.write(`student checkpoint ${result.chosen.checkpoint}; architecture ${result.chosen.archFile}; table ${flags.out}/distill.json\n`);
+        process.stdout.write(
+          `student checkpoint ${result.chosen.checkpoint}; architecture ${result.chosen.archFile}; table ${flags.out}/distill.json\n`,
+        );
         if (flags.json) {
           writeJsonLine({
             checkpoint: result.chosen.checkpoint,

@@ -21,23 +21,44 @@ interface EvalFlags extends BackendFlag {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('score a checkpoint on a manifest\'s test split (else val) with multi-clip testing')
-    .requiredOption('--checkpoint <dir>', 'checkpoint: a step-* folder, a folder of them, or a train --out folder (newest step)')
-    .requiredOption('--dataset <manifest>', 'dataset manifest: Kinetics/Charades CSV, folder per class, or a list')
+    .description("score a checkpoint on a manifest's test split (else val) with multi-clip testing")
+    .requiredOption(
+      '--checkpoint <dir>',
+      'checkpoint: a step-* folder, a folder of them, or a train --out folder (newest step)',
+    )
+    .requiredOption(
+      '--dataset <manifest>',
+      'dataset manifest: Kinetics/Charades CSV, folder per class, or a list',
+    )
     .option('--classes <file>', 'class list (Charades: c000 name per line)')
     .option('--split <name>', 'split to score (default: test, else val)')
-    .option('--clips <n>', 'evenly spaced clips per video (default: the checkpoint\'s test clips)', positiveInt('--clips'))
+    .option(
+      '--clips <n>',
+      "evenly spaced clips per video (default: the checkpoint's test clips)",
+      positiveInt('--clips'),
+    )
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
-    .option('--workers <n>', 'decode/flow worker threads (default: the number of cores)', positiveInt('--workers'))
+    .option(
+      '--workers <n>',
+      'decode/flow worker threads (default: the number of cores)',
+      positiveInt('--workers'),
+    )
     .option('--out <file>', 'metrics JSON (default: <checkpoint root>/eval-<split>.json)')
     .option('--json', 'end with one JSON object on the last line')
     .addOption(backendOption())
     .action(async (flags: EvalFlags) => {
       const backend = await selectBackend(flags.backend);
-      const { manifest } = readManifest(flags.dataset, flags.classes ? { classes: flags.classes } : {});
-      process.stderr.write(`eval: ${flags.checkpoint} on ${flags.dataset} (${manifest.items.length} videos), backend ${backend.chosen}\n`);
+      const { manifest } = readManifest(
+        flags.dataset,
+        flags.classes ? { classes: flags.classes } : {},
+      );
+      process.stderr.write(
+        `eval: ${flags.checkpoint} on ${flags.dataset} (${manifest.items.length} videos), backend ${backend.chosen}\n`,
+      );
       if (manifest.missing.length > 0) {
-        process.stderr.write(`eval: note: ${manifest.missing.length} manifest row(s) have no video file and are not scored (first: ${manifest.missing[0]})\n`);
+        process.stderr.write(
+          `eval: note: ${manifest.missing.length} manifest row(s) have no video file and are not scored (first: ${manifest.missing[0]})\n`,
+        );
       }
       const pool = new ClipPool(flags.workers ? { workers: flags.workers } : {});
       try {
@@ -50,9 +71,13 @@ export function registerEval(program: Command): void {
           ...(flags.clips ? { clips: flags.clips } : {}),
           ...(flags.out ? { out: flags.out } : {}),
         });
-        process.stdout.write(`${result.split} (${result.clips} clips/video, step ${result.step}): ${formatSummary(result)}\n`);
+        process.stdout.write(
+          `${result.split} (${result.clips} clips/video, step ${result.step}): ${formatSummary(result)}\n`,
+        );
         if (result.failed.length > 0) {
-          process.stdout.write(`left out ${result.failed.length} video(s) that could not be decoded: ${result.failed.map((f) => f.id).join(', ')}\n`);
+          process.stdout.write(
+            `left out ${result.failed.length} video(s) that could not be decoded: ${result.failed.map((f) => f.id).join(', ')}\n`,
+          );
         }
         process.stdout.write(`metrics written to ${result.out}\n`);
         if (flags.json) {

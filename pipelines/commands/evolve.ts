@@ -1,7 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { defaultCacheDir, selectBackend } from '../../src/index.ts';
-import { DEFAULT_SEARCH_SETTINGS, STRATEGIES, readSearchSpace, type SearchSettings, type Strategy } from '../../evolution/index.ts';
+import {
+  DEFAULT_SEARCH_SETTINGS,
+  STRATEGIES,
+  readSearchSpace,
+  type SearchSettings,
+  type Strategy,
+} from '../../evolution/index.ts';
 import { runEvolveJob, summarizeRecord } from '../jobs/evolve.ts';
 import { parseRunConfig, type RunConfig } from '../jobs/runConfig.ts';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
@@ -32,7 +38,8 @@ interface EvolveFlags extends BackendFlag {
 function fraction(name: string): (value: string) => number {
   return (value: string) => {
     const parsed = Number(value);
-    if (!(parsed >= 0 && parsed <= 1)) throw new InvalidArgumentError(`${name}: expected a number in [0, 1], got "${value}"`);
+    if (!(parsed >= 0 && parsed <= 1))
+      throw new InvalidArgumentError(`${name}: expected a number in [0, 1], got "${value}"`);
     return parsed;
   };
 }
@@ -57,30 +64,95 @@ export function searchSettingsFromFlags(flags: EvolveFlags, seed: number): Searc
 
 export function formatRecordTable(rows: ReturnType<typeof summarizeRecord>[]): string {
   const header = ['#', 'parent', 'fitness', 'nodes', 'edges', 'sec', 'mutation'];
-  const lines = rows.map((r) => [String(r.index), r.parent === null ? '-' : String(r.parent), r.fitness === null ? 'failed' : r.fitness.toFixed(3), String(r.nodes), String(r.edges), String(r.seconds), r.mutation]);
+  const lines = rows.map((r) => [
+    String(r.index),
+    r.parent === null ? '-' : String(r.parent),
+    r.fitness === null ? 'failed' : r.fitness.toFixed(3),
+    String(r.nodes),
+    String(r.edges),
+    String(r.seconds),
+    r.mutation,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  return [header, ...lines].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+  return [header, ...lines]
+    .map((cells) =>
+      cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  '),
+    )
+    .join('\n');
 }
 
 export function registerEvolve(program: Command): void {
   const d = DEFAULT_SEARCH_SETTINGS;
   const command = program
     .command('evolve')
-    .description('evolve multi-stream connectivity, pruning candidates by their learned connection weights (resumable)')
-    .requiredOption('--space <file>', 'search space JSON (e.g. evolution/spaces/two-stream-small.json)')
+    .description(
+      'evolve multi-stream connectivity, pruning candidates by their learned connection weights (resumable)',
+    )
+    .requiredOption(
+      '--space <file>',
+      'search space JSON (e.g. evolution/spaces/two-stream-small.json)',
+    )
     .requiredOption('--dataset <manifest>', 'dataset manifest with train and val splits')
-    .requiredOption('--budget <n>', 'evaluations in all, the initial population included', positiveInt('--budget'))
+    .requiredOption(
+      '--budget <n>',
+      'evaluations in all, the initial population included',
+      positiveInt('--budget'),
+    )
     .requiredOption('--out <dir>', 'output folder: journal.jsonl, candidates/, best-genome.json')
     .option('--classes <file>', 'class list (Charades: c000 name per line)')
-    .option('--workers <n>', 'candidates trained at once, one process each (default: the number of cores)', positiveInt('--workers'), availableParallelism())
-    .addOption(new Option('--strategy <name>', 'guided: prune by learned weights; plain: random pruning; random: random search').choices([...STRATEGIES]).default('guided'))
-    .addOption(new Option('--selection <kind>', 'parent selection').choices(['tournament', 'aging']).default(d.selection))
-    .option('--population <n>', 'population size (and size of the initial random population)', positiveInt('--population'), d.populationSize)
-    .option('--tournament <n>', 'tournament sample size', positiveInt('--tournament'), d.tournamentSize)
-    .option('--batch-size <n>', 'children made per generation step (independent of --workers, so runs repeat exactly)', positiveInt('--batch-size'), d.batchSize)
-    .option('--prune-threshold <w>', 'guided mutation keeps inputs whose learned sigmoid weight is >= w', fraction('--prune-threshold'), d.pruneThreshold)
-    .option('--structural-rate <p>', 'probability of a dilation/split/merge/stem mutation besides the edge mutation', fraction('--structural-rate'), d.structuralRate)
-    .option('--inherit-weights', 'children start from the parent\'s trained weights where nodes and edges persist (stored in --out/weights/)')
+    .option(
+      '--workers <n>',
+      'candidates trained at once, one process each (default: the number of cores)',
+      positiveInt('--workers'),
+      availableParallelism(),
+    )
+    .addOption(
+      new Option(
+        '--strategy <name>',
+        'guided: prune by learned weights; plain: random pruning; random: random search',
+      )
+        .choices([...STRATEGIES])
+        .default('guided'),
+    )
+    .addOption(
+      new Option('--selection <kind>', 'parent selection')
+        .choices(['tournament', 'aging'])
+        .default(d.selection),
+    )
+    .option(
+      '--population <n>',
+      'population size (and size of the initial random population)',
+      positiveInt('--population'),
+      d.populationSize,
+    )
+    .option(
+      '--tournament <n>',
+      'tournament sample size',
+      positiveInt('--tournament'),
+      d.tournamentSize,
+    )
+    .option(
+      '--batch-size <n>',
+      'children made per generation step (independent of --workers, so runs repeat exactly)',
+      positiveInt('--batch-size'),
+      d.batchSize,
+    )
+    .option(
+      '--prune-threshold <w>',
+      'guided mutation keeps inputs whose learned sigmoid weight is >= w',
+      fraction('--prune-threshold'),
+      d.pruneThreshold,
+    )
+    .option(
+      '--structural-rate <p>',
+      'probability of a dilation/split/merge/stem mutation besides the edge mutation',
+      fraction('--structural-rate'),
+      d.structuralRate,
+    )
+    .option(
+      '--inherit-weights',
+      "children start from the parent's trained weights where nodes and edges persist (stored in --out/weights/)",
+    )
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
     .option('--resume', 'continue the search journaled in --out')
     .option('--json', 'end with one JSON object on the last line')
@@ -93,14 +165,28 @@ export function registerEvolve(program: Command): void {
     const space = readSearchSpace(flags.space);
     const settings = searchSettingsFromFlags(flags, config.seed);
     const result = await runEvolveJob({
-      space, manifest: flags.dataset, config, settings, out: flags.out, workers: flags.workers,
-      cacheDir: flags.cacheDir ?? defaultCacheDir(), resume: Boolean(flags.resume),
+      space,
+      manifest: flags.dataset,
+      config,
+      settings,
+      out: flags.out,
+      workers: flags.workers,
+      cacheDir: flags.cacheDir ?? defaultCacheDir(),
+      resume: Boolean(flags.resume),
       ...(flags.classes ? { classes: flags.classes } : {}),
     });
     process.stdout.write(`${formatRecordTable(result.evaluations.map(summarizeRecord))}\n`);
-    process.stdout.write(`best: candidate ${result.best!.index} fitness ${result.best!.fitness!.toFixed(4)} -> ${result.bestFile}\n`);
+    process.stdout.write(
+      `best: candidate ${result.best!.index} fitness ${result.best!.fitness!.toFixed(4)} -> ${result.bestFile}\n`,
+    );
     if (flags.json) {
-      writeJsonLine({ best: summarizeRecord(result.best!), bestFile: result.bestFile, evaluations: result.evaluations.length, ran: result.ran, population: result.population.map((r) => r.index) });
+      writeJsonLine({
+        best: summarizeRecord(result.best!),
+        bestFile: result.bestFile,
+        evaluations: result.evaluations.length,
+        ran: result.ran,
+        population: result.population.map((r) => r.index),
+      });
     }
   });
 }

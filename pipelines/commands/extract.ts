@@ -31,7 +31,8 @@ interface ExtractFlags {
 function nonNegativeInt(name: string): (value: string) => number {
   return (value: string) => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name}: expected an integer >= 0, got "${value}"`);
+    if (!Number.isInteger(parsed) || parsed < 0)
+      throw new InvalidArgumentError(`${name}: expected an integer >= 0, got "${value}"`);
     return parsed;
   };
 }
@@ -39,7 +40,8 @@ function nonNegativeInt(name: string): (value: string) => number {
 function parseFps(value: string): number | 'native' {
   if (value === 'native') return value;
   const fps = Number(value);
-  if (!(fps > 0)) throw new InvalidArgumentError(`--fps: expected "native" or a rate > 0, got "${value}"`);
+  if (!(fps > 0))
+    throw new InvalidArgumentError(`--fps: expected "native" or a rate > 0, got "${value}"`);
   return fps;
 }
 
@@ -48,15 +50,21 @@ function parseFps(value: string): number | 'native' {
  * plain name (rgb, flow); repeated kinds are named by stride (rgb_s1, rgb_s4).
  */
 export function parseStreams(text: string, frames: number): ClipStreamRequest[] {
-  const parts = text.split(',').map((part) => part.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   const parsed = parts.map((part) => {
     const match = /^(rgb|flow):(\d+)$/.exec(part);
     if (!match || Number(match[2]) < 1) {
-      throw new InputError(`--streams: expected kind:stride items (kind rgb|flow, stride >= 1) like "rgb:1,flow:2", got "${part}"`);
+      throw new InputError(
+        `--streams: expected kind:stride items (kind rgb|flow, stride >= 1) like "rgb:1,flow:2", got "${part}"`,
+      );
     }
     return { kind: match[1] as 'rgb' | 'flow', stride: Number(match[2]) };
   });
-  if (!parsed.length) throw new InputError('--streams: expected at least one kind:stride item, got none');
+  if (!parsed.length)
+    throw new InputError('--streams: expected at least one kind:stride item, got none');
   return parsed.map(({ kind, stride }) => {
     const repeated = parsed.filter((p) => p.kind === kind).length > 1;
     return { name: repeated ? `${kind}_s${stride}` : kind, kind, frames, stride };
@@ -81,29 +89,70 @@ export function formatExtractSummary(summary: ExtractSummary): string {
 export function registerExtract(program: Command): void {
   program
     .command('extract')
-    .description('precompute decoded clips and optical flow of every video of a dataset into the cache')
-    .requiredOption('--dataset <manifest>', 'dataset manifest: Kinetics/Charades CSV, folder per class, or a list')
-    .addOption(new Option('--flow <method>', 'optical flow method').choices(['tvl1', 'farneback', 'none']).default('farneback'))
-    .option('--workers <n>', 'worker threads (default: the number of cores)', positiveInt('--workers'))
+    .description(
+      'precompute decoded clips and optical flow of every video of a dataset into the cache',
+    )
+    .requiredOption(
+      '--dataset <manifest>',
+      'dataset manifest: Kinetics/Charades CSV, folder per class, or a list',
+    )
+    .addOption(
+      new Option('--flow <method>', 'optical flow method')
+        .choices(['tvl1', 'farneback', 'none'])
+        .default('farneback'),
+    )
+    .option(
+      '--workers <n>',
+      'worker threads (default: the number of cores)',
+      positiveInt('--workers'),
+    )
     .option('--cache-dir <dir>', `cache directory (default: ${defaultCacheDir()})`)
     .option('--clips <n>', 'evenly spaced test clips per video', nonNegativeInt('--clips'), 1)
-    .option('--train-clips <n>', 'seeded training clips per video (seeds 0..n-1)', nonNegativeInt('--train-clips'), 2)
+    .option(
+      '--train-clips <n>',
+      'seeded training clips per video (seeds 0..n-1)',
+      nonNegativeInt('--train-clips'),
+      2,
+    )
     .option('--frames <t>', 'frames per stream', positiveInt('--frames'), 8)
-    .option('--size <s>', 'output side: short side resized to s, centred s x s crop', positiveInt('--size'), 112)
+    .option(
+      '--size <s>',
+      'output side: short side resized to s, centred s x s crop',
+      positiveInt('--size'),
+      112,
+    )
     .option('--fps <rate>', 'frame-index grid rate, or "native"', parseFps, 'native')
-    .option('--streams <list>', 'streams as kind:stride items (default "rgb:1,flow:1"; "rgb:1" with --flow none)')
+    .option(
+      '--streams <list>',
+      'streams as kind:stride items (default "rgb:1,flow:1"; "rgb:1" with --flow none)',
+    )
     .option('--split <name>', 'only the videos of this split')
-    .addOption(new Option('--identity <mode>', 'how cache keys identify a file').choices(['stat', 'content']).default('stat'))
+    .addOption(
+      new Option('--identity <mode>', 'how cache keys identify a file')
+        .choices(['stat', 'content'])
+        .default('stat'),
+    )
     .option('--json', 'end with one JSON object (the summary) on the last line')
     .action(async (flags: ExtractFlags) => {
       const { manifest } = readManifest(flags.dataset);
-      const items = flags.split ? manifest.items.filter((item) => item.split === flags.split) : manifest.items;
+      const items = flags.split
+        ? manifest.items.filter((item) => item.split === flags.split)
+        : manifest.items;
       if (!items.length) {
-        throw new InputError(`extract: expected videos in ${flags.dataset}${flags.split ? ` (split ${flags.split})` : ''}, got none`);
+        throw new InputError(
+          `extract: expected videos in ${flags.dataset}${flags.split ? ` (split ${flags.split})` : ''}, got none`,
+        );
       }
-      const streams = parseStreams(flags.streams ?? (flags.flow === 'none' ? 'rgb:1' : 'rgb:1,flow:1'), flags.frames);
+      const streams = parseStreams(
+        flags.streams ?? (flags.flow === 'none' ? 'rgb:1' : 'rgb:1,flow:1'),
+        flags.frames,
+      );
       const clipsPerVideo = flags.clips + flags.trainClips;
-      const progress = createProgress({ label: 'extract', unit: 'clips', total: items.length * clipsPerVideo });
+      const progress = createProgress({
+        label: 'extract',
+        unit: 'clips',
+        total: items.length * clipsPerVideo,
+      });
       let summary: ExtractSummary;
       try {
         summary = await extractDataset(

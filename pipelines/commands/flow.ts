@@ -19,11 +19,15 @@ interface FlowFlags {
 export function registerFlow(program: Command): void {
   program
     .command('flow')
-    .description('optical flow between two images (PNG/JPEG) at full resolution, written as Middlebury .flo')
+    .description(
+      'optical flow between two images (PNG/JPEG) at full resolution, written as Middlebury .flo',
+    )
     .argument('<frame1>', 'first image')
     .argument('<frame2>', 'second image (same size)')
     .requiredOption('--out <file.flo>', 'output .flo file')
-    .addOption(new Option('--flow <method>', 'flow method').choices([...FLOW_METHODS]).default('tvl1'))
+    .addOption(
+      new Option('--flow <method>', 'flow method').choices([...FLOW_METHODS]).default('tvl1'),
+    )
     .option('--json', 'end with one JSON object on the last line')
     .action(async (frame1: string, frame2: string, flags: FlowFlags) => {
       const [first, second] = await Promise.all([readImage(frame1), readImage(frame2)]);
@@ -34,9 +38,15 @@ export function registerFlow(program: Command): void {
       }
       const { width, height } = first;
       const started = performance.now();
-      const field = await computeFlow(rgbToGray(first.rgb, width, height), rgbToGray(second.rgb, width, height), width, height, {
-        method: flags.flow,
-      });
+      const field = await computeFlow(
+        rgbToGray(first.rgb, width, height),
+        rgbToGray(second.rgb, width, height),
+        width,
+        height,
+        {
+          method: flags.flow,
+        },
+      );
       const ms = performance.now() - started;
       await writeFlo(flags.out, field, width, height);
       let sum = 0;

@@ -17,17 +17,25 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .argument('<pipeline>', 'pipeline JSON (e.g. pipelines/demo.json)')
-    .description('run a pipeline file: generate -> extract -> evolve -> train -> classify -> summary (resumes where it stopped)')
+    .description(
+      'run a pipeline file: generate -> extract -> evolve -> train -> classify -> summary (resumes where it stopped)',
+    )
     .option('--out <dir>', "output folder (default: the pipeline's out)")
     .option('--cache-dir <dir>', 'clip cache (default: the user cache folder)')
-    .option('--workers <n>', 'decode/flow worker threads, parallel evolution candidates and side-by-side train stages (default: the number of cores)', positiveInt('--workers'))
+    .option(
+      '--workers <n>',
+      'decode/flow worker threads, parallel evolution candidates and side-by-side train stages (default: the number of cores)',
+      positiveInt('--workers'),
+    )
     .option('--json', 'end with one JSON object on the last line')
     .addOption(backendOption())
     .action(async (file: string, flags: RunFlags) => {
       const backend = await selectBackend(flags.backend);
       process.env.ASSEMBLENET_BACKEND = backend.chosen;
       const spec = readPipeline(file);
-      process.stderr.write(`run: pipeline ${spec.name} (${spec.stages.length} stages), backend ${backend.chosen}\n`);
+      process.stderr.write(
+        `run: pipeline ${spec.name} (${spec.stages.length} stages), backend ${backend.chosen}\n`,
+      );
       const result = await runPipeline(spec, {
         ...(flags.out ? { out: flags.out } : {}),
         ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
@@ -35,7 +43,10 @@ export function registerRun(program: Command): void {
       });
       process.stdout.write(`\n${formatPipelineSummary(result)}\n`);
       if (flags.json) {
-        writeJsonLine({ ...result, models: result.models.map(({ genome, ...m }) => ({ ...m, genome: genome.name })) });
+        writeJsonLine({
+          ...result,
+          models: result.models.map(({ genome, ...m }) => ({ ...m, genome: genome.name })),
+        });
       }
     });
 }

@@ -34,7 +34,8 @@ export function scorePredictions(options: ScoreOptions) {
       unknown.push(`${row.id} (${row.source})`);
       continue;
     }
-    if (video.scores.length > 0) throw new InputError(`score: video ${row.id} is predicted twice`, row.source);
+    if (video.scores.length > 0)
+      throw new InputError(`score: video ${row.id} is predicted twice`, row.source);
     video.scores = row.scores;
     scored.push(video);
   }
@@ -51,8 +52,13 @@ export function scorePredictions(options: ScoreOptions) {
 export function registerScore(program: Command): void {
   program
     .command('score')
-    .description('score predictions from any model against a manifest (Charades submission format or JSONL)')
-    .requiredOption('--pred <file>', 'predictions: "id s_0 ... s_C-1" lines, or JSONL with scores/top')
+    .description(
+      'score predictions from any model against a manifest (Charades submission format or JSONL)',
+    )
+    .requiredOption(
+      '--pred <file>',
+      'predictions: "id s_0 ... s_C-1" lines, or JSONL with scores/top',
+    )
     .requiredOption('--gt <manifest>', 'ground truth: Kinetics/Charades CSV, folder or list')
     .option('--classes <file>', 'class list (Charades: c000 name per line)')
     .option('--split <name>', 'only videos of this split')
@@ -60,7 +66,10 @@ export function registerScore(program: Command): void {
     .action((options: ScoreOptions) => {
       const { summary, missing } = scorePredictions(options);
       process.stdout.write(`${formatSummary(summary)}\n`);
-      if (missing > 0) process.stdout.write(`note: ${missing} video(s) of the manifest have no prediction and were not scored\n`);
+      if (missing > 0)
+        process.stdout.write(
+          `note: ${missing} video(s) of the manifest have no prediction and were not scored\n`,
+        );
       if (options.json) writeJsonLine(summary);
     });
 }

@@ -23,13 +23,22 @@ interface TrainFlags extends BackendFlag {
 export function registerTrain(program: Command): void {
   const command = program
     .command('train')
-    .description('train a genome\'s network on a dataset (checkpoints, --resume), then score it on the held-out split')
+    .description(
+      "train a genome's network on a dataset (checkpoints, --resume), then score it on the held-out split",
+    )
     .requiredOption('--genome <file>', 'genome JSON (e.g. evolution/assemblenet-50.json)')
-    .requiredOption('--dataset <manifest>', 'dataset manifest: Kinetics/Charades CSV, folder per class, or a list')
+    .requiredOption(
+      '--dataset <manifest>',
+      'dataset manifest: Kinetics/Charades CSV, folder per class, or a list',
+    )
     .requiredOption('--out <dir>', 'output folder: checkpoints/, metrics.jsonl, eval.json')
     .option('--classes <file>', 'class list (Charades: c000 name per line)')
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
-    .option('--workers <n>', 'decode/flow worker threads (default: the number of cores)', positiveInt('--workers'))
+    .option(
+      '--workers <n>',
+      'decode/flow worker threads (default: the number of cores)',
+      positiveInt('--workers'),
+    )
     .option('--eval-split <name>', 'held-out split to score at the end (default: val, else test)')
     .option('--resume', 'continue from the newest checkpoint in --out')
     .option('--json', 'end with one JSON object on the last line')
@@ -39,20 +48,42 @@ export function registerTrain(program: Command): void {
     const backend = await selectBackend(flags.backend);
     const config = parseRunConfig(runConfigFromFlags(flags), 'train');
     const genome = readGenome(flags.genome);
-    const { manifest } = readManifest(flags.dataset, flags.classes ? { classes: flags.classes } : {});
-    process.stderr.write(`train: ${genome.name} on ${flags.dataset} (${manifest.items.length} videos, ${manifest.classes.length} classes), backend ${backend.chosen}\n`);
+    const { manifest } = readManifest(
+      flags.dataset,
+      flags.classes ? { classes: flags.classes } : {},
+    );
+    process.stderr.write(
+      `train: ${genome.name} on ${flags.dataset} (${manifest.items.length} videos, ${manifest.classes.length} classes), backend ${backend.chosen}\n`,
+    );
     const pool = new ClipPool(flags.workers ? { workers: flags.workers } : {});
     try {
       const result = await runTrainJob({
-        genome, manifest, config, out: flags.out, pool,
+        genome,
+        manifest,
+        config,
+        out: flags.out,
+        pool,
         cacheDir: flags.cacheDir ?? defaultCacheDir(),
         resume: Boolean(flags.resume),
         ...(flags.evalSplit ? { evalSplit: flags.evalSplit } : {}),
       });
-      process.stdout.write(`trained ${result.steps} steps in ${result.seconds.toFixed(0)} s; checkpoint ${result.checkpoint}\n`);
-      if (result.eval) process.stdout.write(`${result.eval.split}: ${formatSummary(result.eval)}\n`);
-      if (result.failed.length) process.stdout.write(`skipped ${result.failed.length} video(s) that could not be decoded\n`);
-      if (flags.json) writeJsonLine({ checkpoint: result.checkpoint, steps: result.steps, seconds: result.seconds, ...result.eval, failed: result.failed });
+      process.stdout.write(
+        `trained ${result.steps} steps in ${result.seconds.toFixed(0)} s; checkpoint ${result.checkpoint}\n`,
+      );
+      if (result.eval)
+        process.stdout.write(`${result.eval.split}: ${formatSummary(result.eval)}\n`);
+      if (result.failed.length)
+        process.stdout.write(
+          `skipped ${result.failed.length} video(s) that could not be decoded\n`,
+        );
+      if (flags.json)
+        writeJsonLine({
+          checkpoint: result.checkpoint,
+          steps: result.steps,
+          seconds: result.seconds,
+          ...result.eval,
+          failed: result.failed,
+        });
       result.network.dispose();
     } finally {
       await pool.destroy();

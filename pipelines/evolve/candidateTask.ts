@@ -6,7 +6,13 @@
  * trained weights are stored for the candidate's own children.
  */
 import { rmSync } from 'node:fs';
-import { ClipPool, isBlock, selectBackend, type AssembleNetwork, type Genome } from '../../src/index.ts';
+import {
+  ClipPool,
+  isBlock,
+  selectBackend,
+  type AssembleNetwork,
+  type Genome,
+} from '../../src/index.ts';
 import { readManifest } from '../../datasets/index.ts';
 import type { InheritanceSummary } from '../../evolution/index.ts';
 import type { RunConfig } from '../jobs/runConfig.ts';
@@ -40,7 +46,10 @@ export interface CandidateResult {
 export default async function candidateTask(request: CandidateRequest): Promise<CandidateResult> {
   await selectBackend();
   rmSync(request.out, { recursive: true, force: true });
-  const { manifest } = readManifest(request.manifest, request.classes ? { classes: request.classes } : {});
+  const { manifest } = readManifest(
+    request.manifest,
+    request.classes ? { classes: request.classes } : {},
+  );
   const pool = new ClipPool({ workers: 1 });
   const inherit = request.inherit;
   let inheritance: InheritanceSummary | undefined;
@@ -56,17 +65,27 @@ export default async function candidateTask(request: CandidateRequest): Promise<
       prepared: { failed: request.failed },
       progress: false,
       log: () => undefined,
-      ...(inherit?.parent ? { initialize: async (network: AssembleNetwork) => {
-        inheritance = await inheritFromParent(network, inherit.keys, inherit.parent!);
-      } } : {}),
+      ...(inherit?.parent
+        ? {
+            initialize: async (network: AssembleNetwork) => {
+              inheritance = await inheritFromParent(network, inherit.keys, inherit.parent!);
+            },
+          }
+        : {}),
     });
     const summary = result.eval;
     if (!summary) throw new Error(`no ${request.evalSplit} videos to score the candidate on`);
-    const learned = new Map(result.network.connectionWeights().map((edge) => [edge.node, edge.weights]));
+    const learned = new Map(
+      result.network.connectionWeights().map((edge) => [edge.node, edge.weights]),
+    );
     const connectionWeights = request.genome.nodes.map((node, index) =>
       isBlock(node) ? (learned.get(index) ?? node.inputs.map(() => 1)) : [],
     );
-    if (inherit) await saveCandidateWeights(inherit.saveTo, result.network, { index: inherit.index, keys: inherit.keys });
+    if (inherit)
+      await saveCandidateWeights(inherit.saveTo, result.network, {
+        index: inherit.index,
+        keys: inherit.keys,
+      });
     result.network.dispose();
     const fitness = summary.multi_label ? summary.map! : summary.top1!;
     const metrics: Record<string, number> = { steps: result.steps, trainSeconds: result.seconds };

@@ -38,15 +38,27 @@ export interface ParentWeights {
 }
 
 /** Stores every variable of a trained candidate (batch-norm statistics included). */
-export async function saveCandidateWeights(dir: string, network: AssembleNetwork, meta: { index: number; keys: string[] }): Promise<void> {
+export async function saveCandidateWeights(
+  dir: string,
+  network: AssembleNetwork,
+  meta: { index: number; keys: string[] },
+): Promise<void> {
   await saveCheckpoint(dir, {
     weights: network.namedVariables(),
-    metadata: { index: meta.index, keys: meta.keys, genome: JSON.parse(JSON.stringify(network.genome)) as JsonObject },
+    metadata: {
+      index: meta.index,
+      keys: meta.keys,
+      genome: JSON.parse(JSON.stringify(network.genome)) as JsonObject,
+    },
   });
 }
 
 /** Writes the plan's copies into the child's variables; fresh variables keep their values. */
-export function applyInheritancePlan(plan: InheritancePlan, variables: Record<string, Variable>, weights: Record<string, Tensor>): void {
+export function applyInheritancePlan(
+  plan: InheritancePlan,
+  variables: Record<string, Variable>,
+  weights: Record<string, Tensor>,
+): void {
   for (const copy of plan.copies) {
     const variable = variables[copy.child]!;
     const stored = weights[copy.parent]!;
@@ -72,12 +84,23 @@ function shapesOf(tensors: Record<string, Tensor>): Record<string, number[]> {
  * plan says so. A missing folder is not an error: the child trains from scratch, and the
  * summary says why.
  */
-export async function inheritFromParent(network: AssembleNetwork, childKeys: string[], parent: ParentWeights): Promise<InheritanceSummary> {
+export async function inheritFromParent(
+  network: AssembleNetwork,
+  childKeys: string[],
+  parent: ParentWeights,
+): Promise<InheritanceSummary> {
   const variables = network.namedVariables();
   const childShapes = shapesOf(variables);
   if (!existsSync(join(parent.dir, MODEL_JSON))) {
-    const plan = planInheritance({ genome: network.genome, shapes: childShapes }, { genome: parent.genome, shapes: {} }, childKeys.map(() => null));
-    return { ...summarizeInheritance(plan, parent.index, childShapes), skipped: `no stored weights in ${parent.dir}` };
+    const plan = planInheritance(
+      { genome: network.genome, shapes: childShapes },
+      { genome: parent.genome, shapes: {} },
+      childKeys.map(() => null),
+    );
+    return {
+      ...summarizeInheritance(plan, parent.index, childShapes),
+      skipped: `no stored weights in ${parent.dir}`,
+    };
   }
   const stored = await loadCheckpoint(parent.dir);
   try {

@@ -64,23 +64,51 @@ interface BuiltNetwork {
   template(cacheDir: string): ClipTemplate;
 }
 
-type NetworkBuilder = (state: CheckpointState, stored: StoredRunOptions, source: string) => BuiltNetwork;
+type NetworkBuilder = (
+  state: CheckpointState,
+  stored: StoredRunOptions,
+  source: string,
+) => BuiltNetwork;
 
 const BUILDERS: Readonly<Record<string, NetworkBuilder>> = Object.freeze({
   assemblenet: (state, stored, source) => {
-    if (!state.genome) throw new InputError(`checkpoint: expected a genome in checkpoint.json, got none`, source);
+    if (!state.genome)
+      throw new InputError(`checkpoint: expected a genome in checkpoint.json, got none`, source);
     const genome = parseGenome(state.genome, source);
     const network = createAssembleNet(genome, stored.network);
-    return { network, streams: stored.streams, genome, template: (cacheDir) => templateFor(genome, stored.config, cacheDir) };
+    return {
+      network,
+      streams: stored.streams,
+      genome,
+      template: (cacheDir) => templateFor(genome, stored.config, cacheDir),
+    };
   },
   // Distilled students (`assemblenet distill`): options.arch holds the student architecture.
   student: (state, stored, source) => {
     const arch = parseStudent((state.options as { arch?: unknown }).arch, `${source} options.arch`);
     const { numClasses, multiLabel, norm, seed } = stored.network;
-    const network = createStudent(arch, { numClasses, ...(multiLabel !== undefined ? { multiLabel } : {}), ...(norm ? { norm } : {}), ...(seed !== undefined ? { seed } : {}) });
+    const network = createStudent(arch, {
+      numClasses,
+      ...(multiLabel !== undefined ? { multiLabel } : {}),
+      ...(norm ? { norm } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+    });
     const streams = studentStreams(arch);
     const { fps, flow, flowBound } = stored.config;
-    return { network, streams, template: (cacheDir) => clipTemplate({ streams, frames: arch.frames, size: arch.resolution, fps, flow, flowBound, cacheDir }) };
+    return {
+      network,
+      streams,
+      template: (cacheDir) =>
+        clipTemplate({
+          streams,
+          frames: arch.frames,
+          size: arch.resolution,
+          fps,
+          flow,
+          flowBound,
+          cacheDir,
+        }),
+    };
   },
 });
 
@@ -94,15 +122,28 @@ export function checkpointNetworkKinds(): string[] {
  * `--out` folder (its `checkpoints/`); the newest step wins.
  */
 export async function resolveCheckpointPath(path: string): Promise<string> {
-  if (!existsSync(path)) throw new InputError(`checkpoint: expected a checkpoint folder, got a path that does not exist: ${path}`);
+  if (!existsSync(path))
+    throw new InputError(
+      `checkpoint: expected a checkpoint folder, got a path that does not exist: ${path}`,
+    );
   const runCheckpoints = join(path, 'checkpoints');
-  if (!existsSync(join(path, 'checkpoint.json')) && existsSync(runCheckpoints)) return resolveCheckpoint(runCheckpoints);
+  if (!existsSync(join(path, 'checkpoint.json')) && existsSync(runCheckpoints))
+    return resolveCheckpoint(runCheckpoints);
   return resolveCheckpoint(path);
 }
 
-function storedOptions(state: CheckpointState, source: string): StoredRunOptions & { kind: string } {
-  const options = state.options as Partial<StoredRunOptions> & { kind?: unknown } | null;
-  if (!options || typeof options !== 'object' || !options.network || !options.config || !Array.isArray(options.streams)) {
+function storedOptions(
+  state: CheckpointState,
+  source: string,
+): StoredRunOptions & { kind: string } {
+  const options = state.options as (Partial<StoredRunOptions> & { kind?: unknown }) | null;
+  if (
+    !options ||
+    typeof options !== 'object' ||
+    !options.network ||
+    !options.config ||
+    !Array.isArray(options.streams)
+  ) {
     throw new InputError(
       'checkpoint: expected "options" with network, config and streams (written by the train job), got ' +
         JSON.stringify(options)?.slice(0, 80),
@@ -113,7 +154,10 @@ function storedOptions(state: CheckpointState, source: string): StoredRunOptions
   const config = parseRunConfig(options.config, `${source} options.config`);
   const network = options.network as NetworkOptions;
   if (!Number.isInteger(network.numClasses) || network.numClasses < 1) {
-    throw new InputError(`checkpoint: expected options.network.numClasses >= 1, got ${network.numClasses}`, source);
+    throw new InputError(
+      `checkpoint: expected options.network.numClasses >= 1, got ${network.numClasses}`,
+      source,
+    );
   }
   return { kind, network, config, streams: options.streams };
 }
@@ -126,11 +170,17 @@ export async function loadNetworkFromCheckpoint(path: string): Promise<Checkpoin
   const stored = storedOptions(state, source);
   const builder = BUILDERS[stored.kind];
   if (!builder) {
-    throw new InputError(`checkpoint: expected a network kind of ${checkpointNetworkKinds().join(', ')}, got "${stored.kind}"`, source);
+    throw new InputError(
+      `checkpoint: expected a network kind of ${checkpointNetworkKinds().join(', ')}, got "${stored.kind}"`,
+      source,
+    );
   }
   const classes = state.classes ?? [];
   if (classes.length !== stored.network.numClasses) {
-    throw new InputError(`checkpoint: expected ${stored.network.numClasses} class names, got ${classes.length}`, source);
+    throw new InputError(
+      `checkpoint: expected ${stored.network.numClasses} class names, got ${classes.length}`,
+      source,
+    );
   }
   const built = builder(state, stored, source);
   try {

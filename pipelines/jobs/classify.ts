@@ -13,7 +13,18 @@
  * Side files, rebuilt from every ok row in input order at the end: `FILE.csv` (video,label,score
  * per top-k class) or `FILE.charades.txt` (Charades submission format `id s_0 ... s_C-1`).
  */
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -67,7 +78,9 @@ function hasExtension(path: string, extensions: readonly string[]): boolean {
 }
 
 function walkFolder(folder: string, out: string[]): void {
-  const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   for (const entry of entries) {
     const path = resolve(folder, entry.name);
     let isDir = entry.isDirectory();
@@ -84,14 +97,16 @@ function walkFolder(folder: string, out: string[]): void {
 
 function readList(file: string, out: string[]): void {
   const base = dirname(file);
-  readFileSync(file, 'utf8').split(/\r?\n/).forEach((raw) => {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) return;
-    const path = isAbsolute(line) ? line : resolve(base, line);
-    // A missing entry stays in: it becomes an error row naming the video, not a failed job.
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) walkFolder(path, out);
-    else out.push(path);
-  });
+  readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .forEach((raw) => {
+      const line = raw.trim();
+      if (!line || line.startsWith('#')) return;
+      const path = isAbsolute(line) ? line : resolve(base, line);
+      // A missing entry stays in: it becomes an error row naming the video, not a failed job.
+      if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) walkFolder(path, out);
+      else out.push(path);
+    });
 }
 
 /**
@@ -104,7 +119,10 @@ export function collectVideos(inputs: string[]): string[] {
   for (const input of inputs) {
     const path = resolve(input);
     const stat = statSync(path, { throwIfNoEntry: false });
-    if (!stat) throw new InputError(`classify: expected a video, folder or list file, got a path that does not exist: ${input}`);
+    if (!stat)
+      throw new InputError(
+        `classify: expected a video, folder or list file, got a path that does not exist: ${input}`,
+      );
     if (stat.isDirectory()) walkFolder(path, found);
     else if (hasExtension(path, LIST_EXTENSIONS)) readList(path, found);
     else found.push(path);
@@ -150,10 +168,16 @@ export function prepareOutput(file: string, numClasses: number): PreviousOutput 
     try {
       row = JSON.parse(line) as ClassifyRow;
     } catch {
-      throw new InputError('classify: expected the output to hold JSONL rows of an earlier classify run, got unparsable text', `${file}:${index + 1}`);
+      throw new InputError(
+        'classify: expected the output to hold JSONL rows of an earlier classify run, got unparsable text',
+        `${file}:${index + 1}`,
+      );
     }
     if (typeof row?.video !== 'string') {
-      throw new InputError('classify: expected a "video" field in every row of the output', `${file}:${index + 1}`);
+      throw new InputError(
+        'classify: expected a "video" field in every row of the output',
+        `${file}:${index + 1}`,
+      );
     }
     if (!isOkRow(row)) {
       retried++;
@@ -208,7 +232,9 @@ function csvField(text: string): string {
 /** `video,label,score`: a header, then one line per top-k class of each row. */
 export function formatCsv(rows: ClassifyOkRow[]): string {
   const lines = ['video,label,score'];
-  for (const row of rows) for (const top of row.top) lines.push(`${csvField(row.video)},${csvField(top.label)},${top.score}`);
+  for (const row of rows)
+    for (const top of row.top)
+      lines.push(`${csvField(row.video)},${csvField(top.label)},${top.score}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -265,7 +291,9 @@ export function topClasses(scores: ArrayLike<number>, classes: string[], k: numb
   const order = Array.from({ length: scores.length }, (_, i) => i);
   // ties: the lower class index first (stable sort)
   order.sort((a, b) => scores[b]! - scores[a]!);
-  return order.slice(0, k).map((index) => ({ label: classes[index]!, index, score: scores[index]! }));
+  return order
+    .slice(0, k)
+    .map((index) => ({ label: classes[index]!, index, score: scores[index]! }));
 }
 
 /** One video: its clips from the pool -> network -> mean probabilities. */
@@ -282,7 +310,12 @@ async function classifyVideo(
     const results = await Promise.all(
       Array.from({ length: clips }, (_, index) =>
         input.pool.run(
-          { ...template, video, placement: { kind: 'test', index, count: clips }, output: 'arrays' },
+          {
+            ...template,
+            video,
+            placement: { kind: 'test', index, count: clips },
+            output: 'arrays',
+          },
           input.signal ? { signal: input.signal } : {},
         ),
       ),
@@ -298,9 +331,20 @@ async function classifyVideo(
     } finally {
       probabilities.dispose();
     }
-    const mean = aggregateViews({ data: Float64Array.from(values), numItems: clips, numClasses: classes.length }, new Array<string>(clips).fill(id), 'mean');
+    const mean = aggregateViews(
+      { data: Float64Array.from(values), numItems: clips, numClasses: classes.length },
+      new Array<string>(clips).fill(id),
+      'mean',
+    );
     const scores = Array.from(mean.scores.data as ArrayLike<number>);
-    return { video, id, top: topClasses(scores, classes, k), scores, clips, ms: Math.round(performance.now() - started) };
+    return {
+      video,
+      id,
+      top: topClasses(scores, classes, k),
+      scores,
+      clips,
+      ms: Math.round(performance.now() - started),
+    };
   } catch (error) {
     if (input.signal?.aborted) throw error;
     return { video, id, error: describeError(error) };
@@ -311,11 +355,16 @@ export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJ
   const started = Date.now();
   const { model } = input;
   const format = input.format ?? 'jsonl';
-  if (!CLASSIFY_FORMATS.includes(format)) throw new InputError(`classify: expected --format ${CLASSIFY_FORMATS.join('|')}, got ${format}`);
+  if (!CLASSIFY_FORMATS.includes(format))
+    throw new InputError(
+      `classify: expected --format ${CLASSIFY_FORMATS.join('|')}, got ${format}`,
+    );
   const clips = input.clips ?? model.config.testClips;
-  if (!Number.isInteger(clips) || clips < 1) throw new InputError(`classify: expected --clips >= 1, got ${clips}`);
+  if (!Number.isInteger(clips) || clips < 1)
+    throw new InputError(`classify: expected --clips >= 1, got ${clips}`);
   const k = Math.min(input.top ?? 5, model.classes.length);
-  if (!Number.isInteger(k) || k < 1) throw new InputError(`classify: expected --top >= 1, got ${input.top}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new InputError(`classify: expected --top >= 1, got ${input.top}`);
   const out = resolve(input.out);
   if (statSync(dirname(out), { throwIfNoEntry: false })?.isDirectory() !== true) {
     throw new InputError(`classify: expected the folder of --out to exist, got ${dirname(out)}`);
@@ -326,7 +375,10 @@ export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJ
   const template = model.template(input.cacheDir);
   const failures: { video: string; error: string }[] = [];
   const fresh = new Map<string, ClassifyOkRow>();
-  const bar = input.progress === false || todo.length === 0 ? undefined : createProgress({ label: 'classify', unit: 'videos', total: todo.length });
+  const bar =
+    input.progress === false || todo.length === 0
+      ? undefined
+      : createProgress({ label: 'classify', unit: 'videos', total: todo.length });
   const appender = new RowAppender(out);
   try {
     let next = 0;
@@ -341,7 +393,10 @@ export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJ
         input.onRow?.(row);
       }
     };
-    const lanes = Math.max(1, Math.min(todo.length, input.concurrency ?? Math.max(2, input.pool.size * 2)));
+    const lanes = Math.max(
+      1,
+      Math.min(todo.length, input.concurrency ?? Math.max(2, input.pool.size * 2)),
+    );
     await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
     appender.close();

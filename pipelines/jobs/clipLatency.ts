@@ -7,7 +7,13 @@
  * Medians over timed runs after warm-up runs; the worker's own decode and flow timings split
  * the clip part. `bench/latency.ts` and the distillation experiments use it.
  */
-import { InputError, clipsToInputs, tf, type ClipPool, type ClipTemplate } from '../../src/index.ts';
+import {
+  InputError,
+  clipsToInputs,
+  tf,
+  type ClipPool,
+  type ClipTemplate,
+} from '../../src/index.ts';
 
 export interface ClipLatencyInput {
   /** A pool of the caller's (1 worker for a batch-1 latency). */
@@ -46,11 +52,17 @@ const median = (values: number[]): number => {
 export async function measureClipLatency(input: ClipLatencyInput): Promise<ClipLatency> {
   const warmup = input.warmup ?? 2;
   const runs = input.runs ?? 10;
-  if (!Number.isInteger(runs) || runs < 1) throw new InputError(`clip latency: expected runs >= 1, got ${runs}`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new InputError(`clip latency: expected runs >= 1, got ${runs}`);
   const { cache: _cache, ...template } = input.template;
   const once = async () => {
     const start = performance.now();
-    const clip = await input.pool.run({ ...template, video: input.video, placement: { kind: 'test', index: 0, count: 1 }, output: 'arrays' });
+    const clip = await input.pool.run({
+      ...template,
+      video: input.video,
+      placement: { kind: 'test', index: 0, count: 1 },
+      output: 'arrays',
+    });
     const clipDone = performance.now();
     const inputs = clipsToInputs([clip]);
     try {
@@ -61,7 +73,13 @@ export async function measureClipLatency(input: ClipLatencyInput): Promise<ClipL
       tf.dispose(Object.values(inputs));
     }
     const end = performance.now();
-    return { total: end - start, clip: clipDone - start, model: end - clipDone, decode: clip.timing.decodeMs, flow: clip.timing.flowMs };
+    return {
+      total: end - start,
+      clip: clipDone - start,
+      model: end - clipDone,
+      decode: clip.timing.decodeMs,
+      flow: clip.timing.flowMs,
+    };
   };
   for (let i = 0; i < warmup; i++) await once();
   const timed = [];

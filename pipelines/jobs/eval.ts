@@ -51,16 +51,22 @@ export function defaultTestSplit(manifest: Manifest): string {
   const splits = new Set(manifest.items.map((item) => item.split));
   if (splits.has('test')) return 'test';
   if (splits.has('val')) return 'val';
-  throw new InputError(`eval: expected a test or val split in the manifest, got splits ${[...splits].join(', ') || '(none)'}`);
+  throw new InputError(
+    `eval: expected a test or val split in the manifest, got splits ${[...splits].join(', ') || '(none)'}`,
+  );
 }
 
 function checkClasses(model: CheckpointNetwork, manifest: Manifest): void {
-  const same = model.classes.length === manifest.classes.length && model.classes.every((name, i) => name === manifest.classes[i]);
+  const same =
+    model.classes.length === manifest.classes.length &&
+    model.classes.every((name, i) => name === manifest.classes[i]);
   if (!same) {
     const differs = model.classes.findIndex((name, i) => name !== manifest.classes[i]);
     throw new InputError(
       `eval: expected the manifest's classes to be the checkpoint's (${model.classes.length}), got ${manifest.classes.length}` +
-        (differs >= 0 ? `; class ${differs} is "${manifest.classes[differs] ?? '(none)'}" vs "${model.classes[differs]}"` : ''),
+        (differs >= 0
+          ? `; class ${differs} is "${manifest.classes[differs] ?? '(none)'}" vs "${model.classes[differs]}"`
+          : ''),
     );
   }
   if (model.multiLabel !== manifest.multiLabel) {
@@ -81,35 +87,63 @@ export async function runEvalJob(input: EvalJobInput): Promise<EvalJobResult> {
   const started = Date.now();
   const log = input.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const owned = typeof input.checkpoint === 'string';
-  const model = typeof input.checkpoint === 'string' ? await loadNetworkFromCheckpoint(input.checkpoint) : input.checkpoint;
+  const model =
+    typeof input.checkpoint === 'string'
+      ? await loadNetworkFromCheckpoint(input.checkpoint)
+      : input.checkpoint;
   try {
     const { manifest } = input;
     checkClasses(model, manifest);
     const split = input.split ?? defaultTestSplit(manifest);
     const rows = manifest.items.filter((item) => item.split === split);
-    if (rows.length === 0) throw new InputError(`eval: expected videos in split "${split}" of the manifest, got none`);
+    if (rows.length === 0)
+      throw new InputError(`eval: expected videos in split "${split}" of the manifest, got none`);
     const clips = input.clips ?? model.config.testClips;
-    if (!Number.isInteger(clips) || clips < 1) throw new InputError(`eval: expected --clips >= 1, got ${clips}`);
+    if (!Number.isInteger(clips) || clips < 1)
+      throw new InputError(`eval: expected --clips >= 1, got ${clips}`);
     const template = model.template(input.cacheDir);
 
     // Decode (and cache) every test clip first: a video that fails is left out, not fatal.
-    const bar = input.progress === false ? undefined : createProgress({ label: `eval ${split}`, unit: 'clips', total: rows.length * clips });
+    const bar =
+      input.progress === false
+        ? undefined
+        : createProgress({ label: `eval ${split}`, unit: 'clips', total: rows.length * clips });
     let failures: Map<string, string>;
     try {
-      failures = await prepareClips(rows, template, { ...model.config, testClips: clips, trainClips: 0 }, input.pool, input.signal, bar ? (id) => bar.tick(1, id) : undefined);
+      failures = await prepareClips(
+        rows,
+        template,
+        { ...model.config, testClips: clips, trainClips: 0 },
+        input.pool,
+        input.signal,
+        bar ? (id) => bar.tick(1, id) : undefined,
+      );
     } finally {
       bar?.stop();
     }
     for (const [id, reason] of failures) log(`eval: left out video ${id}: ${reason}`);
     const items = rows.filter((item) => !failures.has(item.id)).map(toClipItem);
-    if (items.length === 0) throw new InputError(`eval: expected at least one decodable video in split "${split}", got none of ${rows.length}`);
+    if (items.length === 0)
+      throw new InputError(
+        `eval: expected at least one decodable video in split "${split}", got none of ${rows.length}`,
+      );
 
     const labels = { numClasses: model.classes.length, multiLabel: model.multiLabel };
     const predictions = await predictVideos({
-      network: model.network, pool: input.pool, template, items, labels, clips, batchSize: model.config.batch,
+      network: model.network,
+      pool: input.pool,
+      template,
+      items,
+      labels,
+      clips,
+      batchSize: model.config.batch,
       ...(input.signal ? { signal: input.signal } : {}),
     });
-    const summary = summarizeScores(labels.numClasses, labels.multiLabel, predictions.map((p) => ({ id: p.item.id, scores: p.scores, labels: p.item.labels })));
+    const summary = summarizeScores(
+      labels.numClasses,
+      labels.multiLabel,
+      predictions.map((p) => ({ id: p.item.id, scores: p.scores, labels: p.item.labels })),
+    );
     const failed = [...failures].map(([id, reason]) => ({ id, reason }));
     const record = {
       ...summary,
@@ -120,9 +154,16 @@ export async function runEvalJob(input: EvalJobInput): Promise<EvalJobResult> {
       failed,
       seconds: (Date.now() - started) / 1000,
     };
-    const out = input.out === false ? undefined : (input.out ?? join(model.checkpointRoot, `eval-${split}.json`));
+    const out =
+      input.out === false
+        ? undefined
+        : (input.out ?? join(model.checkpointRoot, `eval-${split}.json`));
     if (out) writeJsonAtomic(out, record);
-    return { ...record, ...(out ? { out } : {}), scores: new Map(predictions.map((p) => [p.item.id, p.scores])) };
+    return {
+      ...record,
+      ...(out ? { out } : {}),
+      scores: new Map(predictions.map((p) => [p.item.id, p.scores])),
+    };
   } finally {
     if (owned) model.network.dispose();
   }

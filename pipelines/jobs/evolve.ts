@@ -64,16 +64,29 @@ function spaceProbeGenome(space: SearchSpace): Genome {
     name: 'space-stems',
     modulesPerLevel: [...space.modulesPerLevel],
     fusion: space.fusion,
-    nodes: [...space.stems.map((stem) => ({ ...stem })), { level: 3, inputs: space.stems.map((_, i) => i), filters: 1, dilation: 1, stride: 1 }],
+    nodes: [
+      ...space.stems.map((stem) => ({ ...stem })),
+      { level: 3, inputs: space.stems.map((_, i) => i), filters: 1, dilation: 1, stride: 1 },
+    ],
   };
 }
 
-function inheritRequest(out: string, candidate: Candidate): NonNullable<CandidateRequest['inherit']> {
+function inheritRequest(
+  out: string,
+  candidate: Candidate,
+): NonNullable<CandidateRequest['inherit']> {
   const parent = candidate.parent;
   return {
     index: candidate.index,
     keys: candidate.keys,
-    parent: parent ? { index: parent.index, genome: parent.genome, keys: parent.keys, dir: candidateWeightsDir(out, parent.index) } : null,
+    parent: parent
+      ? {
+          index: parent.index,
+          genome: parent.genome,
+          keys: parent.keys,
+          dir: candidateWeightsDir(out, parent.index),
+        }
+      : null,
     saveTo: candidateWeightsDir(out, candidate.index),
   };
 }
@@ -82,22 +95,38 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
   const log = input.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const out = resolve(input.out);
   mkdirSync(join(out, 'candidates'), { recursive: true });
-  const { manifest } = readManifest(input.manifest, input.classes ? { classes: input.classes } : {});
+  const { manifest } = readManifest(
+    input.manifest,
+    input.classes ? { classes: input.classes } : {},
+  );
   const evalSplit = manifest.items.some((item) => item.split === 'val') ? 'val' : undefined;
-  if (!evalSplit) throw new InputError(`evolve: expected a val split in ${input.manifest} to score candidates on, got none`);
+  if (!evalSplit)
+    throw new InputError(
+      `evolve: expected a val split in ${input.manifest} to score candidates on, got none`,
+    );
 
   // Clips for every candidate, computed once here, read from the cache by the candidates.
   const rows = manifest.items.filter((item) => item.split === 'train' || item.split === evalSplit);
   const pool = new ClipPool({ workers: input.workers });
   let failures: Map<string, string>;
   try {
-    failures = await prepareClips(rows, templateFor(spaceProbeGenome(input.space), input.config, input.cacheDir), input.config, pool, input.signal);
-    for (const [id, reason] of failures) log(`evolve: video ${id} cannot be decoded and is left out: ${reason}`);
+    failures = await prepareClips(
+      rows,
+      templateFor(spaceProbeGenome(input.space), input.config, input.cacheDir),
+      input.config,
+      pool,
+      input.signal,
+    );
+    for (const [id, reason] of failures)
+      log(`evolve: video ${id} cannot be decoded and is left out: ${reason}`);
   } finally {
     await pool.destroy();
   }
 
-  const bar = input.progress === false ? undefined : createProgress({ label: 'evolve', unit: 'evaluations', total: input.settings.budget });
+  const bar =
+    input.progress === false
+      ? undefined
+      : createProgress({ label: 'evolve', unit: 'evaluations', total: input.settings.budget });
   const evaluate = (candidate: Candidate, signal: AbortSignal) =>
     runInChildProcess<CandidateRequest, CandidateResult>(
       CANDIDATE_TASK,
@@ -127,20 +156,31 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
       onEvaluation: (progress: SearchProgress) => {
         const last = progress.last;
         const best = progress.best?.fitness ?? null;
-        bar?.tick(1, `#${last.index} ${last.status === 'ok' ? `fitness ${last.fitness?.toFixed(3)}` : `failed`}, best ${best === null ? '-' : best.toFixed(3)}`);
+        bar?.tick(
+          1,
+          `#${last.index} ${last.status === 'ok' ? `fitness ${last.fitness?.toFixed(3)}` : `failed`}, best ${best === null ? '-' : best.toFixed(3)}`,
+        );
         if (last.status === 'failed') log(`evolve: candidate ${last.index} failed: ${last.error}`);
-        if (last.inheritance?.skipped) log(`evolve: candidate ${last.index} trained from scratch: ${last.inheritance.skipped}`);
+        if (last.inheritance?.skipped)
+          log(`evolve: candidate ${last.index} trained from scratch: ${last.inheritance.skipped}`);
       },
     });
   } finally {
     bar?.stop();
   }
   const best = result.best;
-  if (!best || best.status !== 'ok') throw new InputError('evolve: expected at least one candidate to train successfully, got none');
-  const bestGenome = { ...best.genome, name: `evolved-${input.settings.strategy}-seed${input.settings.seed}` };
+  if (!best || best.status !== 'ok')
+    throw new InputError('evolve: expected at least one candidate to train successfully, got none');
+  const bestGenome = {
+    ...best.genome,
+    name: `evolved-${input.settings.strategy}-seed${input.settings.seed}`,
+  };
   const bestFile = join(out, 'best-genome.json');
   writeFileSync(bestFile, `${JSON.stringify(genomeToJSON(bestGenome), null, 2)}\n`);
-  writeFileSync(join(out, 'best-genome.official.json'), `${JSON.stringify(toOfficial(bestGenome))}\n`);
+  writeFileSync(
+    join(out, 'best-genome.official.json'),
+    `${JSON.stringify(toOfficial(bestGenome))}\n`,
+  );
   writeFileSync(
     join(out, 'summary.json'),
     `${JSON.stringify({ best: summarizeRecord(best), population: result.population.map(summarizeRecord), evaluations: result.evaluations.length, failed: result.evaluations.filter((r) => r.status === 'failed').length }, null, 2)}\n`,
@@ -153,11 +193,16 @@ export function summarizeRecord(record: EvaluationRecord) {
     index: record.index,
     parent: record.parent,
     mutation: record.mutation.join(', '),
-    ...(record.inheritance ? { inherited: `${record.inheritance.copiedValues}/${record.inheritance.totalValues}` } : {}),
+    ...(record.inheritance
+      ? { inherited: `${record.inheritance.copiedValues}/${record.inheritance.totalValues}` }
+      : {}),
     status: record.status,
     fitness: record.fitness,
     nodes: record.genome.nodes.length,
-    edges: record.genome.nodes.reduce((sum, node) => sum + ('inputs' in node ? node.inputs.length : 0), 0),
+    edges: record.genome.nodes.reduce(
+      (sum, node) => sum + ('inputs' in node ? node.inputs.length : 0),
+      0,
+    ),
     seconds: Math.round(record.seconds),
   };
 }

@@ -38,9 +38,14 @@ export async function predictVideos(options: PredictOptions): Promise<VideoPredi
   const ids: string[] = [];
   const byId = new Map(options.items.map((item) => [item.id, item]));
   let seen = 0;
-  for await (const batch of testBatches({ ...options, ...(options.signal ? { signal: options.signal } : {}) })) {
+  for await (const batch of testBatches({
+    ...options,
+    ...(options.signal ? { signal: options.signal } : {}),
+  })) {
     try {
-      const probabilities = tf.tidy(() => options.network.probabilities(options.network.apply(batch.inputs, false)));
+      const probabilities = tf.tidy(() =>
+        options.network.probabilities(options.network.apply(batch.inputs, false)),
+      );
       const values = (await probabilities.array()) as number[][];
       probabilities.dispose();
       rows.push(...values);
@@ -59,7 +64,12 @@ export async function predictVideos(options: PredictOptions): Promise<VideoPredi
   );
   return aggregated.videoIds.map((id, index) => ({
     item: byId.get(id)!,
-    scores: Array.from(aggregated.scores.data.slice(index * numClasses, (index + 1) * numClasses) as ArrayLike<number>),
+    scores: Array.from(
+      aggregated.scores.data.slice(
+        index * numClasses,
+        (index + 1) * numClasses,
+      ) as ArrayLike<number>,
+    ),
     clips: aggregated.viewCounts[index]!,
   }));
 }

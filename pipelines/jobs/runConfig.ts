@@ -26,7 +26,14 @@ export const runConfigSchema = z.strictObject({
   // Short runs need a faster running average than the official 0.99, or inference sees
   // batch-norm statistics that have not converged (1 - 0.99^100 = 63% after 100 steps).
   bnMomentum: z.number().min(0).max(1).default(0.9),
-  modules: z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]).default([1, 1, 1, 1]),
+  modules: z
+    .tuple([
+      z.number().int().min(1),
+      z.number().int().min(1),
+      z.number().int().min(1),
+      z.number().int().min(1),
+    ])
+    .default([1, 1, 1, 1]),
   // optimisation
   epochs: z.number().int().min(1).default(16),
   batch: z.number().int().min(1).default(8),
@@ -45,15 +52,21 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
  * would keep the defaults, so a stage's `{epochs: 1}` would also reset every other setting.)
  */
 export const runConfigOverridesSchema = z.strictObject(
-  Object.fromEntries(Object.entries(runConfigSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
-    [K in keyof typeof runConfigSchema.shape]: z.ZodOptional<ReturnType<(typeof runConfigSchema.shape)[K]['unwrap']>>;
+  Object.fromEntries(
+    Object.entries(runConfigSchema.shape).map(([key, field]) => [key, field.unwrap().optional()]),
+  ) as {
+    [K in keyof typeof runConfigSchema.shape]: z.ZodOptional<
+      ReturnType<(typeof runConfigSchema.shape)[K]['unwrap']>
+    >;
   },
 );
 
 export function parseRunConfig(value: unknown, source = 'run settings'): RunConfig {
   const parsed = runConfigSchema.safeParse(value ?? {});
   if (!parsed.success) {
-    const list = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`).join('; ');
+    const list = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`)
+      .join('; ');
     throw new InputError(`${source}: expected valid run settings, got: ${list}`);
   }
   return parsed.data;
@@ -65,7 +78,9 @@ export function genomeStreams(genome: Genome): ('rgb' | 'flow')[] {
   for (const node of genome.nodes) {
     if (!isStem(node)) continue;
     if (node.stem === 'segmentation') {
-      throw new InputError(`genome ${genome.name}: segmentation stems need object masks, which this pipeline does not produce`);
+      throw new InputError(
+        `genome ${genome.name}: segmentation stems need object masks, which this pipeline does not produce`,
+      );
     }
     kinds.add(node.stem);
   }

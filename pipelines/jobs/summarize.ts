@@ -33,17 +33,30 @@ export interface EvalSummary {
   classes_used: number;
 }
 
-export function summarizeScores(numClasses: number, multiLabel: boolean, videos: ScoredVideo[]): EvalSummary {
-  if (videos.length === 0) throw new InputError('evaluation: expected at least one scored video, got none');
+export function summarizeScores(
+  numClasses: number,
+  multiLabel: boolean,
+  videos: ScoredVideo[],
+): EvalSummary {
+  if (videos.length === 0)
+    throw new InputError('evaluation: expected at least one scored video, got none');
   for (const video of videos) {
     if (video.scores.length !== numClasses) {
-      throw new InputError(`evaluation: expected ${numClasses} scores for video ${video.id}, got ${video.scores.length}`);
+      throw new InputError(
+        `evaluation: expected ${numClasses} scores for video ${video.id}, got ${video.scores.length}`,
+      );
     }
   }
   const scores = scoreMatrixFromRows(videos.map((v) => v.scores));
   const base = { num_classes: numClasses, num_videos: videos.length, multi_label: multiLabel };
   if (multiLabel) {
-    const map = meanAveragePrecision(scores, multiHot(videos.map((v) => v.labels), numClasses));
+    const map = meanAveragePrecision(
+      scores,
+      multiHot(
+        videos.map((v) => v.labels),
+        numClasses,
+      ),
+    );
     return { ...base, map: map.value, classes_used: map.classesUsed };
   }
   const unlabelled = videos.filter((v) => v.labels.length !== 1);
@@ -65,8 +78,10 @@ export function summarizeScores(numClasses: number, multiLabel: boolean, videos:
 
 /** One line for people: "top-1 62.5% top-5 100.0% mean class acc 61.0% (48 videos, 8 classes)". */
 export function formatSummary(summary: EvalSummary): string {
-  const pct = (value: number | undefined) => (value === undefined ? '-' : `${(100 * value).toFixed(1)}%`);
+  const pct = (value: number | undefined) =>
+    value === undefined ? '-' : `${(100 * value).toFixed(1)}%`;
   const tail = `(${summary.num_videos} videos, ${summary.num_classes} classes)`;
-  if (summary.multi_label) return `mAP ${pct(summary.map)} over ${summary.classes_used} classes ${tail}`;
+  if (summary.multi_label)
+    return `mAP ${pct(summary.map)} over ${summary.classes_used} classes ${tail}`;
   return `top-1 ${pct(summary.top1)}  top-5 ${pct(summary.top5)}  mean class acc ${pct(summary.mean_class_accuracy)} ${tail}`;
 }

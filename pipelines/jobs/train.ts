@@ -81,17 +81,28 @@ export interface StoredRunOptions {
 }
 
 export function toClipItem(item: ManifestItem): ClipItem {
-  return { id: item.id, video: item.path, labels: item.labels, ...(item.segments ? { segments: item.segments } : {}) };
+  return {
+    id: item.id,
+    video: item.path,
+    labels: item.labels,
+    ...(item.segments ? { segments: item.segments } : {}),
+  };
 }
 
 export function defaultEvalSplit(manifest: Manifest): string {
   const splits = new Set(manifest.items.map((item) => item.split));
   if (splits.has('val')) return 'val';
   if (splits.has('test')) return 'test';
-  throw new InputError(`train: expected a val or test split to score on, got splits ${[...splits].join(', ')}`);
+  throw new InputError(
+    `train: expected a val or test split to score on, got splits ${[...splits].join(', ')}`,
+  );
 }
 
-export function networkOptionsFor(genome: Genome, manifest: Manifest, config: RunConfig): NetworkOptions {
+export function networkOptionsFor(
+  genome: Genome,
+  manifest: Manifest,
+  config: RunConfig,
+): NetworkOptions {
   return {
     numClasses: manifest.classes.length,
     frames: config.frames,
@@ -126,7 +137,13 @@ export async function prepareClips(
   onClip?: (videoId: string) => void,
 ): Promise<Map<string, string>> {
   const summary = await extractDataset(
-    { items: items.map((item) => ({ id: item.id, path: item.path, ...(item.segments ? { segments: item.segments } : {}) })) },
+    {
+      items: items.map((item) => ({
+        id: item.id,
+        path: item.path,
+        ...(item.segments ? { segments: item.segments } : {}),
+      })),
+    },
     {
       pool,
       cacheDir: template.cache!.dir,
@@ -139,7 +156,9 @@ export async function prepareClips(
       fps: config.fps,
       streams: template.streams,
       ...(signal ? { signal } : {}),
-      ...(onClip ? { onProgress: (event: { video: { id: string } }) => onClip(event.video.id) } : {}),
+      ...(onClip
+        ? { onProgress: (event: { video: { id: string } }) => onClip(event.video.id) }
+        : {}),
     },
   );
   return new Map(summary.failures.map((failure) => [failure.id, failure.reason]));
@@ -153,17 +172,34 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult>
   const evalSplit = input.skipEval ? undefined : (input.evalSplit ?? defaultEvalSplit(manifest));
   const trainRows = manifest.items.filter((item) => item.split === 'train');
   const evalRows = evalSplit ? manifest.items.filter((item) => item.split === evalSplit) : [];
-  if (trainRows.length === 0) throw new InputError(`train: expected videos in the train split of the manifest, got none`);
+  if (trainRows.length === 0)
+    throw new InputError(`train: expected videos in the train split of the manifest, got none`);
 
   const template = templateFor(genome, config, input.cacheDir);
   const rows = [...trainRows, ...evalRows];
-  const bar = input.progress === false || input.prepared ? undefined : createProgress({ label: 'clips', unit: 'clips', total: rows.length * (config.testClips + config.trainClips) });
+  const bar =
+    input.progress === false || input.prepared
+      ? undefined
+      : createProgress({
+          label: 'clips',
+          unit: 'clips',
+          total: rows.length * (config.testClips + config.trainClips),
+        });
   let failures: Map<string, string>;
   if (input.prepared) {
-    failures = new Map(input.prepared.failed.map((id) => [id, 'failed when the clips were prepared']));
+    failures = new Map(
+      input.prepared.failed.map((id) => [id, 'failed when the clips were prepared']),
+    );
   } else {
     try {
-      failures = await prepareClips(rows, template, config, pool, input.signal, bar ? (id) => bar.tick(1, id) : undefined);
+      failures = await prepareClips(
+        rows,
+        template,
+        config,
+        pool,
+        input.signal,
+        bar ? (id) => bar.tick(1, id) : undefined,
+      );
     } finally {
       bar?.stop();
     }
@@ -177,7 +213,9 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult>
   const network = createAssembleNet(genome, networkOptions);
   const stepsPerEpoch = Math.floor(trainItems.length / config.batch);
   if (stepsPerEpoch === 0) {
-    throw new InputError(`train: expected at least --batch ${config.batch} usable training videos, got ${trainItems.length}`);
+    throw new InputError(
+      `train: expected at least --batch ${config.batch} usable training videos, got ${trainItems.length}`,
+    );
   }
   const totalSteps = stepsPerEpoch * config.epochs;
   const scheduleConfig = {
@@ -199,14 +237,29 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult>
   // A resumed run keeps the log up to its checkpoint (steps after it run again); a fresh one starts anew.
   if (resumeFrom) await metricsLog.truncateAfterStep((await readCheckpointState(resumeFrom)).step);
   else rmSync(metricsLog.path, { force: true });
-  const reporter = input.progress === false ? undefined : new ProgressReporter({ totalSteps, label: genome.name, metricName: 'acc' });
-  const stored: StoredRunOptions = { network: networkOptions, config, streams: genomeStreams(genome) };
+  const reporter =
+    input.progress === false
+      ? undefined
+      : new ProgressReporter({ totalSteps, label: genome.name, metricName: 'acc' });
+  const stored: StoredRunOptions = {
+    network: networkOptions,
+    config,
+    streams: genomeStreams(genome),
+  };
   const result = await train({
     model: network,
     batches: shuffledBatches({
       count: trainItems.length,
       batchSize: config.batch,
-      load: trainingClipLoader({ pool, template, items: trainItems, labels, variants: config.trainClips, maxShift: config.shift, ...(input.signal ? { signal: input.signal } : {}) }),
+      load: trainingClipLoader({
+        pool,
+        template,
+        items: trainItems,
+        labels,
+        variants: config.trainClips,
+        maxShift: config.shift,
+        ...(input.signal ? { signal: input.signal } : {}),
+      }),
       concurrency: 2,
       prefetchDepth: 2,
     }),
@@ -235,16 +288,27 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult>
   });
   reporter?.stop();
   const checkpoint = result.lastCheckpoint ?? (await latestCheckpoint(checkpointDir));
-  if (!checkpoint) throw new InputError(`train: expected a checkpoint under ${checkpointDir}, got none`);
+  if (!checkpoint)
+    throw new InputError(`train: expected a checkpoint under ${checkpointDir}, got none`);
   writeFileSync(join(out, 'genome.json'), `${JSON.stringify(genomeToJSON(genome), null, 2)}\n`);
 
   let evalResult: TrainJobResult['eval'];
   if (evalSplit && evalItems.length > 0) {
     const predictions = await predictVideos({
-      network, pool, template, items: evalItems, labels, clips: config.testClips, batchSize: config.batch,
+      network,
+      pool,
+      template,
+      items: evalItems,
+      labels,
+      clips: config.testClips,
+      batchSize: config.batch,
       ...(input.signal ? { signal: input.signal } : {}),
     });
-    const summary = summarizeScores(labels.numClasses, labels.multiLabel, predictions.map((p) => ({ id: p.item.id, scores: p.scores, labels: p.item.labels })));
+    const summary = summarizeScores(
+      labels.numClasses,
+      labels.multiLabel,
+      predictions.map((p) => ({ id: p.item.id, scores: p.scores, labels: p.item.labels })),
+    );
     evalResult = { ...summary, split: evalSplit };
     writeFileSync(join(out, 'eval.json'), `${JSON.stringify(evalResult, null, 2)}\n`);
   }

@@ -27,7 +27,15 @@ import { runConfigOverridesSchema } from '../jobs/runConfig.ts';
 const settingsSchema = runConfigOverridesSchema;
 // A student keeps the teacher's clip shape and flow settings: only training settings change.
 const distillSettingsSchema = runConfigOverridesSchema.pick({
-  epochs: true, batch: true, lr: true, warmupEpochs: true, momentum: true, nesterov: true, weightDecay: true, bnMomentum: true, seed: true,
+  epochs: true,
+  batch: true,
+  lr: true,
+  warmupEpochs: true,
+  momentum: true,
+  nesterov: true,
+  weightDecay: true,
+  bnMomentum: true,
+  seed: true,
 });
 
 const stageSchema = z.discriminatedUnion('stage', [
@@ -63,7 +71,10 @@ const stageSchema = z.discriminatedUnion('stage', [
   z.strictObject({
     stage: z.literal('distill'),
     /** Folder name: distill-<name> under the pipeline's out. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'expected a name usable as a folder').default('student'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'expected a name usable as a folder')
+      .default('student'),
     /** The name of an earlier train stage, or a checkpoint folder (a path: contains a slash). */
     teacher: z.string().min(1),
     latencyTarget: z.union([z.string(), z.number()]).default('30ms'),
@@ -99,32 +110,57 @@ export type PipelineSpec = z.infer<typeof pipelineSchema>;
 export type StageSpec = PipelineSpec['stages'][number];
 
 function issuePath(path: PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(pipeline)';
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '') || '(pipeline)'
+  );
 }
 
 export function parsePipeline(value: unknown, source: string): PipelineSpec {
   const parsed = pipelineSchema.safeParse(value);
   if (!parsed.success) {
-    const list = parsed.error.issues.map((issue) => `${issuePath(issue.path)}: ${issue.message}`).join('; ');
+    const list = parsed.error.issues
+      .map((issue) => `${issuePath(issue.path)}: ${issue.message}`)
+      .join('; ');
     throw new InputError(`pipeline: expected a valid pipeline file, got: ${list}`, source);
   }
   const spec = parsed.data;
   if (!spec.dataset.spec === !spec.dataset.manifest) {
-    throw new InputError('pipeline: dataset: expected exactly one of "spec" (synthetic) or "manifest", got ' + (spec.dataset.spec ? 'both' : 'neither'), source);
+    throw new InputError(
+      'pipeline: dataset: expected exactly one of "spec" (synthetic) or "manifest", got ' +
+        (spec.dataset.spec ? 'both' : 'neither'),
+      source,
+    );
   }
   const trains = new Set<string>();
   const distills = new Set<string>();
   spec.stages.forEach((stage, index) => {
     const at = `stages[${index}]`;
     if (stage.stage === 'train') {
-      if (trains.has(stage.name)) throw new InputError(`pipeline: ${at}.name: "${stage.name}" is used by an earlier train stage`, source);
+      if (trains.has(stage.name))
+        throw new InputError(
+          `pipeline: ${at}.name: "${stage.name}" is used by an earlier train stage`,
+          source,
+        );
       trains.add(stage.name);
-      if (stage.genome === '@evolve' && !spec.stages.slice(0, index).some((s) => s.stage === 'evolve')) {
-        throw new InputError(`pipeline: ${at}.genome: "@evolve" needs an evolve stage before it`, source);
+      if (
+        stage.genome === '@evolve' &&
+        !spec.stages.slice(0, index).some((s) => s.stage === 'evolve')
+      ) {
+        throw new InputError(
+          `pipeline: ${at}.genome: "@evolve" needs an evolve stage before it`,
+          source,
+        );
       }
     }
     if (stage.stage === 'distill') {
-      if (distills.has(stage.name)) throw new InputError(`pipeline: ${at}.name: "${stage.name}" is used by an earlier distill stage`, source);
+      if (distills.has(stage.name))
+        throw new InputError(
+          `pipeline: ${at}.name: "${stage.name}" is used by an earlier distill stage`,
+          source,
+        );
       distills.add(stage.name);
       if (!trains.has(stage.teacher) && !/[\\/]/.test(stage.teacher)) {
         throw new InputError(
@@ -139,7 +175,10 @@ export function parsePipeline(value: unknown, source: string): PipelineSpec {
       }
     }
     if (stage.stage === 'classify' && !trains.has(stage.model)) {
-      throw new InputError(`pipeline: ${at}.model: expected the name of an earlier train stage (${[...trains].join(', ') || 'none'}), got "${stage.model}"`, source);
+      throw new InputError(
+        `pipeline: ${at}.model: expected the name of an earlier train stage (${[...trains].join(', ') || 'none'}), got "${stage.model}"`,
+        source,
+      );
     }
   });
   return spec;

@@ -27,9 +27,14 @@ export interface TrainStageResult {
   eval?: EvalSummary & { split: string };
 }
 
-export default async function trainStageTask(request: TrainStageRequest): Promise<TrainStageResult> {
+export default async function trainStageTask(
+  request: TrainStageRequest,
+): Promise<TrainStageResult> {
   await selectBackend();
-  const { manifest } = readManifest(request.manifest, request.classes ? { classes: request.classes } : {});
+  const { manifest } = readManifest(
+    request.manifest,
+    request.classes ? { classes: request.classes } : {},
+  );
   const pool = new ClipPool({ workers: 1 });
   try {
     const result = await runTrainJob({
@@ -44,7 +49,12 @@ export default async function trainStageTask(request: TrainStageRequest): Promis
       log: (line) => process.stderr.write(`${line}\n`),
     });
     result.network.dispose();
-    return { checkpoint: result.checkpoint, steps: result.steps, seconds: result.seconds, ...(result.eval ? { eval: result.eval } : {}) };
+    return {
+      checkpoint: result.checkpoint,
+      steps: result.steps,
+      seconds: result.seconds,
+      ...(result.eval ? { eval: result.eval } : {}),
+    };
   } finally {
     await pool.destroy();
   }

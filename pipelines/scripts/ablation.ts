@@ -46,10 +46,13 @@ process.env.ASSEMBLENET_BACKEND = 'wasm';
 const seeds = values.seeds!.split(',').map(Number);
 const strategies = values.strategies!.split(',').map((name) => {
   const strategy = STRATEGIES.find((known) => known === name);
-  if (!strategy) throw new Error(`ablation: expected --strategies from ${STRATEGIES.join(',')}, got "${name}"`);
+  if (!strategy)
+    throw new Error(`ablation: expected --strategies from ${STRATEGIES.join(',')}, got "${name}"`);
   return strategy;
 });
-const config = parseRunConfig({ ...PROXY_DEFAULTS, frames: 8,
+const config = parseRunConfig({
+  ...PROXY_DEFAULTS,
+  frames: 8,
   size: Number(values.size),
   trainClips: 1,
   testClips: 1,
@@ -61,7 +64,15 @@ const config = parseRunConfig({ ...PROXY_DEFAULTS, frames: 8,
   flow: values.flow,
   weightDecay: Number(values['weight-decay']),
 });
-const rows: { strategy: string; seed: number; best: number; mean: number; later: number; failed: number; minutes: number }[] = [];
+const rows: {
+  strategy: string;
+  seed: number;
+  best: number;
+  mean: number;
+  later: number;
+  failed: number;
+  minutes: number;
+}[] = [];
 for (const strategy of strategies) {
   for (const seed of seeds) {
     const out = join(values.out!, `${strategy}-${seed}`);
@@ -71,22 +82,37 @@ for (const strategy of strategies) {
       manifest: values.dataset,
       config: { ...config, seed },
       settings: {
-        ...DEFAULT_SEARCH_SETTINGS, populationSize: Number(values.population), strategy, seed, budget: Number(values.budget),
+        ...DEFAULT_SEARCH_SETTINGS,
+        populationSize: Number(values.population),
+        strategy,
+        seed,
+        budget: Number(values.budget),
         inheritWeights: values['inherit-weights'] === true,
       },
-      out, workers: Number(values.workers), cacheDir: values['cache-dir'] ?? defaultCacheDir(),
-      resume: existsSync(join(out, 'journal.jsonl')), progress: false,
+      out,
+      workers: Number(values.workers),
+      cacheDir: values['cache-dir'] ?? defaultCacheDir(),
+      resume: existsSync(join(out, 'journal.jsonl')),
+      progress: false,
     });
     const ok = result.evaluations.filter((r) => r.status === 'ok').map((r) => r.fitness!);
     // After the initial population (the same random genomes for a seed, whatever the strategy):
     // where the strategies differ.
-    const later = result.evaluations.filter((r) => r.status === 'ok' && r.index >= Number(values.population)).map((r) => r.fitness!);
+    const later = result.evaluations
+      .filter((r) => r.status === 'ok' && r.index >= Number(values.population))
+      .map((r) => r.fitness!);
     rows.push({
-      strategy, seed, best: result.best!.fitness!, mean: ok.reduce((a, b) => a + b, 0) / ok.length,
+      strategy,
+      seed,
+      best: result.best!.fitness!,
+      mean: ok.reduce((a, b) => a + b, 0) / ok.length,
       later: later.length ? later.reduce((a, b) => a + b, 0) / later.length : Number.NaN,
-      failed: result.evaluations.length - ok.length, minutes: (Date.now() - started) / 60000,
+      failed: result.evaluations.length - ok.length,
+      minutes: (Date.now() - started) / 60000,
     });
-    process.stderr.write(`ablation: ${strategy} seed ${seed}: best ${result.best!.fitness!.toFixed(3)}\n`);
+    process.stderr.write(
+      `ablation: ${strategy} seed ${seed}: best ${result.best!.fitness!.toFixed(3)}\n`,
+    );
   }
 }
 const stats = (xs: number[]) => {

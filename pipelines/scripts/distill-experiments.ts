@@ -12,7 +12,13 @@
  * OUT/tables.md; every record is in OUT/results.json.
  */
 import { parseArgs } from 'node:util';
-import { ClipPool, defaultCacheDir, parseLatency, readStudent, selectBackend } from '../../src/index.ts';
+import {
+  ClipPool,
+  defaultCacheDir,
+  parseLatency,
+  readStudent,
+  selectBackend,
+} from '../../src/index.ts';
 import { readManifest } from '../../datasets/index.ts';
 import { runDistillExperiments } from '../jobs/distillExperiments.ts';
 
@@ -36,17 +42,23 @@ const { values } = parseArgs({
     'cache-dir': { type: 'string' },
   },
 });
-if (!values.teacher || !values.dataset) throw new Error('distill-experiments: expected --teacher DIR and --dataset MANIFEST');
+if (!values.teacher || !values.dataset)
+  throw new Error('distill-experiments: expected --teacher DIR and --dataset MANIFEST');
 const positive = (name: string, text: string): number => {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`distill-experiments: expected --${name} to be an integer >= 1, got "${text}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`distill-experiments: expected --${name} to be an integer >= 1, got "${text}"`);
   return value;
 };
 const shape = values['student-shape'];
-if (shape !== 'teacher' && shape !== 'file') throw new Error(`distill-experiments: expected --student-shape teacher or file, got "${shape}"`);
+if (shape !== 'teacher' && shape !== 'file')
+  throw new Error(`distill-experiments: expected --student-shape teacher or file, got "${shape}"`);
 const backend = await selectBackend('wasm');
 process.env.ASSEMBLENET_BACKEND = backend.chosen;
-const { manifest } = readManifest(values.dataset, values.classes ? { classes: values.classes } : {});
+const { manifest } = readManifest(
+  values.dataset,
+  values.classes ? { classes: values.classes } : {},
+);
 const pool = new ClipPool({ workers: positive('workers', values.workers!) });
 const started = Date.now();
 try {
@@ -68,7 +80,9 @@ try {
     ...(values.space ? { space: values.space } : {}),
   });
   process.stdout.write(`${result.tables}\n`);
-  process.stderr.write(`distill-experiments: ${result.runs.length} runs in ${((Date.now() - started) / 60000).toFixed(1)} min; ${result.tablesFile}, ${result.resultsFile}\n`);
+  process.stderr.write(
+    `distill-experiments: ${result.runs.length} runs in ${((Date.now() - started) / 60000).toFixed(1)} min; ${result.tablesFile}, ${result.resultsFile}\n`,
+  );
 } finally {
   await pool.destroy();
 }

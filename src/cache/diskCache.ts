@@ -21,7 +21,13 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { InputError } from '../errors.ts';
-import { decodeEntry, encodeEntry, readWholeFile, type ArraySpec, type DecodedEntry } from './entryFile.ts';
+import {
+  decodeEntry,
+  encodeEntry,
+  readWholeFile,
+  type ArraySpec,
+  type DecodedEntry,
+} from './entryFile.ts';
 
 export const CACHE_DIR_ENV = 'ASSEMBLENET_CACHE_DIR';
 
@@ -53,7 +59,8 @@ const EDGE_BYTES = 64 * 1024;
 
 export function fileIdentity(path: string, mode: FileIdentityMode = 'stat'): FileIdentity {
   const stats = statSync(path);
-  if (mode === 'stat') return { mode, path: realpathSync(path), size: stats.size, mtimeMs: stats.mtimeMs };
+  if (mode === 'stat')
+    return { mode, path: realpathSync(path), size: stats.size, mtimeMs: stats.mtimeMs };
   const hash = createHash('sha256');
   const fd = openSync(path, 'r');
   try {
@@ -74,7 +81,11 @@ export function fileIdentity(path: string, mode: FileIdentityMode = 'stat'): Fil
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) => {
     if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
-      return Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return Object.fromEntries(
+        Object.entries(inner as Record<string, unknown>).sort(([a], [b]) =>
+          a < b ? -1 : a > b ? 1 : 0,
+        ),
+      );
     }
     return inner;
   });
@@ -99,7 +110,8 @@ export class DiskCache {
   }
 
   pathFor(namespace: string, key: string): string {
-    if (!/^[0-9a-f]{8,}$/.test(key)) throw new InputError(`cache: expected a hex key, got "${key}"`);
+    if (!/^[0-9a-f]{8,}$/.test(key))
+      throw new InputError(`cache: expected a hex key, got "${key}"`);
     return join(this.dir, namespace, key.slice(0, 2), `${key}.bin`);
   }
 

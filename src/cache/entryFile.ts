@@ -37,7 +37,13 @@ export interface EntryHeader<M> {
   format: number;
   key: string;
   meta: M;
-  arrays: { name: string; dtype: ArrayDtype; shape: number[]; offset: number; byteLength: number }[];
+  arrays: {
+    name: string;
+    dtype: ArrayDtype;
+    shape: number[];
+    offset: number;
+    byteLength: number;
+  }[];
 }
 
 export interface DecodedEntry<M> {
@@ -66,7 +72,13 @@ export function encodeEntry<M>(key: string, meta: M, arrays: readonly ArraySpec[
         `cache entry: expected ${expected} bytes for ${array.name} [${array.shape.join(',')}] ${array.dtype}, got ${array.data.byteLength}`,
       );
     }
-    const placed = { name: array.name, dtype: array.dtype, shape: array.shape, offset, byteLength: expected };
+    const placed = {
+      name: array.name,
+      dtype: array.dtype,
+      shape: array.shape,
+      offset,
+      byteLength: expected,
+    };
     offset = align8(offset + expected);
     return placed;
   });
@@ -81,7 +93,10 @@ export function encodeEntry<M>(key: string, meta: M, arrays: readonly ArraySpec[
   headerBytes.set(headerRaw);
   const payload = out.subarray(PREFIX_BYTES + headerLength);
   arrays.forEach((array, i) => {
-    payload.set(new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength), layout[i]!.offset);
+    payload.set(
+      new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength),
+      layout[i]!.offset,
+    );
   });
   const view = new DataView(out.buffer);
   out.set(Buffer.from(ENTRY_MAGIC, 'latin1'), 0);
@@ -96,26 +111,37 @@ export function encodeEntry<M>(key: string, meta: M, arrays: readonly ArraySpec[
 /** Parses and verifies an entry held in `bytes` (which must start at offset 0 of its buffer). */
 export function decodeEntry<M>(bytes: Uint8Array, expectedKey?: string): EntryCheck<M> {
   if (bytes.byteOffset !== 0) bytes = bytes.slice();
-  if (bytes.length < PREFIX_BYTES) return { ok: false, reason: `truncated: ${bytes.length} bytes, shorter than the 32-byte prefix` };
-  if (Buffer.from(bytes.subarray(0, 8)).toString('latin1') !== ENTRY_MAGIC) return { ok: false, reason: 'not a cache entry (bad magic)' };
+  if (bytes.length < PREFIX_BYTES)
+    return {
+      ok: false,
+      reason: `truncated: ${bytes.length} bytes, shorter than the 32-byte prefix`,
+    };
+  if (Buffer.from(bytes.subarray(0, 8)).toString('latin1') !== ENTRY_MAGIC)
+    return { ok: false, reason: 'not a cache entry (bad magic)' };
   const view = new DataView(bytes.buffer, 0, bytes.length);
   const headerLength = view.getUint32(8, true);
   const payloadLength = Number(view.getBigUint64(16, true));
   const expectedSize = PREFIX_BYTES + headerLength + payloadLength;
   if (bytes.length !== expectedSize) {
-    return { ok: false, reason: `truncated or padded: expected ${expectedSize} bytes, got ${bytes.length}` };
+    return {
+      ok: false,
+      reason: `truncated or padded: expected ${expectedSize} bytes, got ${bytes.length}`,
+    };
   }
   const headerBytes = bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength);
-  if (crc32(headerBytes) !== view.getUint32(12, true)) return { ok: false, reason: 'header checksum mismatch' };
+  if (crc32(headerBytes) !== view.getUint32(12, true))
+    return { ok: false, reason: 'header checksum mismatch' };
   const payload = bytes.subarray(PREFIX_BYTES + headerLength);
-  if (crc32(payload) !== view.getUint32(24, true)) return { ok: false, reason: 'payload checksum mismatch' };
+  if (crc32(payload) !== view.getUint32(24, true))
+    return { ok: false, reason: 'payload checksum mismatch' };
   let header: EntryHeader<M>;
   try {
     header = JSON.parse(Buffer.from(headerBytes).toString('utf8')) as EntryHeader<M>;
   } catch {
     return { ok: false, reason: 'header is not JSON' };
   }
-  if (header.format !== ENTRY_FORMAT) return { ok: false, reason: `format ${header.format}, expected ${ENTRY_FORMAT}` };
+  if (header.format !== ENTRY_FORMAT)
+    return { ok: false, reason: `format ${header.format}, expected ${ENTRY_FORMAT}` };
   if (expectedKey !== undefined && header.key !== expectedKey) {
     return { ok: false, reason: `key mismatch: expected ${expectedKey}, got ${header.key}` };
   }
@@ -123,7 +149,8 @@ export function decodeEntry<M>(bytes: Uint8Array, expectedKey?: string): EntryCh
   const arrays = new Map<string, ArraySpec>();
   for (const placed of header.arrays) {
     const start = payloadStart + placed.offset;
-    if (placed.offset + placed.byteLength > payloadLength) return { ok: false, reason: `array ${placed.name} runs past the payload` };
+    if (placed.offset + placed.byteLength > payloadLength)
+      return { ok: false, reason: `array ${placed.name} runs past the payload` };
     const count = placed.byteLength / DTYPE_BYTES[placed.dtype];
     const data =
       placed.dtype === 'uint8'
@@ -133,7 +160,10 @@ export function decodeEntry<M>(bytes: Uint8Array, expectedKey?: string): EntryCh
           : new Int32Array(bytes.buffer, start, count);
     arrays.set(placed.name, { name: placed.name, dtype: placed.dtype, shape: placed.shape, data });
   }
-  return { ok: true, entry: { key: header.key, meta: header.meta, arrays, buffer: bytes.buffer as ArrayBuffer } };
+  return {
+    ok: true,
+    entry: { key: header.key, meta: header.meta, arrays, buffer: bytes.buffer as ArrayBuffer },
+  };
 }
 
 /** Reads a whole file into a fresh buffer of its own (not Node's shared pool), or undefined if absent. */

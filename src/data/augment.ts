@@ -15,14 +15,20 @@ export interface ClipShift {
 /** One shift per clip, each coordinate uniform in [-max, max]; no draws when max is 0. */
 export function drawShifts(rng: Rng, count: number, max: number): ClipShift[] {
   if (max <= 0) return Array.from({ length: count }, () => ({ dx: 0, dy: 0 }));
-  return Array.from({ length: count }, () => ({ dx: rng.randInt(-max, max + 1), dy: rng.randInt(-max, max + 1) }));
+  return Array.from({ length: count }, () => ({
+    dx: rng.randInt(-max, max + 1),
+    dy: rng.randInt(-max, max + 1),
+  }));
 }
 
 /**
  * Source index of each output pixel of a shifted `[frames, height, width, channels]` clip
  * (row-major, channel-last), so converting and shifting is one pass.
  */
-export function shiftedSourceIndex(shape: readonly [number, number, number, number], shift: ClipShift): Int32Array {
+export function shiftedSourceIndex(
+  shape: readonly [number, number, number, number],
+  shift: ClipShift,
+): Int32Array {
   const [frames, height, width, channels] = shape;
   const index = new Int32Array(frames * height * width * channels);
   let out = 0;

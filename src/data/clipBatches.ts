@@ -62,7 +62,9 @@ export function clipsToInputs(clips: ClipResult[], shifts?: ClipShift[]): Record
     clips.forEach((clip, row) => {
       const match = clip.streams.find((s) => s.name === stream.name);
       if (!match?.data || match.data.length !== bytes) {
-        throw new InputError(`clip batches: expected stream ${stream.name} of [${stream.shape.join(',')}] for ${clip.video}`);
+        throw new InputError(
+          `clip batches: expected stream ${stream.name} of [${stream.shape.join(',')}] for ${clip.video}`,
+        );
       }
       const offset = row * bytes;
       const data = match.data;
@@ -83,13 +85,17 @@ export function clipsToInputs(clips: ClipResult[], shifts?: ClipShift[]): Record
 export function labelsTensor(items: ClipItem[], spec: LabelSpec): Tensor {
   if (spec.multiLabel) {
     const hot = new Float32Array(items.length * spec.numClasses);
-    items.forEach((item, row) => item.labels.forEach((label) => (hot[row * spec.numClasses + label] = 1)));
+    items.forEach((item, row) =>
+      item.labels.forEach((label) => (hot[row * spec.numClasses + label] = 1)),
+    );
     return tf.tensor2d(hot, [items.length, spec.numClasses]);
   }
   return tf.tensor1d(
     items.map((item) => {
       if (item.labels.length !== 1) {
-        throw new InputError(`clip batches: expected one label for ${item.id} on a single-label set, got ${item.labels.length}`);
+        throw new InputError(
+          `clip batches: expected one label for ${item.id} on a single-label set, got ${item.labels.length}`,
+        );
       }
       return item.labels[0]!;
     }),
@@ -119,12 +125,18 @@ async function loadBatch(
 ): Promise<ClipBatch> {
   const clips = await Promise.all(
     planned.map((clip) =>
-      pool.run({ ...template, video: clip.item.video, placement: clip.placement, output: 'arrays' }, signal ? { signal } : {}),
+      pool.run(
+        { ...template, video: clip.item.video, placement: clip.placement, output: 'arrays' },
+        signal ? { signal } : {},
+      ),
     ),
   );
   return {
     inputs: clipsToInputs(clips, shifts),
-    labels: labelsTensor(planned.map((clip) => clip.item), labels),
+    labels: labelsTensor(
+      planned.map((clip) => clip.item),
+      labels,
+    ),
     items: planned.map((clip) => clip.item),
     views: planned.map((clip) => clip.view),
   };
@@ -147,19 +159,35 @@ export interface TrainingLoaderOptions {
  * clips. The clip variant of each item is drawn from the batch's own rng (seeded by the loop from
  * the epoch and batch number), so a resumed run loads exactly the same clips.
  */
-export function trainingClipLoader(options: TrainingLoaderOptions): (indices: number[], rng: Rng) => Promise<ClipBatch> {
+export function trainingClipLoader(
+  options: TrainingLoaderOptions,
+): (indices: number[], rng: Rng) => Promise<ClipBatch> {
   const variants = options.variants ?? 2;
   return (indices, rng) => {
     const planned = indices.map((index): PlannedClip => {
       const item = options.items[index];
-      if (!item) throw new InputError(`clip batches: expected an item index below ${options.items.length}, got ${index}`);
+      if (!item)
+        throw new InputError(
+          `clip batches: expected an item index below ${options.items.length}, got ${index}`,
+        );
       // The same placements `extract` caches (seed k, segment k mod S): training hits the cache.
-      const placements = extractionPlacements({ id: item.id, path: item.video, ...(item.segments ? { segments: item.segments } : {}) }, 0, variants);
+      const placements = extractionPlacements(
+        { id: item.id, path: item.video, ...(item.segments ? { segments: item.segments } : {}) },
+        0,
+        variants,
+      );
       return { item, view: 0, placement: placements[rng.randInt(variants)]! };
     });
     // Drawn after the placements, so maxShift 0 leaves the clip sequence of older runs unchanged.
     const shifts = drawShifts(rng, planned.length, options.maxShift ?? 0);
-    return loadBatch(options.pool, options.template, planned, options.labels, options.signal, shifts);
+    return loadBatch(
+      options.pool,
+      options.template,
+      planned,
+      options.labels,
+      options.signal,
+      shifts,
+    );
   };
 }
 
@@ -178,15 +206,23 @@ export interface TestBatchOptions {
 /** Every test clip of every item, in order (clip `view` of `clips` per video). */
 export function testBatches(options: TestBatchOptions): AsyncGenerator<ClipBatch> {
   const planned = options.items.flatMap((item) =>
-    Array.from({ length: options.clips }, (_, view): PlannedClip => ({
-      item,
-      view,
-      placement: { kind: 'test', index: view, count: options.clips },
-    })),
+    Array.from(
+      { length: options.clips },
+      (_, view): PlannedClip => ({
+        item,
+        view,
+        placement: { kind: 'test', index: view, count: options.clips },
+      }),
+    ),
   );
-  return mapConcurrent(chunk(planned, options.batchSize), (batch) => loadBatch(options.pool, options.template, batch, options.labels, options.signal), Math.max(1, options.readAhead ?? 2), {
-    dispose: disposeBatch,
-  });
+  return mapConcurrent(
+    chunk(planned, options.batchSize),
+    (batch) => loadBatch(options.pool, options.template, batch, options.labels, options.signal),
+    Math.max(1, options.readAhead ?? 2),
+    {
+      dispose: disposeBatch,
+    },
+  );
 }
 
 export interface ClipTemplateOptions {
@@ -206,12 +242,20 @@ export interface ClipTemplateOptions {
  */
 export function clipTemplate(options: ClipTemplateOptions): ClipTemplate {
   const hasFlow = options.streams.includes('flow');
-  const streams = defaultStreams(options.frames, hasFlow).filter((stream) => options.streams.includes(stream.kind));
+  const streams = defaultStreams(options.frames, hasFlow).filter((stream) =>
+    options.streams.includes(stream.kind),
+  );
   return {
     streams,
     fps: options.fps ?? 'native',
     geometry: { shortSide: options.size, crop: options.size, cropMode: 'center' },
-    flow: hasFlow ? { method: options.flow ?? 'tvl1', params: undefined, bound: options.flowBound ?? DEFAULT_FLOW_BOUND } : undefined,
+    flow: hasFlow
+      ? {
+          method: options.flow ?? 'tvl1',
+          params: undefined,
+          bound: options.flowBound ?? DEFAULT_FLOW_BOUND,
+        }
+      : undefined,
     cache: { dir: options.cacheDir, identity: undefined },
   };
 }

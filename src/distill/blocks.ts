@@ -13,7 +13,13 @@
  * Stem: spatial kxk conv, stride 2 -> BN -> act, one per stream.
  */
 import { tf, type Tensor2D, type Tensor4D, type Variable } from '../engine/tf.ts';
-import { createBatchNorm, varianceScaling, type BatchNorm, type BatchNormOptions, type ParameterStore } from '../model/layers.ts';
+import {
+  createBatchNorm,
+  varianceScaling,
+  type BatchNorm,
+  type BatchNormOptions,
+  type ParameterStore,
+} from '../model/layers.ts';
 import { depthwiseConv } from './depthwise.ts';
 import { splitChannels, type Activation, type BlockPlan } from './student.ts';
 
@@ -31,10 +37,20 @@ interface ConvBn {
   norm: BatchNorm;
 }
 
-function convBn(store: ParameterStore, path: string, shape: number[], fanIn: number, norm: BatchNormOptions, zeroGamma = false): ConvBn {
+function convBn(
+  store: ParameterStore,
+  path: string,
+  shape: number[],
+  fanIn: number,
+  norm: BatchNormOptions,
+  zeroGamma = false,
+): ConvBn {
   return {
     filter: store.variable(`${path}/filter`, shape, varianceScaling(fanIn)),
-    norm: createBatchNorm(store, `${path}/bn`, shape[3] === 1 ? shape[2] : shape[3], { ...norm, zeroGamma }),
+    norm: createBatchNorm(store, `${path}/bn`, shape[3] === 1 ? shape[2] : shape[3], {
+      ...norm,
+      zeroGamma,
+    }),
   };
 }
 
@@ -52,13 +68,22 @@ export interface StemOptions {
   norm: BatchNormOptions;
 }
 
-export function createStudentStem(store: ParameterStore, path: string, options: StemOptions): StudentStem {
+export function createStudentStem(
+  store: ParameterStore,
+  path: string,
+  options: StemOptions,
+): StudentStem {
   const { stemInputChannels: cin, stemFilters: filters, stemKernel: k } = options;
   const conv = convBn(store, `${path}/conv`, [k, k, cin, filters], k * k * cin, options.norm);
   return {
     outChannels: filters,
     apply: (x, training) =>
-      tf.tidy(() => activate(conv.norm.apply(tf.conv2d(x, conv.filter as Tensor4D, 2, 'same'), training), options.stemActivation)),
+      tf.tidy(() =>
+        activate(
+          conv.norm.apply(tf.conv2d(x, conv.filter as Tensor4D, 2, 'same'), training),
+          options.stemActivation,
+        ),
+      ),
   };
 }
 
@@ -68,33 +93,74 @@ export interface StudentBlock {
   apply(x: Tensor4D, training: boolean): Tensor4D;
 }
 
-export function createStudentBlock(store: ParameterStore, path: string, plan: BlockPlan, frames: number, norm: BatchNormOptions): StudentBlock {
+export function createStudentBlock(
+  store: ParameterStore,
+  path: string,
+  plan: BlockPlan,
+  frames: number,
+  norm: BatchNormOptions,
+): StudentBlock {
   const { inChannels: cin, expanded, outChannels: cout } = plan;
-  const expand = plan.hasExpand ? convBn(store, `${path}/expand`, [1, 1, cin, expanded], cin, norm) : undefined;
+  const expand = plan.hasExpand
+    ? convBn(store, `${path}/expand`, [1, 1, cin, expanded], cin, norm)
+    : undefined;
   const groups = splitChannels(expanded, plan.kernels.length);
   const spatialFilters = plan.kernels.map((k, g) =>
-    store.variable(`${path}/spatial/k${k}_g${g}/filter`, [k, k, groups[g], 1], varianceScaling(k * k)),
+    store.variable(
+      `${path}/spatial/k${k}_g${g}/filter`,
+      [k, k, groups[g], 1],
+      varianceScaling(k * k),
+    ),
   );
   const spatialNorm = createBatchNorm(store, `${path}/spatial/bn`, expanded, norm);
   const temporal =
     plan.temporalKernel > 1
-      ? convBn(store, `${path}/temporal`, [plan.temporalKernel, 1, expanded, 1], plan.temporalKernel, norm)
+      ? convBn(
+          store,
+          `${path}/temporal`,
+          [plan.temporalKernel, 1, expanded, 1],
+          plan.temporalKernel,
+          norm,
+        )
       : undefined;
   const se =
     plan.seChannels > 0
       ? {
-          reduceKernel: store.variable(`${path}/se/reduce/kernel`, [expanded, plan.seChannels], varianceScaling(expanded)),
-          reduceBias: store.variable(`${path}/se/reduce/bias`, [plan.seChannels], { kind: 'zeros' }),
-          expandKernel: store.variable(`${path}/se/expand/kernel`, [plan.seChannels, expanded], varianceScaling(plan.seChannels)),
+          reduceKernel: store.variable(
+            `${path}/se/reduce/kernel`,
+            [expanded, plan.seChannels],
+            varianceScaling(expanded),
+          ),
+          reduceBias: store.variable(`${path}/se/reduce/bias`, [plan.seChannels], {
+            kind: 'zeros',
+          }),
+          expandKernel: store.variable(
+            `${path}/se/expand/kernel`,
+            [plan.seChannels, expanded],
+            varianceScaling(plan.seChannels),
+          ),
           expandBias: store.variable(`${path}/se/expand/bias`, [expanded], { kind: 'zeros' }),
         }
       : undefined;
-  const project = convBn(store, `${path}/project`, [1, 1, expanded, cout], expanded, norm, plan.residual);
+  const project = convBn(
+    store,
+    `${path}/project`,
+    [1, 1, expanded, cout],
+    expanded,
+    norm,
+    plan.residual,
+  );
 
   const spatial = (x: Tensor4D): Tensor4D => {
-    if (spatialFilters.length === 1) return depthwiseConv(x, spatialFilters[0] as Tensor4D, plan.stride, 'same');
+    if (spatialFilters.length === 1)
+      return depthwiseConv(x, spatialFilters[0] as Tensor4D, plan.stride, 'same');
     const parts = tf.split(x, groups, 3) as Tensor4D[];
-    return tf.concat(parts.map((part, g) => depthwiseConv(part, spatialFilters[g] as Tensor4D, plan.stride, 'same')), 3) as Tensor4D;
+    return tf.concat(
+      parts.map((part, g) =>
+        depthwiseConv(part, spatialFilters[g] as Tensor4D, plan.stride, 'same'),
+      ),
+      3,
+    ) as Tensor4D;
   };
 
   const temporalConv = (x: Tensor4D, filter: Variable): Tensor4D => {
@@ -109,8 +175,13 @@ export function createStudentBlock(store: ParameterStore, path: string, plan: Bl
     const batch = bt / frames;
     const pooled = tf.mean(tf.reshape(x, [batch, frames * h * w, c]), 1) as Tensor2D; // [B, C]
     const hidden = tf.relu(tf.add(tf.matMul(pooled, weights.reduceKernel), weights.reduceBias));
-    const gate = tf.sigmoid(tf.add(tf.matMul(hidden as Tensor2D, weights.expandKernel), weights.expandBias)); // [B, C]
-    const scaled = tf.mul(tf.reshape(x, [batch, frames * h, w, c]), tf.reshape(gate, [batch, 1, 1, c]));
+    const gate = tf.sigmoid(
+      tf.add(tf.matMul(hidden as Tensor2D, weights.expandKernel), weights.expandBias),
+    ); // [B, C]
+    const scaled = tf.mul(
+      tf.reshape(x, [batch, frames * h, w, c]),
+      tf.reshape(gate, [batch, 1, 1, c]),
+    );
     return tf.reshape(scaled, [bt, h, w, c]) as Tensor4D;
   };
 
@@ -119,9 +190,17 @@ export function createStudentBlock(store: ParameterStore, path: string, plan: Bl
     apply(x, training) {
       return tf.tidy(() => {
         let y: Tensor4D = x;
-        if (expand) y = activate(expand.norm.apply(tf.conv2d(y, expand.filter as Tensor4D, 1, 'valid'), training), plan.activation);
+        if (expand)
+          y = activate(
+            expand.norm.apply(tf.conv2d(y, expand.filter as Tensor4D, 1, 'valid'), training),
+            plan.activation,
+          );
         y = activate(spatialNorm.apply(spatial(y), training), plan.activation);
-        if (temporal) y = activate(temporal.norm.apply(temporalConv(y, temporal.filter), training), plan.activation);
+        if (temporal)
+          y = activate(
+            temporal.norm.apply(temporalConv(y, temporal.filter), training),
+            plan.activation,
+          );
         if (se) y = excite(y, se);
         y = project.norm.apply(tf.conv2d(y, project.filter as Tensor4D, 1, 'valid'), training);
         return (plan.residual ? tf.add(y, x) : y) as Tensor4D;
@@ -129,4 +208,3 @@ export function createStudentBlock(store: ParameterStore, path: string, plan: Bl
     },
   };
 }
-

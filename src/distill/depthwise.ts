@@ -23,20 +23,29 @@ export function depthwiseConv(
   padding: DepthwisePadding = 'same',
   dilation: number | [number, number] = 1,
 ): Tensor4D {
-  const dilations: [number, number] = typeof dilation === 'number' ? [dilation, dilation] : dilation;
+  const dilations: [number, number] =
+    typeof dilation === 'number' ? [dilation, dilation] : dilation;
   if (x.rank !== 4 || filter.rank !== 4 || filter.shape[2] !== x.shape[3]) {
     throw new EngineError(
       `depthwiseConv: expected x [N,H,W,C] and filter [kh,kw,C,M] with the same C, got x [${x.shape.join(',')}] filter [${filter.shape.join(',')}]`,
     );
   }
-  if (dilations[0] === 1 && dilations[1] === 1) return tf.depthwiseConv2d(x, filter, stride, padding);
+  if (dilations[0] === 1 && dilations[1] === 1)
+    return tf.depthwiseConv2d(x, filter, stride, padding);
   const geometry = { strides: stride, pad: padding, dilations };
   // customGrad hands the inputs and a save function in one variadic list.
   const op = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const [input, weights, save] = args as [Tensor, Tensor, tf.GradSaveFunc];
     save([input, weights]);
     return {
-      value: tf.depthwiseConv2d(input as Tensor4D, weights as Tensor4D, stride, padding, 'NHWC', dilations),
+      value: tf.depthwiseConv2d(
+        input as Tensor4D,
+        weights as Tensor4D,
+        stride,
+        padding,
+        'NHWC',
+        dilations,
+      ),
       gradFunc: (dy: Tensor4D, saved: Tensor[]) => {
         const [savedX, savedFilter] = saved as [Tensor4D, Tensor4D];
         return [

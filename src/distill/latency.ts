@@ -18,7 +18,8 @@ export function parseLatency(text: string | number): number {
     throw new InputError(`latency: expected a positive duration, got ${text}`);
   }
   const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|us)?\s*$/i.exec(text);
-  if (!match) throw new InputError(`latency: expected a duration like "30ms" or "0.5s", got "${text}"`);
+  if (!match)
+    throw new InputError(`latency: expected a duration like "30ms" or "0.5s", got "${text}"`);
   const value = Number(match[1]);
   const unit = (match[2] ?? 'ms').toLowerCase();
   const ms = unit === 's' ? value * 1000 : unit === 'us' ? value / 1000 : value;
@@ -53,11 +54,15 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /** Times `run` (one forward pass that returns logits; awaited to completion each time). */
-export async function measureLatency(run: () => Tensor2D, options: LatencyOptions = {}): Promise<LatencyResult> {
+export async function measureLatency(
+  run: () => Tensor2D,
+  options: LatencyOptions = {},
+): Promise<LatencyResult> {
   const warmup = options.warmup ?? 3;
   const runs = options.runs ?? 10;
   const extra = options.extraMsPerClip ?? 0;
-  if (!Number.isInteger(runs) || runs < 1) throw new InputError(`latency: expected runs >= 1, got ${runs}`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new InputError(`latency: expected runs >= 1, got ${runs}`);
   if (!(extra >= 0)) throw new InputError(`latency: expected extraMsPerClip >= 0, got ${extra}`);
   const once = async (): Promise<number> => {
     const start = performance.now();
@@ -71,13 +76,24 @@ export async function measureLatency(run: () => Tensor2D, options: LatencyOption
   const runsMs: number[] = [];
   for (let i = 0; i < runs; i++) runsMs.push(await once());
   const sorted = [...runsMs].sort((a, b) => a - b);
-  return { medianMs: quantile(sorted, 0.5) + extra, p90Ms: quantile(sorted, 0.9) + extra, runsMs, extraMsPerClip: extra, backend: tf.getBackend() };
+  return {
+    medianMs: quantile(sorted, 0.5) + extra,
+    p90Ms: quantile(sorted, 0.9) + extra,
+    runsMs,
+    extraMsPerClip: extra,
+    backend: tf.getBackend(),
+  };
 }
 
 /** Batch-1 input shapes of an architecture: stream -> [T, H, W, C]. */
-export function studentInputShapes(arch: StudentArch): Record<string, [number, number, number, number]> {
+export function studentInputShapes(
+  arch: StudentArch,
+): Record<string, [number, number, number, number]> {
   return Object.fromEntries(
-    studentStreams(arch).map((stream) => [stream, [arch.frames, arch.resolution, arch.resolution, STREAM_CHANNELS[stream]]]),
+    studentStreams(arch).map((stream) => [
+      stream,
+      [arch.frames, arch.resolution, arch.resolution, STREAM_CHANNELS[stream]],
+    ]),
   );
 }
 
@@ -101,7 +117,9 @@ function readCache(file: string): LatencyCacheFile {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as LatencyCacheFile;
   } catch (error) {
-    throw new InputError(`latency: expected a JSON latency cache in ${file}, got ${(error as Error).message}`);
+    throw new InputError(
+      `latency: expected a JSON latency cache in ${file}, got ${(error as Error).message}`,
+    );
   }
 }
 
@@ -110,7 +128,10 @@ function readCache(file: string): LatencyCacheFile {
  * backend and disposes it; served from `cacheFile` when this (arch, backend, shape) was measured.
  * The extra per-clip cost is not cached: it is added to the cached model time each call.
  */
-export async function measureStudentLatency(arch: StudentArch, options: StudentLatencyOptions): Promise<CachedLatency> {
+export async function measureStudentLatency(
+  arch: StudentArch,
+  options: StudentLatencyOptions,
+): Promise<CachedLatency> {
   const shapes = studentInputShapes(arch);
   const inputShape = Object.entries(shapes)
     .map(([stream, shape]) => `${stream}:${shape.join('x')}`)
@@ -123,14 +144,30 @@ export async function measureStudentLatency(arch: StudentArch, options: StudentL
   const hit = cache[key];
   if (hit) {
     const sorted = [...hit.runsMs].sort((a, b) => a - b);
-    return { ...hit, medianMs: quantile(sorted, 0.5) + extra, p90Ms: quantile(sorted, 0.9) + extra, extraMsPerClip: extra, cached: true };
+    return {
+      ...hit,
+      medianMs: quantile(sorted, 0.5) + extra,
+      p90Ms: quantile(sorted, 0.9) + extra,
+      extraMsPerClip: extra,
+      cached: true,
+    };
   }
   const network = createStudent(arch, { numClasses: options.numClasses, seed: 1 });
   const inputs: NetworkInputs = {};
-  for (const [stream, shape] of Object.entries(shapes)) inputs[stream as keyof NetworkInputs] = tf.randomUniform(shape, -1, 1, 'float32', 7) as Tensor4D;
+  for (const [stream, shape] of Object.entries(shapes))
+    inputs[stream as keyof NetworkInputs] = tf.randomUniform(
+      shape,
+      -1,
+      1,
+      'float32',
+      7,
+    ) as Tensor4D;
   let result: LatencyResult;
   try {
-    result = await measureLatency(() => network.apply(inputs, false), { ...options, extraMsPerClip: 0 });
+    result = await measureLatency(() => network.apply(inputs, false), {
+      ...options,
+      extraMsPerClip: 0,
+    });
   } finally {
     for (const tensor of Object.values(inputs)) tensor?.dispose();
     network.dispose();
@@ -144,5 +181,11 @@ export async function measureStudentLatency(arch: StudentArch, options: StudentL
     renameSync(temp, options.cacheFile);
   }
   const sorted = [...result.runsMs].sort((a, b) => a - b);
-  return { ...entry, medianMs: quantile(sorted, 0.5) + extra, p90Ms: quantile(sorted, 0.9) + extra, extraMsPerClip: extra, cached: false };
+  return {
+    ...entry,
+    medianMs: quantile(sorted, 0.5) + extra,
+    p90Ms: quantile(sorted, 0.9) + extra,
+    extraMsPerClip: extra,
+    cached: false,
+  };
 }

@@ -23,7 +23,12 @@ export interface DistillationOptions {
 }
 
 function checkPair(student: Tensor, teacher: Tensor, op: string): void {
-  if (student.rank !== 2 || teacher.rank !== 2 || student.shape[0] !== teacher.shape[0] || student.shape[1] !== teacher.shape[1]) {
+  if (
+    student.rank !== 2 ||
+    teacher.rank !== 2 ||
+    student.shape[0] !== teacher.shape[0] ||
+    student.shape[1] !== teacher.shape[1]
+  ) {
     throw new InputError(
       `distill: ${op} expected student and teacher logits of one shape [batch, classes], got [${student.shape}] and [${teacher.shape}]`,
     );
@@ -41,7 +46,11 @@ function checkTemperature(temperature: number): void {
  * @param studentLogits [batch, classes]
  * @param teacherLogits [batch, classes] (treated as constants)
  */
-export function softmaxDistillation(studentLogits: Tensor2D, teacherLogits: Tensor2D, temperature = 4): Scalar {
+export function softmaxDistillation(
+  studentLogits: Tensor2D,
+  teacherLogits: Tensor2D,
+  temperature = 4,
+): Scalar {
   checkPair(studentLogits, teacherLogits, 'softmaxDistillation');
   checkTemperature(temperature);
   return tf.tidy(() => {
@@ -58,13 +67,20 @@ export function softmaxDistillation(studentLogits: Tensor2D, teacherLogits: Tens
  * @param studentLogits [batch, classes]
  * @param teacherLogits [batch, classes] (treated as constants)
  */
-export function sigmoidDistillation(studentLogits: Tensor2D, teacherLogits: Tensor2D, temperature = 4): Scalar {
+export function sigmoidDistillation(
+  studentLogits: Tensor2D,
+  teacherLogits: Tensor2D,
+  temperature = 4,
+): Scalar {
   checkPair(studentLogits, teacherLogits, 'sigmoidDistillation');
   checkTemperature(temperature);
   return tf.tidy(() => {
     const target = tf.sigmoid(tf.div(teacherLogits, temperature));
     const x = tf.div(studentLogits, temperature);
-    const elementwise = tf.relu(x).sub(x.mul(target)).add(tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
+    const elementwise = tf
+      .relu(x)
+      .sub(x.mul(target))
+      .add(tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
     return tf.mul(tf.mean(elementwise), temperature * temperature) as Scalar;
   });
 }
@@ -83,13 +99,16 @@ export function distillationLoss(
 ): Scalar {
   const alpha = options.alpha ?? 0.5;
   const temperature = options.temperature ?? 4;
-  if (!(alpha >= 0 && alpha <= 1)) throw new InputError(`distill: expected alpha in [0, 1], got ${alpha}`);
+  if (!(alpha >= 0 && alpha <= 1))
+    throw new InputError(`distill: expected alpha in [0, 1], got ${alpha}`);
   return tf.tidy(() => {
     const soft = options.multiLabel
       ? sigmoidDistillation(studentLogits, teacherLogits, temperature)
       : softmaxDistillation(studentLogits, teacherLogits, temperature);
     if (alpha === 0) return soft;
-    const hard = options.multiLabel ? sigmoidCrossEntropy(studentLogits, labels) : softmaxCrossEntropy(studentLogits, labels);
+    const hard = options.multiLabel
+      ? sigmoidCrossEntropy(studentLogits, labels)
+      : softmaxCrossEntropy(studentLogits, labels);
     return tf.add(tf.mul(hard, alpha), tf.mul(soft, 1 - alpha)) as Scalar;
   });
 }

@@ -10,7 +10,13 @@
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import type { Rng } from '../util/random.ts';
-import { formatStudentIssue, parseStudent, safeParseStudent, studentHash, type StudentArch } from './student.ts';
+import {
+  formatStudentIssue,
+  parseStudent,
+  safeParseStudent,
+  studentHash,
+  type StudentArch,
+} from './student.ts';
 
 export interface RewardOptions {
   /** Target latency T in ms. */
@@ -23,7 +29,8 @@ export interface RewardOptions {
 
 /** MnasNet: ACC x (LAT / T)^w. */
 export function reward(accuracy: number, latencyMs: number, options: RewardOptions): number {
-  if (!(options.target > 0)) throw new InputError(`reward: expected target latency > 0, got ${options.target}`);
+  if (!(options.target > 0))
+    throw new InputError(`reward: expected target latency > 0, got ${options.target}`);
   if (!(latencyMs > 0)) throw new InputError(`reward: expected latency > 0, got ${latencyMs}`);
   const w = options.hard ? (latencyMs <= options.target ? 0 : -1) : (options.w ?? -0.07);
   return accuracy * (latencyMs / options.target) ** w;
@@ -67,9 +74,15 @@ export function parseStudentSpace(value: unknown, source?: string): StudentSpace
   const parsed = spaceSchema.safeParse(value);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) =>
-      formatStudentIssue({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), code: issue.code, message: issue.message }),
+      formatStudentIssue({
+        path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+        code: issue.code,
+        message: issue.message,
+      }),
     );
-    throw new InputError(`student space: invalid${source ? ` (${source})` : ''}:\n  ${lines.join('\n  ')}`);
+    throw new InputError(
+      `student space: invalid${source ? ` (${source})` : ''}:\n  ${lines.join('\n  ')}`,
+    );
   }
   return parsed.data;
 }
@@ -82,10 +95,13 @@ interface Decision {
 
 /** Every field of the space as a decision (fixed fields have one option). */
 export function spaceDecisions(space: StudentSpace): Decision[] {
-  const list = (value: unknown, isKernels = false): unknown[] => (isKernels ? (value as unknown[]) : Array.isArray(value) ? value : [value]);
+  const list = (value: unknown, isKernels = false): unknown[] =>
+    isKernels ? (value as unknown[]) : Array.isArray(value) ? value : [value];
   const decisions: Decision[] = [];
-  for (const field of ['frames', 'resolution', 'streams', 'fusion', 'headFilters'] as const) decisions.push({ path: [field], options: list(space[field]) });
-  for (const field of ['filters', 'kernel', 'activation'] as const) decisions.push({ path: ['stem', field], options: list(space.stem[field]) });
+  for (const field of ['frames', 'resolution', 'streams', 'fusion', 'headFilters'] as const)
+    decisions.push({ path: [field], options: list(space[field]) });
+  for (const field of ['filters', 'kernel', 'activation'] as const)
+    decisions.push({ path: ['stem', field], options: list(space.stem[field]) });
   space.stages.forEach((stage, index) => {
     for (const [field, value] of Object.entries(stage)) {
       decisions.push({ path: ['stages', index, field], options: list(value, field === 'kernels') });
@@ -103,17 +119,31 @@ export interface StudentCandidate {
 /** The architecture of a decision vector (validated: a space may contain invalid combinations). */
 export function archFromDecisions(space: StudentSpace, decisions: readonly number[]): StudentArch {
   const all = spaceDecisions(space);
-  if (decisions.length !== all.length) throw new InputError(`student space: expected ${all.length} decisions, got ${decisions.length}`);
-  const value: Record<string, unknown> = { name: space.name, stem: {}, stages: space.stages.map(() => ({})) };
+  if (decisions.length !== all.length)
+    throw new InputError(
+      `student space: expected ${all.length} decisions, got ${decisions.length}`,
+    );
+  const value: Record<string, unknown> = {
+    name: space.name,
+    stem: {},
+    stages: space.stages.map(() => ({})),
+  };
   all.forEach((decision, i) => {
     const choice = decision.options[decisions[i]];
-    if (choice === undefined) throw new InputError(`student space: decision ${decision.path.join('.')} has no option ${decisions[i]}`);
+    if (choice === undefined)
+      throw new InputError(
+        `student space: decision ${decision.path.join('.')} has no option ${decisions[i]}`,
+      );
     let target = value as Record<string | number, unknown>;
-    for (const key of decision.path.slice(0, -1)) target = target[key] as Record<string | number, unknown>;
+    for (const key of decision.path.slice(0, -1))
+      target = target[key] as Record<string | number, unknown>;
     target[decision.path[decision.path.length - 1]] = choice;
   });
   const result = safeParseStudent(value);
-  if (!result.success) throw new InputError(`student space: sampled an invalid student: ${result.issues.map(formatStudentIssue).join('; ')}`);
+  if (!result.success)
+    throw new InputError(
+      `student space: sampled an invalid student: ${result.issues.map(formatStudentIssue).join('; ')}`,
+    );
   const arch = result.arch;
   return parseStudent({ ...arch, name: `${space.name}-${studentHash(arch).slice(0, 8)}` });
 }
@@ -130,7 +160,9 @@ function firstValid(space: StudentSpace, draw: () => number[]): StudentCandidate
       last = error;
     }
   }
-  throw new InputError(`student space: no valid student in ${MAX_TRIES} draws (${(last as Error)?.message})`);
+  throw new InputError(
+    `student space: no valid student in ${MAX_TRIES} draws (${(last as Error)?.message})`,
+  );
 }
 
 /** A uniformly random architecture of the space. */
@@ -140,7 +172,11 @@ export function sampleStudent(space: StudentSpace, rng: Rng): StudentCandidate {
 }
 
 /** One decision with several options redrawn to a different option. */
-export function mutateStudent(space: StudentSpace, parent: StudentCandidate, rng: Rng): StudentCandidate {
+export function mutateStudent(
+  space: StudentSpace,
+  parent: StudentCandidate,
+  rng: Rng,
+): StudentCandidate {
   const all = spaceDecisions(space);
   const free = all.flatMap((decision, i) => (decision.options.length > 1 ? [i] : []));
   if (free.length === 0) return parent;
@@ -161,7 +197,12 @@ export interface ParetoPoint {
 /** The points no other point beats on both accuracy (up) and latency (down), by latency. */
 export function paretoFront<T extends ParetoPoint>(points: readonly T[]): T[] {
   const dominated = (p: T) =>
-    points.some((q) => q.accuracy >= p.accuracy && q.latencyMs <= p.latencyMs && (q.accuracy > p.accuracy || q.latencyMs < p.latencyMs));
+    points.some(
+      (q) =>
+        q.accuracy >= p.accuracy &&
+        q.latencyMs <= p.latencyMs &&
+        (q.accuracy > p.accuracy || q.latencyMs < p.latencyMs),
+    );
   return points.filter((p) => !dominated(p)).sort((a, b) => a.latencyMs - b.latencyMs);
 }
 
@@ -202,7 +243,8 @@ export interface SearchResult {
  */
 export async function searchStudents(options: SearchOptions): Promise<SearchResult> {
   const { space, budget, rng, evaluate } = options;
-  if (!Number.isInteger(budget) || budget < 1) throw new InputError(`searchStudents: expected budget >= 1, got ${budget}`);
+  if (!Number.isInteger(budget) || budget < 1)
+    throw new InputError(`searchStudents: expected budget >= 1, got ${budget}`);
   const population = Math.min(budget, options.population ?? 8);
   const tournament = options.tournament ?? 3;
   const records: SearchRecord[] = [];
@@ -217,7 +259,9 @@ export async function searchStudents(options: SearchOptions): Promise<SearchResu
         next = sampleStudent(space, rng);
       } else {
         const recent = evaluated.slice(-population);
-        const entrants = Array.from({ length: Math.min(tournament, recent.length) }, () => rng.pick(recent));
+        const entrants = Array.from({ length: Math.min(tournament, recent.length) }, () =>
+          rng.pick(recent),
+        );
         const parent = entrants.reduce((a, b) => (b.record.reward > a.record.reward ? b : a));
         next = mutateStudent(space, parent.candidate, rng);
       }
@@ -227,12 +271,23 @@ export async function searchStudents(options: SearchOptions): Promise<SearchResu
     const hash = studentHash(candidate.arch);
     seen.add(hash);
     const { accuracy, latencyMs } = await evaluate(candidate.arch);
-    const record: SearchRecord = { arch: candidate.arch, hash, accuracy, latencyMs, reward: reward(accuracy, latencyMs, options.reward), origin };
+    const record: SearchRecord = {
+      arch: candidate.arch,
+      hash,
+      accuracy,
+      latencyMs,
+      reward: reward(accuracy, latencyMs, options.reward),
+      origin,
+    };
     records.push(record);
     evaluated.push({ record, candidate });
     options.onRecord?.(record);
   }
-  return { records, best: chooseStudent(records, options.reward.target), pareto: paretoFront(records) };
+  return {
+    records,
+    best: chooseStudent(records, options.reward.target),
+    pareto: paretoFront(records),
+  };
 }
 
 /**

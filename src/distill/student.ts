@@ -78,11 +78,14 @@ export interface StudentIssue {
   message: string;
 }
 
-export type StudentResult = { success: true; arch: StudentArch } | { success: false; issues: StudentIssue[] };
+export type StudentResult =
+  | { success: true; arch: StudentArch }
+  | { success: false; issues: StudentIssue[] };
 
 export function formatStudentIssue(issue: StudentIssue): string {
   let text = '';
-  for (const segment of issue.path) text += typeof segment === 'number' ? `[${segment}]` : text ? `.${segment}` : segment;
+  for (const segment of issue.path)
+    text += typeof segment === 'number' ? `[${segment}]` : text ? `.${segment}` : segment;
   return `${text || '(student)'}: ${issue.message}`;
 }
 
@@ -101,7 +104,10 @@ export function safeParseStudent(value: unknown): StudentResult {
   const arch = parsed.data;
   const issues: StudentIssue[] = [];
   arch.stages.forEach((stage, index) => {
-    const expanded = expandedChannels(index === 0 ? stemOutChannels(arch) : arch.stages[index - 1].filters, stage.expand);
+    const expanded = expandedChannels(
+      index === 0 ? stemOutChannels(arch) : arch.stages[index - 1].filters,
+      stage.expand,
+    );
     if (stage.kernels.length > expanded) {
       issues.push({
         path: ['stages', index, 'kernels'],
@@ -118,7 +124,9 @@ export function parseStudent(value: unknown, source?: string): StudentArch {
   const result = safeParseStudent(value);
   if (result.success) return result.arch;
   const where = source ? ` (${source})` : '';
-  throw new InputError(`student: invalid architecture${where}:\n  ${result.issues.map(formatStudentIssue).join('\n  ')}`);
+  throw new InputError(
+    `student: invalid architecture${where}:\n  ${result.issues.map(formatStudentIssue).join('\n  ')}`,
+  );
 }
 
 export function readStudent(file: string): StudentArch {
@@ -126,7 +134,9 @@ export function readStudent(file: string): StudentArch {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new InputError(`student: expected a JSON architecture in ${file}, got ${(error as Error).message}`);
+    throw new InputError(
+      `student: expected a JSON architecture in ${file}, got ${(error as Error).message}`,
+    );
   }
   return parseStudent(value, file);
 }
@@ -138,7 +148,9 @@ export function studentToJSON(arch: StudentArch): StudentArch {
 
 /** Channels out of the stem(s): the stem filters, doubled by a two-stream concat. */
 export function stemOutChannels(arch: StudentArch): number {
-  return arch.streams === 'rgb+flow' && arch.fusion === 'concat' ? 2 * arch.stem.filters : arch.stem.filters;
+  return arch.streams === 'rgb+flow' && arch.fusion === 'concat'
+    ? 2 * arch.stem.filters
+    : arch.stem.filters;
 }
 
 export function expandedChannels(inChannels: number, expand: number): number {

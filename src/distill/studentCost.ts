@@ -22,7 +22,10 @@ export interface StudentParameterCount {
 }
 
 /** Parameters of `createStudent(arch, {numClasses})`, by formula. */
-export function countStudentParameters(arch: StudentArch, numClasses: number): StudentParameterCount {
+export function countStudentParameters(
+  arch: StudentArch,
+  numClasses: number,
+): StudentParameterCount {
   let trainable = 0;
   let nonTrainable = 0;
   const bn = (channels: number) => {
@@ -46,7 +49,8 @@ export function countStudentParameters(arch: StudentArch, numClasses: number): S
       trainable += plan.temporalKernel * plan.expanded;
       bn(plan.expanded);
     }
-    if (plan.seChannels > 0) trainable += 2 * plan.expanded * plan.seChannels + plan.seChannels + plan.expanded;
+    if (plan.seChannels > 0)
+      trainable += 2 * plan.expanded * plan.seChannels + plan.seChannels + plan.expanded;
     trainable += plan.expanded * plan.outChannels;
     bn(plan.outChannels);
   }
@@ -74,7 +78,14 @@ export function estimateStudentFlops(arch: StudentArch, numClasses: number): Stu
   let size = down(arch.resolution, 2);
   let macs = 0;
   for (const stream of studentStreams(arch)) {
-    macs += frames * size * size * arch.stem.kernel * arch.stem.kernel * STREAM_CHANNELS[stream] * arch.stem.filters;
+    macs +=
+      frames *
+      size *
+      size *
+      arch.stem.kernel *
+      arch.stem.kernel *
+      STREAM_CHANNELS[stream] *
+      arch.stem.filters;
   }
   for (const plan of planStudentBlocks(arch)) {
     const inPixels = frames * size * size;
@@ -87,7 +98,8 @@ export function estimateStudentFlops(arch: StudentArch, numClasses: number): Stu
     if (plan.seChannels > 0) macs += 2 * plan.expanded * plan.seChannels;
     macs += outPixels * plan.expanded * plan.outChannels;
   }
-  if (arch.headFilters > 0) macs += frames * size * size * arch.stages[arch.stages.length - 1].filters * arch.headFilters;
+  if (arch.headFilters > 0)
+    macs += frames * size * size * arch.stages[arch.stages.length - 1].filters * arch.headFilters;
   macs += studentFeatureChannels(arch) * numClasses;
   return { macs, flops: 2 * macs };
 }
@@ -103,7 +115,12 @@ export interface CompoundCoefficients {
   delta: number;
 }
 
-export const EFFICIENTNET_COEFFICIENTS: CompoundCoefficients = { alpha: 1.2, beta: 1.1, gamma: 1.15, delta: 1 };
+export const EFFICIENTNET_COEFFICIENTS: CompoundCoefficients = {
+  alpha: 1.2,
+  beta: 1.1,
+  gamma: 1.15,
+  delta: 1,
+};
 
 /** Channels rounded to a multiple of `divisor` (8 as in MobileNet/EfficientNet), never down by more than 10%. */
 export function roundChannels(channels: number, divisor = 8): number {
@@ -117,9 +134,14 @@ export function roundChannels(channels: number, divisor = 8): number {
  * phi = 0 returns the architecture unchanged. EfficientNet's constraint alpha * beta^2 *
  * gamma^2 ~ 2 makes each unit of phi roughly double the FLOPs (the frames factor multiplies on top).
  */
-export function scaleStudent(arch: StudentArch, phi: number, coefficients: Partial<CompoundCoefficients> = {}): StudentArch {
+export function scaleStudent(
+  arch: StudentArch,
+  phi: number,
+  coefficients: Partial<CompoundCoefficients> = {},
+): StudentArch {
   const { alpha, beta, gamma, delta } = { ...EFFICIENTNET_COEFFICIENTS, ...coefficients };
-  if (!Number.isFinite(phi)) throw new InputError(`scaleStudent: expected a finite phi, got ${phi}`);
+  if (!Number.isFinite(phi))
+    throw new InputError(`scaleStudent: expected a finite phi, got ${phi}`);
   for (const [name, value] of Object.entries({ alpha, beta, gamma, delta })) {
     if (!(value >= 1)) throw new InputError(`scaleStudent: expected ${name} >= 1, got ${value}`);
   }

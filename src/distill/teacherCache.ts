@@ -53,7 +53,14 @@ export class TeacherCache {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     if (text === undefined || text.length === 0) {
-      await writeFile(file, JSON.stringify({ format: FORMAT, teacher: options.teacher, numClasses: options.numClasses }) + '\n');
+      await writeFile(
+        file,
+        JSON.stringify({
+          format: FORMAT,
+          teacher: options.teacher,
+          numClasses: options.numClasses,
+        }) + '\n',
+      );
       return cache;
     }
     cache.load(text);
@@ -64,8 +71,15 @@ export class TeacherCache {
     const lines = text.split('\n');
     // The last piece is '' after a final newline, or a torn line: dropped either way.
     const complete = lines.slice(0, -1);
-    const header = JSON.parse(complete[0] ?? '{}') as { format?: string; teacher?: string; numClasses?: number };
-    if (header.format !== FORMAT) throw new InputError(`teacherCache: expected a ${FORMAT} header in ${this.file}:1, got ${complete[0]}`);
+    const header = JSON.parse(complete[0] ?? '{}') as {
+      format?: string;
+      teacher?: string;
+      numClasses?: number;
+    };
+    if (header.format !== FORMAT)
+      throw new InputError(
+        `teacherCache: expected a ${FORMAT} header in ${this.file}:1, got ${complete[0]}`,
+      );
     if (header.teacher !== this.teacher || header.numClasses !== this.numClasses) {
       throw new InputError(
         `teacherCache: expected teacher "${this.teacher}" with ${this.numClasses} classes in ${this.file}:1, got "${header.teacher}" with ${header.numClasses}`,
@@ -73,8 +87,15 @@ export class TeacherCache {
     }
     complete.slice(1).forEach((line, index) => {
       const row = JSON.parse(line) as { video?: unknown; clip?: unknown; logits?: unknown };
-      if (typeof row.video !== 'string' || typeof row.clip !== 'string' || !Array.isArray(row.logits) || row.logits.length !== this.numClasses) {
-        throw new InputError(`teacherCache: expected {video, clip, logits[${this.numClasses}]} at ${this.file}:${index + 2}, got ${line.slice(0, 80)}`);
+      if (
+        typeof row.video !== 'string' ||
+        typeof row.clip !== 'string' ||
+        !Array.isArray(row.logits) ||
+        row.logits.length !== this.numClasses
+      ) {
+        throw new InputError(
+          `teacherCache: expected {video, clip, logits[${this.numClasses}]} at ${this.file}:${index + 2}, got ${line.slice(0, 80)}`,
+        );
       }
       this.entries.set(keyOf(row.video, row.clip), Float32Array.from(row.logits as number[]));
     });
@@ -96,7 +117,9 @@ export class TeacherCache {
   /** Records one clip's logits (written at the next `flush`). */
   put(video: string, clip: string, logits: ArrayLike<number>): void {
     if (logits.length !== this.numClasses) {
-      throw new InputError(`teacherCache: expected ${this.numClasses} logits for ${video} ${clip}, got ${logits.length}`);
+      throw new InputError(
+        `teacherCache: expected ${this.numClasses} logits for ${video} ${clip}, got ${logits.length}`,
+      );
     }
     const values = Float32Array.from(logits);
     this.entries.set(keyOf(video, clip), values);
@@ -121,7 +144,10 @@ export class TeacherCache {
     const values = new Float32Array(clips.length * this.numClasses);
     clips.forEach((ref, row) => {
       const logits = this.get(ref.video, ref.clip);
-      if (!logits) throw new InputError(`teacherCache: expected cached teacher logits for video "${ref.video}" clip "${ref.clip}", got none`);
+      if (!logits)
+        throw new InputError(
+          `teacherCache: expected cached teacher logits for video "${ref.video}" clip "${ref.clip}", got none`,
+        );
       values.set(logits, row * this.numClasses);
     });
     return tf.tensor2d(values, [clips.length, this.numClasses]);
@@ -131,18 +157,30 @@ export class TeacherCache {
    * Computes and stores the logits of the clips not cached yet, `batchSize` at a time:
    * `teacherLogits(clips)` returns [clips.length, classes] (the caller runs the teacher).
    */
-  async fill(clips: readonly ClipRef[], teacherLogits: (clips: ClipRef[]) => Promise<Tensor2D>, batchSize = 8): Promise<number> {
+  async fill(
+    clips: readonly ClipRef[],
+    teacherLogits: (clips: ClipRef[]) => Promise<Tensor2D>,
+    batchSize = 8,
+  ): Promise<number> {
     const todo = this.missing(clips);
     for (let start = 0; start < todo.length; start += batchSize) {
       const part = todo.slice(start, start + batchSize);
       const logits = await teacherLogits(part);
       if (logits.shape[0] !== part.length || logits.shape[1] !== this.numClasses) {
         logits.dispose();
-        throw new InputError(`teacherCache: expected teacher logits [${part.length}, ${this.numClasses}], got [${logits.shape}]`);
+        throw new InputError(
+          `teacherCache: expected teacher logits [${part.length}, ${this.numClasses}], got [${logits.shape}]`,
+        );
       }
       const values = logits.dataSync();
       logits.dispose();
-      part.forEach((ref, row) => this.put(ref.video, ref.clip, values.subarray(row * this.numClasses, (row + 1) * this.numClasses)));
+      part.forEach((ref, row) =>
+        this.put(
+          ref.video,
+          ref.clip,
+          values.subarray(row * this.numClasses, (row + 1) * this.numClasses),
+        ),
+      );
       await this.flush();
     }
     return todo.length;

@@ -32,7 +32,12 @@ export function spatialConv(
  * Temporal kx1x1 conv with dilation, 'same' padding over time: `x` [batch*frames, H, W, Cin],
  * `filter` [k, 1, Cin, Cout]. Returns [batch*frames, H, W, Cout].
  */
-export function temporalConv(x: Tensor4D, frames: number, filter: Tensor4D, dilation = 1): Tensor4D {
+export function temporalConv(
+  x: Tensor4D,
+  frames: number,
+  filter: Tensor4D,
+  dilation = 1,
+): Tensor4D {
   checkRank('temporalConv', 'filter', filter, 4);
   if (filter.shape[1] !== 1) {
     throw new EngineError(
@@ -48,7 +53,12 @@ export function temporalConv(x: Tensor4D, frames: number, filter: Tensor4D, dila
   // The dilated conv2d needs the project's Conv2D gradient (tfjs-core's refuses dilation).
   installEngineGradients();
   return tf.tidy(() => {
-    const timeView = tf.reshape(x, [batchFrames / frames, frames, height * width, channels]) as Tensor4D;
+    const timeView = tf.reshape(x, [
+      batchFrames / frames,
+      frames,
+      height * width,
+      channels,
+    ]) as Tensor4D;
     const y = tf.conv2d(timeView, filter, 1, 'same', 'NHWC', [dilation, 1]);
     return tf.reshape(y, [batchFrames, height, width, filter.shape[3]]) as Tensor4D;
   });

@@ -41,7 +41,10 @@ let limitOverride: number | undefined;
 
 /** Sets the heap limit for this process; `undefined` returns to the env/default limit. */
 export function setHeapLimit(bytes: number | undefined): void {
-  if (bytes !== undefined && !(Number.isFinite(bytes) && bytes > 0 && bytes <= WASM_HEAP_CEILING_BYTES)) {
+  if (
+    bytes !== undefined &&
+    !(Number.isFinite(bytes) && bytes > 0 && bytes <= WASM_HEAP_CEILING_BYTES)
+  ) {
     throw new EngineError(`engine: expected a heap limit in (0, 4 GiB], got ${bytes}`);
   }
   limitOverride = bytes;
@@ -62,7 +65,9 @@ export function parseByteSize(text: string, what = 'size'): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = UNITS[match?.[2]?.toLowerCase() ?? 'none'];
   if (!match || unit === undefined) {
-    throw new EngineError(`engine: expected ${what} as bytes or a number with KiB/MiB/GiB, got "${text}"`);
+    throw new EngineError(
+      `engine: expected ${what} as bytes or a number with KiB/MiB/GiB, got "${text}"`,
+    );
   }
   return Math.round(Number(match[1]) * unit);
 }
@@ -90,7 +95,13 @@ export function memoryStatus(): MemoryStatus {
     const internals = tf.backend() as unknown as WasmBackendInternals;
     heapBytes = internals.wasm?.HEAPU8?.buffer.byteLength ?? null;
   }
-  return { backend, guarded: backend === 'wasm', liveBytes, heapBytes, limitBytes: heapLimitBytes() };
+  return {
+    backend,
+    guarded: backend === 'wasm',
+    liveBytes,
+    heapBytes,
+    limitBytes: heapLimitBytes(),
+  };
 }
 
 /**
@@ -141,7 +152,9 @@ export function estimateActivationBytes(
     let size = 1;
     for (const dim of shape) {
       if (!(Number.isInteger(dim) && dim >= 0)) {
-        throw new EngineError(`engine: expected non-negative integer dimensions, got [${shape.join(', ')}]`);
+        throw new EngineError(
+          `engine: expected non-negative integer dimensions, got [${shape.join(', ')}]`,
+        );
       }
       size *= dim;
     }

@@ -40,11 +40,21 @@ function runProject(): CheckTensors {
     const fs = tf.tensor4d(seeded([3, 3, CIN, CMID], 2), [3, 3, CIN, CMID]);
     const ft = tf.tensor4d(seeded([3, 1, CMID, COUT], 3), [3, 1, CMID, COUT]);
     const f = (a: Tensor, b: Tensor, c: Tensor) =>
-      conv2plus1d(a as Tensor4D, T, { spatialFilter: b as Tensor4D, temporalFilter: c as Tensor4D, stride: 2, dilation: 2 });
+      conv2plus1d(a as Tensor4D, T, {
+        spatialFilter: b as Tensor4D,
+        temporalFilter: c as Tensor4D,
+        stride: 2,
+        dilation: 2,
+      });
     const output = f(x, fs, ft);
     const upstream = tf.tensor(seeded(output.shape, 4), output.shape);
-    const grads = tf.grads((a: Tensor, b: Tensor, c: Tensor) => tf.sum(tf.mul(f(a, b, c), upstream)))([x, fs, ft]);
-    return { output: output.dataSync() as Float32Array, gradients: grads.map((g) => g.dataSync() as Float32Array) };
+    const grads = tf.grads((a: Tensor, b: Tensor, c: Tensor) =>
+      tf.sum(tf.mul(f(a, b, c), upstream)),
+    )([x, fs, ft]);
+    return {
+      output: output.dataSync() as Float32Array,
+      gradients: grads.map((g) => g.dataSync() as Float32Array),
+    };
   });
 }
 
@@ -83,7 +93,11 @@ function forEachTap(
             if (q < 0 || q >= w) continue;
             for (let k = 0; k < ci; k++)
               for (let o = 0; o < co; o++)
-                visit(((b * h + r) * w + q) * ci + k, ((a * kw + c) * ci + k) * co + o, ((b * outH + i) * outW + j) * co + o);
+                visit(
+                  ((b * h + r) * w + q) * ci + k,
+                  ((a * kw + c) * ci + k) * co + o,
+                  ((b * outH + i) * outW + j) * co + o,
+                );
           }
         }
   return [n, outH, outW, co];
@@ -100,9 +114,19 @@ function runReference(): CheckTensors {
   const x = seeded([B * T, H, W, CIN], 1);
   const fs = seeded([3, 3, CIN, CMID], 2);
   const ft = seeded([3, 1, CMID, COUT], 3);
-  const spatial: NaiveConv = { xShape: [B * T, H, W, CIN], filterShape: [3, 3, CIN, CMID], stride: [2, 2], dilation: [1, 1] };
+  const spatial: NaiveConv = {
+    xShape: [B * T, H, W, CIN],
+    filterShape: [3, 3, CIN, CMID],
+    stride: [2, 2],
+    dilation: [1, 1],
+  };
   const [, h2, w2] = forEachTap(spatial, () => {});
-  const temporal: NaiveConv = { xShape: [B, T, h2 * w2, CMID], filterShape: [3, 1, CMID, COUT], stride: [1, 1], dilation: [2, 1] };
+  const temporal: NaiveConv = {
+    xShape: [B, T, h2 * w2, CMID],
+    filterShape: [3, 1, CMID, COUT],
+    stride: [1, 1],
+    dilation: [2, 1],
+  };
   const mid = new Float64Array(B * T * h2 * w2 * CMID);
   forEachTap(spatial, (xi, fi, yi) => (mid[yi]! += x[xi]! * fs[fi]!));
   const out = new Float64Array(B * T * h2 * w2 * COUT);

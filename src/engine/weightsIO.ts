@@ -49,7 +49,13 @@ export interface OptimizerSlot {
   tensor: Tensor;
 }
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 /** What model.json says about the optimizer whose slots are stored. */
@@ -95,7 +101,10 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
       }));
       const encoded = await tf.io.encodeWeights(named, 'optimizer');
       weightSpecs.push(...encoded.specs);
-      weightData = tf.io.concatenateArrayBuffers([weightData as ArrayBuffer, encoded.data as ArrayBuffer]);
+      weightData = tf.io.concatenateArrayBuffers([
+        weightData as ArrayBuffer,
+        encoded.data as ArrayBuffer,
+      ]);
     } finally {
       // getWeights() makes a fresh `iter` scalar; the other slots are the optimizer's variables
       for (const slot of slots) if (!(slot.tensor instanceof tf.Variable)) slot.tensor.dispose();
@@ -129,7 +138,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const modelNames = specs.filter((s) => s.group !== 'optimizer').map((s) => s.name);
   const repeated = modelNames.filter((name, i) => modelNames.indexOf(name) !== i);
   if (repeated.length > 0) {
-    throw new InputError(`weights: expected unique weight names in ${join(dir, MODEL_JSON)}, got repeats of ${repeated.join(', ')}`);
+    throw new InputError(
+      `weights: expected unique weight names in ${join(dir, MODEL_JSON)}, got repeats of ${repeated.join(', ')}`,
+    );
   }
   // decode weight by weight: optimizer slot names may repeat weight names
   const weights: NamedTensorMap = {};
@@ -248,7 +259,9 @@ export async function restoreOptimizer(
         ? `variables in the saved training order [${slotOrder.join(', ')}], got [${trainOrder.join(', ')}]`
         : undefined;
   if (problem) {
-    throw new InputError(`weights: cannot restore ${saved.className} state from ${source}: expected ${problem}`);
+    throw new InputError(
+      `weights: cannot restore ${saved.className} state from ${source}: expected ${problem}`,
+    );
   }
   // setWeights makes variables that share the slot tensors' data; the checkpoint still owns them
   await optimizer.setWeights(slots);
@@ -304,7 +317,8 @@ function slotNameForCheckpoint(slotName: string, weights: Record<string, Tensor>
   const cut = slotName.lastIndexOf('/');
   const variableName = slotName.slice(0, cut);
   for (const [name, tensor] of Object.entries(weights)) {
-    if (tensor instanceof tf.Variable && tensor.name === variableName) return `${name}${slotName.slice(cut)}`;
+    if (tensor instanceof tf.Variable && tensor.name === variableName)
+      return `${name}${slotName.slice(cut)}`;
   }
   throw new InputError(
     `weights: expected every optimizer slot to belong to a saved weight, got slot "${slotName}" ` +
@@ -312,11 +326,17 @@ function slotNameForCheckpoint(slotName: string, weights: Record<string, Tensor>
   );
 }
 
-async function writeArtifacts(dir: string, artifacts: ModelArtifacts, extra: Record<string, unknown>): Promise<void> {
+async function writeArtifacts(
+  dir: string,
+  artifacts: ModelArtifacts,
+  extra: Record<string, unknown>,
+): Promise<void> {
   if (artifacts.weightData !== undefined && !(artifacts.weightData instanceof ArrayBuffer)) {
     artifacts = { ...artifacts, weightData: tf.io.concatenateArrayBuffers(artifacts.weightData) };
   }
-  const data = new Uint8Array((artifacts.weightData as ArrayBuffer | undefined) ?? new ArrayBuffer(0));
+  const data = new Uint8Array(
+    (artifacts.weightData as ArrayBuffer | undefined) ?? new ArrayBuffer(0),
+  );
   // the fields of tfjs-core's getModelJSONForModelArtifacts (not exported), then ours
   const modelJson: Record<string, unknown> = {
     modelTopology: artifacts.modelTopology,
@@ -325,13 +345,22 @@ async function writeArtifacts(dir: string, artifacts: ModelArtifacts, extra: Rec
     convertedBy: artifacts.convertedBy ?? null,
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
   };
-  for (const key of ['signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature', 'trainingConfig'] as const) {
+  for (const key of [
+    'signature',
+    'userDefinedMetadata',
+    'modelInitializer',
+    'initializerSignature',
+    'trainingConfig',
+  ] as const) {
     if (artifacts[key] != null) modelJson[key] = artifacts[key];
   }
   Object.assign(modelJson, extra, { weightsSha256: sha256(data) });
   await mkdir(dir, { recursive: true });
   await writeFileAtomic(join(dir, WEIGHTS_BIN), data);
-  await writeFileAtomic(join(dir, MODEL_JSON), new TextEncoder().encode(`${JSON.stringify(modelJson, null, 1)}\n`));
+  await writeFileAtomic(
+    join(dir, MODEL_JSON),
+    new TextEncoder().encode(`${JSON.stringify(modelJson, null, 1)}\n`),
+  );
 }
 
 async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
@@ -357,17 +386,23 @@ interface ModelJsonFile {
   [key: string]: unknown;
 }
 
-async function readArtifacts(dir: string): Promise<{ artifacts: ModelArtifacts; modelJson: ModelJsonFile }> {
+async function readArtifacts(
+  dir: string,
+): Promise<{ artifacts: ModelArtifacts; modelJson: ModelJsonFile }> {
   const jsonPath = join(dir, MODEL_JSON);
   let modelJson: ModelJsonFile;
   try {
     modelJson = JSON.parse(await readExisting(jsonPath, 'utf8')) as ModelJsonFile;
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
-    throw new InputError(`weights: expected JSON in ${jsonPath}, got a parse error: ${error.message}`);
+    throw new InputError(
+      `weights: expected JSON in ${jsonPath}, got a parse error: ${error.message}`,
+    );
   }
   if (!Array.isArray(modelJson.weightsManifest)) {
-    throw new InputError(`weights: expected a weightsManifest list in ${jsonPath}, got ${typeof modelJson.weightsManifest}`);
+    throw new InputError(
+      `weights: expected a weightsManifest list in ${jsonPath}, got ${typeof modelJson.weightsManifest}`,
+    );
   }
   const chunks: Uint8Array[] = [];
   for (const group of modelJson.weightsManifest) {
@@ -414,7 +449,14 @@ async function readExisting(path: string, encoding?: 'utf8'): Promise<Uint8Array
   }
 }
 
-const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+const BYTES_PER_ELEMENT: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
 
 function specByteLength(spec: WeightsManifestEntry, dir: string): number {
   const elements = spec.shape.reduce((product, size) => product * size, 1);

@@ -34,13 +34,15 @@ export function endPointError(
     sum += Math.sqrt(du * du + dv * dv);
     count++;
   }
-  if (count === 0) throw new InputError('endPointError: expected at least one scored pixel, got an empty mask');
+  if (count === 0)
+    throw new InputError('endPointError: expected at least one scored pixel, got an empty mask');
   return sum / count;
 }
 
 /** A mask [height*width] that scores pixels at least `border` pixels from every edge. */
 export function interiorMask(width: number, height: number, border: number): Uint8Array {
   const mask = new Uint8Array(width * height);
-  for (let y = border; y < height - border; y++) mask.fill(1, y * width + border, y * width + width - border);
+  for (let y = border; y < height - border; y++)
+    mask.fill(1, y * width + border, y * width + width - border);
   return mask;
 }

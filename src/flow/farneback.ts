@@ -87,7 +87,11 @@ export async function loadOpenCv(): Promise<OpenCv> {
       cv = require('@techstark/opencv-js') as OpenCv;
     } catch (error) {
       restoreListeners();
-      reject(new EngineError(`farneback: expected @techstark/opencv-js to load, got ${error instanceof Error ? error.message : String(error)}`));
+      reject(
+        new EngineError(
+          `farneback: expected @techstark/opencv-js to load, got ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
       return;
     }
     restoreListeners();
@@ -96,7 +100,10 @@ export async function loadOpenCv(): Promise<OpenCv> {
       resolve({ cv });
       return;
     }
-    const timer = setTimeout(() => reject(new EngineError('farneback: OpenCV.js runtime did not initialise within 60 s')), 60_000);
+    const timer = setTimeout(
+      () => reject(new EngineError('farneback: OpenCV.js runtime did not initialise within 60 s')),
+      60_000,
+    );
     const previous = cv.onRuntimeInitialized;
     cv.onRuntimeInitialized = () => {
       clearTimeout(timer);
@@ -110,15 +117,23 @@ export async function loadOpenCv(): Promise<OpenCv> {
 }
 
 function resolveOptions(options: Partial<FarnebackOptions>): FarnebackOptions {
-  const merged = { ...FARNEBACK_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
-  if (!(merged.pyrScale > 0 && merged.pyrScale < 1)) throw new InputError(`farneback: expected pyrScale in (0, 1), got ${merged.pyrScale}`);
+  const merged = {
+    ...FARNEBACK_DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  };
+  if (!(merged.pyrScale > 0 && merged.pyrScale < 1))
+    throw new InputError(`farneback: expected pyrScale in (0, 1), got ${merged.pyrScale}`);
   for (const key of ['levels', 'winsize', 'iterations'] as const) {
     if (!Number.isInteger(merged[key]) || merged[key] < 1) {
-      throw new InputError(`farneback: expected ${key} to be a positive integer, got ${merged[key]}`);
+      throw new InputError(
+        `farneback: expected ${key} to be a positive integer, got ${merged[key]}`,
+      );
     }
   }
-  if (merged.polyN !== 5 && merged.polyN !== 7) throw new InputError(`farneback: expected polyN 5 or 7, got ${merged.polyN}`);
-  if (!(merged.polySigma > 0)) throw new InputError(`farneback: expected polySigma > 0, got ${merged.polySigma}`);
+  if (merged.polyN !== 5 && merged.polyN !== 7)
+    throw new InputError(`farneback: expected polyN 5 or 7, got ${merged.polyN}`);
+  if (!(merged.polySigma > 0))
+    throw new InputError(`farneback: expected polySigma > 0, got ${merged.polySigma}`);
   return merged;
 }
 
@@ -140,10 +155,23 @@ export async function farnebackFlow(
   const nextMat = cv.matFromArray(height, width, cv.CV_8UC1, grayToBytes(next));
   const flowMat = new cv.Mat();
   try {
-    cv.calcOpticalFlowFarneback(prevMat, nextMat, flowMat, o.pyrScale, o.levels, o.winsize, o.iterations, o.polyN, o.polySigma, 0);
+    cv.calcOpticalFlowFarneback(
+      prevMat,
+      nextMat,
+      flowMat,
+      o.pyrScale,
+      o.levels,
+      o.winsize,
+      o.iterations,
+      o.polyN,
+      o.polySigma,
+      0,
+    );
     const flow = flowMat.data32F;
     if (flow.length !== width * height * 2) {
-      throw new EngineError(`farneback: expected ${width * height * 2} flow values from OpenCV.js, got ${flow.length}`);
+      throw new EngineError(
+        `farneback: expected ${width * height * 2} flow values from OpenCV.js, got ${flow.length}`,
+      );
     }
     return new Float32Array(flow); // copy out of the wasm heap before the Mat is freed
   } finally {

@@ -19,11 +19,22 @@ export interface FloField {
 
 /** Encodes a flow [height, width, 2] as .flo bytes. */
 export function encodeFlo(flow: Float32Array, width: number, height: number): Uint8Array {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) {
-    throw new InputError(`flo: expected width and height in 1..${MAX_SIDE}, got ${width}x${height}`);
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    width > MAX_SIDE ||
+    height > MAX_SIDE
+  ) {
+    throw new InputError(
+      `flo: expected width and height in 1..${MAX_SIDE}, got ${width}x${height}`,
+    );
   }
   if (flow.length !== width * height * 2) {
-    throw new InputError(`flo: expected ${width}x${height}x2 = ${width * height * 2} values, got ${flow.length}`);
+    throw new InputError(
+      `flo: expected ${width}x${height}x2 = ${width * height * 2} values, got ${flow.length}`,
+    );
   }
   const bytes = new Uint8Array(HEADER_BYTES + flow.length * 4);
   const view = new DataView(bytes.buffer);
@@ -37,7 +48,10 @@ export function encodeFlo(flow: Float32Array, width: number, height: number): Ui
 /** Decodes .flo bytes; `source` names the file in errors. */
 export function decodeFlo(bytes: Uint8Array, source = '.flo data'): FloField {
   if (bytes.length < HEADER_BYTES) {
-    throw new InputError(`flo: expected at least a ${HEADER_BYTES}-byte header, got ${bytes.length} bytes`, source);
+    throw new InputError(
+      `flo: expected at least a ${HEADER_BYTES}-byte header, got ${bytes.length} bytes`,
+      source,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tag = view.getFloat32(0, true);
@@ -48,18 +62,29 @@ export function decodeFlo(bytes: Uint8Array, source = '.flo data'): FloField {
   const width = view.getInt32(4, true);
   const height = view.getInt32(8, true);
   if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) {
-    throw new InputError(`flo: expected width and height in 1..${MAX_SIDE}, got ${width}x${height}`, source);
+    throw new InputError(
+      `flo: expected width and height in 1..${MAX_SIDE}, got ${width}x${height}`,
+      source,
+    );
   }
   const expected = HEADER_BYTES + width * height * 8;
   if (bytes.length !== expected) {
-    throw new InputError(`flo: expected ${expected} bytes for ${width}x${height}, got ${bytes.length}`, source);
+    throw new InputError(
+      `flo: expected ${expected} bytes for ${width}x${height}, got ${bytes.length}`,
+      source,
+    );
   }
   const flow = new Float32Array(width * height * 2);
   for (let i = 0; i < flow.length; i++) flow[i] = view.getFloat32(HEADER_BYTES + i * 4, true);
   return { width, height, flow };
 }
 
-export async function writeFlo(path: string, flow: Float32Array, width: number, height: number): Promise<void> {
+export async function writeFlo(
+  path: string,
+  flow: Float32Array,
+  width: number,
+  height: number,
+): Promise<void> {
   await writeFile(path, encodeFlo(flow, width, height));
 }
 

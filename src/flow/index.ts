@@ -34,7 +34,9 @@ export async function computeFlow(
     case 'farneback':
       return farnebackFlow(prevGray, nextGray, width, height, params as Partial<FarnebackOptions>);
     default:
-      throw new InputError(`flow: expected method ${FLOW_METHODS.join('|')}, got "${String(method)}"`);
+      throw new InputError(
+        `flow: expected method ${FLOW_METHODS.join('|')}, got "${String(method)}"`,
+      );
   }
 }
 
@@ -43,6 +45,17 @@ export * from './flo.ts';
 export * from './gray.ts';
 export * from './normalize.ts';
 export * from './synthetic.ts';
-export { farnebackFlow, loadOpenCv, FARNEBACK_DEFAULTS, type FarnebackOptions } from './farneback.ts';
-export { Tvl1Solver, tvl1Flow, resolveTvl1Options, TVL1_DEFAULTS, type Tvl1Options } from './tvl1.ts';
+export {
+  farnebackFlow,
+  loadOpenCv,
+  FARNEBACK_DEFAULTS,
+  type FarnebackOptions,
+} from './farneback.ts';
+export {
+  Tvl1Solver,
+  tvl1Flow,
+  resolveTvl1Options,
+  TVL1_DEFAULTS,
+  type Tvl1Options,
+} from './tvl1.ts';
 export type { Interpolation } from './resample.ts';

@@ -8,7 +8,8 @@ import { InputError } from '../errors.ts';
 export const DEFAULT_FLOW_BOUND = 20;
 
 function checkBound(bound: number): void {
-  if (!(bound > 0) || !Number.isFinite(bound)) throw new InputError(`flow normalisation: expected bound > 0, got ${bound}`);
+  if (!(bound > 0) || !Number.isFinite(bound))
+    throw new InputError(`flow normalisation: expected bound > 0, got ${bound}`);
 }
 
 /** Each component clipped to [-bound, bound] (a new array). */

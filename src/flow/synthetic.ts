@@ -57,7 +57,12 @@ function makeTexture(seed: number, components: number): (x: number, y: number) =
     const frequency = (2 * Math.PI) / wavelength;
     const amplitude = 0.5 + random();
     total += amplitude;
-    waves.push({ fx: frequency * Math.cos(angle), fy: frequency * Math.sin(angle), phase: random() * 2 * Math.PI, amplitude });
+    waves.push({
+      fx: frequency * Math.cos(angle),
+      fy: frequency * Math.sin(angle),
+      phase: random() * 2 * Math.PI,
+      amplitude,
+    });
   }
   const scale = 127.5 / total;
   return (x, y) => {
@@ -68,7 +73,11 @@ function makeTexture(seed: number, components: number): (x: number, y: number) =
 }
 
 /** The motion as a point map p -> M(p) (where prev's point p lands in next). */
-function motionMap(motion: SyntheticMotion, width: number, height: number): (x: number, y: number) => [number, number] {
+function motionMap(
+  motion: SyntheticMotion,
+  width: number,
+  height: number,
+): (x: number, y: number) => [number, number] {
   switch (motion.kind) {
     case 'translate':
       return (x, y) => [x + motion.dx, y + motion.dy];
@@ -84,13 +93,20 @@ function motionMap(motion: SyntheticMotion, width: number, height: number): (x: 
       const kx = (2 * Math.PI) / Math.max(width, 8);
       const ky = (2 * Math.PI) / Math.max(height, 8);
       const amp = motion.amplitude;
-      return (x, y) => [x + amp * Math.sin(ky * y + 0.3) * Math.cos(0.5 * kx * x), y + amp * Math.cos(kx * x + 1.1) * Math.sin(0.5 * ky * y + 0.7)];
+      return (x, y) => [
+        x + amp * Math.sin(ky * y + 0.3) * Math.cos(0.5 * kx * x),
+        y + amp * Math.cos(kx * x + 1.1) * Math.sin(0.5 * ky * y + 0.7),
+      ];
     }
   }
 }
 
 /** Inverts a near-identity point map by fixed-point iteration: finds p with M(p) = q. */
-function invert(map: (x: number, y: number) => [number, number], qx: number, qy: number): [number, number] {
+function invert(
+  map: (x: number, y: number) => [number, number],
+  qx: number,
+  qy: number,
+): [number, number] {
   let px = qx;
   let py = qy;
   for (let k = 0; k < 50; k++) {
@@ -108,7 +124,9 @@ function invert(map: (x: number, y: number) => [number, number], qx: number, qy:
 export function syntheticFlowPair(options: SyntheticPairOptions): SyntheticPair {
   const { width, height, motion, seed = 1, components = 12 } = options;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 2 || height < 2) {
-    throw new InputError(`syntheticFlowPair: expected integer width, height >= 2, got ${width}x${height}`);
+    throw new InputError(
+      `syntheticFlowPair: expected integer width, height >= 2, got ${width}x${height}`,
+    );
   }
   const texture = makeTexture(seed, components);
   const map = motionMap(motion, width, height);

@@ -16,7 +16,12 @@
 import { InputError } from '../errors.ts';
 import { MedianFilter } from './median.ts';
 import { Tvl1IterationKernel } from './tvl1Kernel.ts';
-import { centeredGradient, resizeBilinear, warpWithGradients, type Interpolation } from './resample.ts';
+import {
+  centeredGradient,
+  resizeBilinear,
+  warpWithGradients,
+  type Interpolation,
+} from './resample.ts';
 
 export interface Tvl1Options {
   /** Time step of the dual update. */
@@ -85,15 +90,20 @@ export function resolveTvl1Options(options: Partial<Tvl1Options> = {}): Tvl1Opti
       throw new InputError(`tvl1: expected ${key} to be a positive integer, got ${String(value)}`);
     }
   }
-  if (!(merged.epsilon >= 0)) throw new InputError(`tvl1: expected epsilon >= 0, got ${merged.epsilon}`);
+  if (!(merged.epsilon >= 0))
+    throw new InputError(`tvl1: expected epsilon >= 0, got ${merged.epsilon}`);
   if (!(merged.scaleStep > 0 && merged.scaleStep < 1)) {
     throw new InputError(`tvl1: expected scaleStep in (0, 1), got ${merged.scaleStep}`);
   }
   if (![0, 1, 3, 5].includes(merged.medianFiltering)) {
-    throw new InputError(`tvl1: expected medianFiltering 0, 1, 3 or 5, got ${merged.medianFiltering}`);
+    throw new InputError(
+      `tvl1: expected medianFiltering 0, 1, 3 or 5, got ${merged.medianFiltering}`,
+    );
   }
   if (merged.interpolation !== 'bilinear' && merged.interpolation !== 'bicubic') {
-    throw new InputError(`tvl1: expected interpolation bilinear|bicubic, got ${String(merged.interpolation)}`);
+    throw new InputError(
+      `tvl1: expected interpolation bilinear|bicubic, got ${String(merged.interpolation)}`,
+    );
   }
   return merged;
 }
@@ -111,7 +121,9 @@ export function checkFramePair(
   component: string,
 ): number {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new InputError(`${component}: expected positive integer width and height, got ${width}x${height}`);
+    throw new InputError(
+      `${component}: expected positive integer width and height, got ${width}x${height}`,
+    );
   }
   const pixels = width * height;
   if (prev.length !== pixels || next.length !== pixels) {
@@ -152,12 +164,21 @@ export class Tvl1Solver {
    * Flow from `prev` to `next` (gray, 0..255, [height, width]) as [height, width, 2]
    * interleaved (u, v) in pixels: prev(x, y) ~ next(x + u, y + v).
    */
-  compute(prev: Float32Array, next: Float32Array, width: number, height: number, out?: Float32Array): Float32Array {
+  compute(
+    prev: Float32Array,
+    next: Float32Array,
+    width: number,
+    height: number,
+    out?: Float32Array,
+  ): Float32Array {
     const pixels = checkFramePair(prev, next, width, height, 'tvl1');
-    if (width < 3 || height < 3) throw new InputError(`tvl1: expected frames of at least 3x3, got ${width}x${height}`);
+    if (width < 3 || height < 3)
+      throw new InputError(`tvl1: expected frames of at least 3x3, got ${width}x${height}`);
     const flow = out ?? new Float32Array(pixels * 2);
     if (flow.length !== pixels * 2) {
-      throw new InputError(`tvl1: expected an output buffer of ${pixels * 2} floats, got ${flow.length}`);
+      throw new InputError(
+        `tvl1: expected an output buffer of ${pixels * 2} floats, got ${flow.length}`,
+      );
     }
     const levels = this.prepare(width, height);
     const { scaleStep } = this.options;
@@ -167,8 +188,26 @@ export class Tvl1Solver {
       const fine = levels[s - 1];
       const coarse = levels[s];
       const inv = 1 / scaleStep;
-      resizeBilinear(fine.prev, fine.width, fine.height, coarse.prev, coarse.width, coarse.height, inv, inv);
-      resizeBilinear(fine.next, fine.width, fine.height, coarse.next, coarse.width, coarse.height, inv, inv);
+      resizeBilinear(
+        fine.prev,
+        fine.width,
+        fine.height,
+        coarse.prev,
+        coarse.width,
+        coarse.height,
+        inv,
+        inv,
+      );
+      resizeBilinear(
+        fine.next,
+        fine.width,
+        fine.height,
+        coarse.next,
+        coarse.width,
+        coarse.height,
+        inv,
+        inv,
+      );
     }
     const coarsest = levels[levels.length - 1];
     coarsest.flowX.fill(0);
@@ -178,8 +217,22 @@ export class Tvl1Solver {
       this.solveLevel(level);
       if (s === 0) break;
       const finer = levels[s - 1];
-      resizeBilinear(level.flowX, level.width, level.height, finer.flowX, finer.width, finer.height);
-      resizeBilinear(level.flowY, level.width, level.height, finer.flowY, finer.width, finer.height);
+      resizeBilinear(
+        level.flowX,
+        level.width,
+        level.height,
+        finer.flowX,
+        finer.width,
+        finer.height,
+      );
+      resizeBilinear(
+        level.flowY,
+        level.width,
+        level.height,
+        finer.flowY,
+        finer.width,
+        finer.height,
+      );
       scaleInPlace(finer.flowX, finer.width * finer.height, 1 / scaleStep);
       scaleInPlace(finer.flowY, finer.width * finer.height, 1 / scaleStep);
     }

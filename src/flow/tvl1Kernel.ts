@@ -8,10 +8,34 @@
  * last column/row (OpenCV's forwardGradient) and the divergence on padding, and padding
  * carries no data term, so u and p never change there.
  */
-import { F32, FunctionBuilder, type WasmMemory, I32, SIMD, V128, buildModule, ensureMemory, instantiate } from './wasm.ts';
+import {
+  F32,
+  FunctionBuilder,
+  type WasmMemory,
+  I32,
+  SIMD,
+  V128,
+  buildModule,
+  ensureMemory,
+  instantiate,
+} from './wasm.ts';
 
 /** Arrays in memory, in this order, each `arrayFloats` long. */
-const ARRAYS = ['u1', 'u2', 'ix', 'iy', 'grad', 'rho', 'p11', 'p12', 'p21', 'p22', 'valid', 'maskX', 'maskY'] as const;
+const ARRAYS = [
+  'u1',
+  'u2',
+  'ix',
+  'iy',
+  'grad',
+  'rho',
+  'p11',
+  'p12',
+  'p21',
+  'p22',
+  'valid',
+  'maskX',
+  'maskY',
+] as const;
 type ArrayName = (typeof ARRAYS)[number];
 const slot = (name: ArrayName) => ARRAYS.indexOf(name);
 
@@ -19,7 +43,12 @@ const slot = (name: ArrayName) => ARRAYS.indexOf(name);
 const GRAD_EPSILON = 1.1920929e-7;
 
 /** Emits `base[k] = k * arrayBytes` (+ adjust) into fresh locals. */
-function baseLocal(f: FunctionBuilder, arrayBytes: number, name: ArrayName, adjust?: () => void): number {
+function baseLocal(
+  f: FunctionBuilder,
+  arrayBytes: number,
+  name: ArrayName,
+  adjust?: () => void,
+): number {
   const local = f.local(I32);
   f.i32Const(slot(name)).get(arrayBytes);
   f.code.push(0x6c); // i32.mul
@@ -46,7 +75,10 @@ function primalFunction(): FunctionBuilder {
   const P22up = baseLocal(f, ARRAY, 'p22', () => f.get(STRIDE).i32Sub());
   const v = () => f.local(V128);
   const [ltv, nltv, thv, epsv, acc] = [v(), v(), v(), v(), v()];
-  const [ix, iy, g, u1, u2, rho, bound, fac, div1, div2, valid, n1, n2] = Array.from({ length: 13 }, v);
+  const [ix, iy, g, u1, u2, rho, bound, fac, div1, div2, valid, n1, n2] = Array.from(
+    { length: 13 },
+    v,
+  );
   f.get(LT).simd(SIMD.f32x4Splat).set(ltv);
   f.get(ltv).simd(SIMD.f32x4Neg).set(nltv);
   f.get(THETA).simd(SIMD.f32x4Splat).set(thv);
@@ -83,9 +115,21 @@ function primalFunction(): FunctionBuilder {
     at(VALID).load().set(valid);
     // u_new = u + factor * grad I + theta * div p (div masked off the image)
     f.get(u1).get(fac).get(ix).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add);
-    f.get(thv).get(div1).get(valid).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).set(n1);
+    f.get(thv)
+      .get(div1)
+      .get(valid)
+      .simd(SIMD.f32x4Mul)
+      .simd(SIMD.f32x4Mul)
+      .simd(SIMD.f32x4Add)
+      .set(n1);
     f.get(u2).get(fac).get(iy).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add);
-    f.get(thv).get(div2).get(valid).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).set(n2);
+    f.get(thv)
+      .get(div2)
+      .get(valid)
+      .simd(SIMD.f32x4Mul)
+      .simd(SIMD.f32x4Mul)
+      .simd(SIMD.f32x4Add)
+      .set(n2);
     at(U1).get(n1).store();
     at(U2).get(n2).store();
     f.get(n1).get(u1).simd(SIMD.f32x4Sub).tee(n1).get(n1).simd(SIMD.f32x4Mul);
@@ -128,9 +172,25 @@ function dualFunction(): FunctionBuilder {
       f.get(gx).get(gx).simd(SIMD.f32x4Mul).get(gy).get(gy).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add);
       f.simd(SIMD.f32x4Sqrt).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).set(ng);
       at(PX);
-      at(PX).load().get(tv).get(gx).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).get(ng).simd(SIMD.f32x4Div).store();
+      at(PX)
+        .load()
+        .get(tv)
+        .get(gx)
+        .simd(SIMD.f32x4Mul)
+        .simd(SIMD.f32x4Add)
+        .get(ng)
+        .simd(SIMD.f32x4Div)
+        .store();
       at(PY);
-      at(PY).load().get(tv).get(gy).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).get(ng).simd(SIMD.f32x4Div).store();
+      at(PY)
+        .load()
+        .get(tv)
+        .get(gy)
+        .simd(SIMD.f32x4Mul)
+        .simd(SIMD.f32x4Add)
+        .get(ng)
+        .simd(SIMD.f32x4Div)
+        .store();
     };
     component(U1, U1down, P11, P12);
     component(U2, U2down, P21, P22);
@@ -138,8 +198,21 @@ function dualFunction(): FunctionBuilder {
   return f;
 }
 
-type PrimalKernel = (start: number, end: number, arrayBytes: number, strideBytes: number, lt: number, theta: number) => number;
-type DualKernel = (start: number, end: number, arrayBytes: number, strideBytes: number, taut: number) => void;
+type PrimalKernel = (
+  start: number,
+  end: number,
+  arrayBytes: number,
+  strideBytes: number,
+  lt: number,
+  theta: number,
+) => number;
+type DualKernel = (
+  start: number,
+  end: number,
+  arrayBytes: number,
+  strideBytes: number,
+  taut: number,
+) => void;
 
 interface IterationModule {
   memory: WasmMemory;
@@ -172,7 +245,12 @@ export class Tvl1IterationKernel {
     ensureMemory(this.module.memory, bytes);
     const buffer = this.module.memory.buffer;
     new Float32Array(buffer, 0, ARRAYS.length * this.arrayFloats).fill(0);
-    this.views = new Map(ARRAYS.map((name) => [name, new Float32Array(buffer, slot(name) * this.arrayFloats * 4, this.arrayFloats)]));
+    this.views = new Map(
+      ARRAYS.map((name) => [
+        name,
+        new Float32Array(buffer, slot(name) * this.arrayFloats * 4, this.arrayFloats),
+      ]),
+    );
     const valid = this.view('valid');
     const maskX = this.view('maskX');
     const maskY = this.view('maskY');
@@ -192,7 +270,8 @@ export class Tvl1IterationKernel {
   private scatter(name: ArrayName, dense: Float32Array): void {
     const target = this.view(name);
     const { width, stride } = this;
-    for (let y = 0; y < this.height; y++) target.set(dense.subarray(y * width, y * width + width), (y + 1) * stride + 1);
+    for (let y = 0; y < this.height; y++)
+      target.set(dense.subarray(y * width, y * width + width), (y + 1) * stride + 1);
   }
 
   private gather(name: ArrayName, dense: Float32Array): void {
@@ -205,7 +284,12 @@ export class Tvl1IterationKernel {
   }
 
   /** Loads the warped gradient, |grad|^2 and the constant part of rho (dense [height, width]). */
-  setDataTerm(gradX: Float32Array, gradY: Float32Array, gradNorm: Float32Array, rhoConst: Float32Array): void {
+  setDataTerm(
+    gradX: Float32Array,
+    gradY: Float32Array,
+    gradNorm: Float32Array,
+    rhoConst: Float32Array,
+  ): void {
     this.scatter('ix', gradX);
     this.scatter('iy', gradY);
     this.scatter('grad', gradNorm);

@@ -62,7 +62,10 @@ export class FunctionBuilder {
   readonly code: number[] = [];
   private readonly localTypes: number[] = [];
 
-  constructor(readonly params: number[], readonly results: number[] = []) {}
+  constructor(
+    readonly params: number[],
+    readonly results: number[] = [],
+  ) {}
 
   /** Declares a local of `type`, returning its index. */
   local(type: number): number {
@@ -152,7 +155,12 @@ export class FunctionBuilder {
       if (last && last[1] === type) last[0]++;
       else groups.push([1, type]);
     }
-    const body = [...uleb(groups.length), ...groups.flatMap(([n, t]) => [...uleb(n), t]), ...this.code, 0x0b];
+    const body = [
+      ...uleb(groups.length),
+      ...groups.flatMap(([n, t]) => [...uleb(n), t]),
+      ...this.code,
+      0x0b,
+    ];
     return [...uleb(body.length), ...body];
   }
 }
@@ -168,10 +176,23 @@ function name(text: string): number[] {
 /** A module with one exported memory ("memory") and the given exported functions. */
 export function buildModule(functions: Record<string, FunctionBuilder>): Uint8Array {
   const entries = Object.entries(functions);
-  const types = entries.map(([, f]) => [0x60, ...uleb(f.params.length), ...f.params, ...uleb(f.results.length), ...f.results]);
+  const types = entries.map(([, f]) => [
+    0x60,
+    ...uleb(f.params.length),
+    ...f.params,
+    ...uleb(f.results.length),
+    ...f.results,
+  ]);
   const exports = entries.flatMap(([fname], index) => [...name(fname), 0x00, ...uleb(index)]);
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [...uleb(types.length), ...types.flat()]),
     ...section(3, [...uleb(entries.length), ...entries.flatMap((_, index) => uleb(index))]),
     ...section(5, [...uleb(1), 0x00, ...uleb(1)]),

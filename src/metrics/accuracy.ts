@@ -102,7 +102,10 @@ export interface MeanClassAccuracy {
  * in `labels` are EXCLUDED from the mean (their recall is undefined); counting them as 0 would
  * punish a model for the composition of the evaluation subset.
  */
-export function meanClassAccuracy(scores: ScoreMatrix, labels: ArrayLike<number>): MeanClassAccuracy {
+export function meanClassAccuracy(
+  scores: ScoreMatrix,
+  labels: ArrayLike<number>,
+): MeanClassAccuracy {
   const perClass = perClassRecall(confusionMatrix(scores, labels));
   let sum = 0;
   let classesUsed = 0;

@@ -8,7 +8,12 @@
  *   positives have no defined AP and are left out (scikit-learn would count them as 0).
  */
 import { InputError } from '../errors.ts';
-import { checkSameShape, type NumericArray, type ScoreMatrix, type TargetMatrix } from './scoreMatrix.ts';
+import {
+  checkSameShape,
+  type NumericArray,
+  type ScoreMatrix,
+  type TargetMatrix,
+} from './scoreMatrix.ts';
 import { assertMultiLabel } from './labelChecks.ts';
 
 /**
@@ -100,7 +105,9 @@ export function meanAveragePrecision(
     classesUsed++;
   }
   if (classesUsed === 0) {
-    throw new InputError('metrics: expected at least one class with a positive video for mAP, got none');
+    throw new InputError(
+      'metrics: expected at least one class with a positive video for mAP, got none',
+    );
   }
   return { value: sum / classesUsed, perClass, classesUsed };
 }

@@ -26,7 +26,9 @@ export interface TargetMatrix {
 /** Wraps flat row-major scores `[numItems, numClasses]`, checking the length and finiteness. */
 export function scoreMatrix(data: NumericArray, numClasses: number): ScoreMatrix {
   if (!Number.isInteger(numClasses) || numClasses < 1) {
-    throw new InputError(`metrics: expected numClasses to be a positive integer, got ${numClasses}`);
+    throw new InputError(
+      `metrics: expected numClasses to be a positive integer, got ${numClasses}`,
+    );
   }
   if (data.length % numClasses !== 0) {
     throw new InputError(
@@ -60,7 +62,10 @@ export function scoreMatrixFromRows(rows: readonly (readonly number[])[]): Score
 }
 
 /** Multi-hot targets from a list of class indices per item (an empty list = no label). */
-export function multiHot(labelLists: readonly (readonly number[])[], numClasses: number): TargetMatrix {
+export function multiHot(
+  labelLists: readonly (readonly number[])[],
+  numClasses: number,
+): TargetMatrix {
   const data = new Uint8Array(labelLists.length * numClasses);
   labelLists.forEach((labels, item) => {
     for (const label of labels) {

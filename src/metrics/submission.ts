@@ -8,13 +8,19 @@ import { scoreMatrix, type ScoreMatrix } from './scoreMatrix.ts';
 /** Lines `<id> <score_0> ... <score_{C-1}>` for video scores `[videoIds.length, numClasses]`. */
 export function formatCharadesSubmission(videoIds: readonly string[], scores: ScoreMatrix): string {
   if (videoIds.length !== scores.numItems) {
-    throw new InputError(`metrics: expected one video id per score row (${scores.numItems}), got ${videoIds.length}`);
+    throw new InputError(
+      `metrics: expected one video id per score row (${scores.numItems}), got ${videoIds.length}`,
+    );
   }
   const lines: string[] = [];
   for (let v = 0; v < videoIds.length; v++) {
     const id = videoIds[v]!;
-    if (id === '' || /\s/.test(id)) throw new InputError(`metrics: expected a video id without spaces, got "${id}"`);
-    const row = Array.from(scores.data.slice(v * scores.numClasses, (v + 1) * scores.numClasses), String);
+    if (id === '' || /\s/.test(id))
+      throw new InputError(`metrics: expected a video id without spaces, got "${id}"`);
+    const row = Array.from(
+      scores.data.slice(v * scores.numClasses, (v + 1) * scores.numClasses),
+      String,
+    );
     lines.push(`${id} ${row.join(' ')}`);
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
@@ -41,7 +47,10 @@ export function parseCharadesSubmission(
     for (const field of fields.slice(1)) {
       const value = Number(field);
       if (!Number.isFinite(value)) {
-        throw new InputError(`metrics: expected a finite score, got "${field}"`, `${source}:${index + 1}`);
+        throw new InputError(
+          `metrics: expected a finite score, got "${field}"`,
+          `${source}:${index + 1}`,
+        );
       }
       rows.push(value);
     }

@@ -13,7 +13,14 @@
  * `intermediate_channel_size` (64/128/256/512 x width multiplier), not the node's filters.
  */
 import { tf, type Tensor4D, type Variable } from '../engine/tf.ts';
-import { createBatchNorm, varianceScaling, type BatchNorm, type BatchNormOptions, type ConvOps, type ParameterStore } from './layers.ts';
+import {
+  createBatchNorm,
+  varianceScaling,
+  type BatchNorm,
+  type BatchNormOptions,
+  type ConvOps,
+  type ParameterStore,
+} from './layers.ts';
 import { BLOCK_TEMPORAL_KERNEL, isTemporalModule, type TemporalModules } from './scaling.ts';
 import { temporalInit } from './stem.ts';
 
@@ -47,10 +54,25 @@ interface Module {
   stride: number;
 }
 
-export function createBlock(store: ParameterStore, ops: ConvOps, path: string, options: BlockOptions): Block {
-  const { blockFilters: filters, blockInterFilters: inter, blockTemporalDilation: dilation, norm } = options;
+export function createBlock(
+  store: ParameterStore,
+  ops: ConvOps,
+  path: string,
+  options: BlockOptions,
+): Block {
+  const {
+    blockFilters: filters,
+    blockInterFilters: inter,
+    blockTemporalDilation: dilation,
+    norm,
+  } = options;
   const out = 4 * filters;
-  const convBn = (name: string, shape: number[], init: ReturnType<typeof varianceScaling>, zeroGamma = false): ConvBn => ({
+  const convBn = (
+    name: string,
+    shape: number[],
+    init: ReturnType<typeof varianceScaling>,
+    zeroGamma = false,
+  ): ConvBn => ({
     filter: store.variable(`${name}/filter`, shape, init),
     norm: createBatchNorm(store, `${name}/bn`, shape[3], { ...norm, zeroGamma }),
   });
@@ -61,9 +83,13 @@ export function createBlock(store: ParameterStore, ops: ConvOps, path: string, o
     const temporal = isTemporalModule(m, options.blockTemporalModules);
     const k = BLOCK_TEMPORAL_KERNEL;
     modules.push({
-      projection: m === 0 ? convBn(`${at}/projection`, [1, 1, cin, out], varianceScaling(cin)) : undefined,
+      projection:
+        m === 0 ? convBn(`${at}/projection`, [1, 1, cin, out], varianceScaling(cin)) : undefined,
       first: temporal
-        ? { ...convBn(`${at}/temporal`, [k, 1, cin, filters], temporalInit(k, cin, dilation)), temporal }
+        ? {
+            ...convBn(`${at}/temporal`, [k, 1, cin, filters], temporalInit(k, cin, dilation)),
+            temporal,
+          }
         : { ...convBn(`${at}/pointwise`, [1, 1, cin, filters], varianceScaling(cin)), temporal },
       spatial: convBn(`${at}/spatial`, [3, 3, filters, inter], varianceScaling(9 * filters)),
       expand: convBn(`${at}/expand`, [1, 1, inter, out], varianceScaling(inter), true),
@@ -82,9 +108,17 @@ export function createBlock(store: ParameterStore, ops: ConvOps, path: string, o
   };
 }
 
-function applyModule(ops: ConvOps, module: Module, dilation: number, x: Tensor4D, training: boolean): Tensor4D {
+function applyModule(
+  ops: ConvOps,
+  module: Module,
+  dilation: number,
+  x: Tensor4D,
+  training: boolean,
+): Tensor4D {
   const { projection, first, spatial, expand, stride } = module;
-  const shortcut = projection ? projection.norm.apply(ops.spatial(x, projection.filter as Tensor4D, stride), training) : x;
+  const shortcut = projection
+    ? projection.norm.apply(ops.spatial(x, projection.filter as Tensor4D, stride), training)
+    : x;
   let y = first.temporal
     ? ops.temporal(x, first.filter as Tensor4D, dilation)
     : ops.spatial(x, first.filter as Tensor4D, 1);

@@ -45,7 +45,12 @@ export interface Fusion {
   edgeWeights(): Tensor1D;
 }
 
-export function createFusion(store: ParameterStore, ops: ConvOps, path: string, options: FusionOptions): Fusion {
+export function createFusion(
+  store: ParameterStore,
+  ops: ConvOps,
+  path: string,
+  options: FusionOptions,
+): Fusion {
   const channels = options.fusionInputChannels;
   const count = channels.length;
   const largest = Math.max(...channels);
@@ -63,7 +68,10 @@ export function createFusion(store: ParameterStore, ops: ConvOps, path: string, 
   if (frozen) {
     raw = store.constant(frozen, [count]);
   } else {
-    const init = options.fusionKind === 'sigmoid' ? ({ kind: 'truncated', stddev: 0.01 } as const) : ({ kind: 'ones' } as const);
+    const init =
+      options.fusionKind === 'sigmoid'
+        ? ({ kind: 'truncated', stddev: 0.01 } as const)
+        : ({ kind: 'ones' } as const);
     edgeVariable = store.variable(`${path}/edge_weights`, [count], init);
     raw = edgeVariable;
   }
@@ -78,7 +86,14 @@ export function createFusion(store: ParameterStore, ops: ConvOps, path: string, 
   const matchFilters = new Map<number, Variable>();
   for (const group of new Set(channels)) {
     if (group === largest) continue;
-    matchFilters.set(group, store.variable(`${path}/match${group}/filter`, [1, 1, group, largest], varianceScaling(group)));
+    matchFilters.set(
+      group,
+      store.variable(
+        `${path}/match${group}/filter`,
+        [1, 1, group, largest],
+        varianceScaling(group),
+      ),
+    );
   }
   return {
     outChannels: largest,

@@ -154,7 +154,9 @@ function parseNode(value: unknown, index: number): { node?: GenomeNode; issues: 
   const path = ['nodes', index];
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return {
-      issues: [{ path, code: 'invalid_type', message: `expected a node object, got ${describe(value)}` }],
+      issues: [
+        { path, code: 'invalid_type', message: `expected a node object, got ${describe(value)}` },
+      ],
     };
   }
   const schema = 'stem' in value ? stemSchema : 'level' in value ? blockSchema : undefined;
@@ -186,10 +188,18 @@ function checkBlock(node: BlockNode, index: number, fusion: FusionKind): GenomeI
   const issues: GenomeIssue[] = [];
   const at = (...rest: (string | number)[]) => ['nodes', index, ...rest];
   if (!(BLOCK_LEVELS as readonly number[]).includes(node.level)) {
-    issues.push({ path: at('level'), code: 'bad_level', message: `expected level 0..3, got ${node.level}` });
+    issues.push({
+      path: at('level'),
+      code: 'bad_level',
+      message: `expected level 0..3, got ${node.level}`,
+    });
   }
   if (node.stride !== 1 && node.stride !== 2) {
-    issues.push({ path: at('stride'), code: 'bad_stride', message: `expected stride 1 or 2, got ${node.stride}` });
+    issues.push({
+      path: at('stride'),
+      code: 'bad_stride',
+      message: `expected stride 1 or 2, got ${node.stride}`,
+    });
   }
   if (node.inputs.length === 0) {
     issues.push({ path: at('inputs'), code: 'no_inputs', message: `node ${index} has no inputs` });
@@ -204,7 +214,11 @@ function checkBlock(node: BlockNode, index: number, fusion: FusionKind): GenomeI
       });
     }
     if (seen.has(input)) {
-      issues.push({ path: at('inputs', k), code: 'duplicate_input', message: `input ${input} is listed twice` });
+      issues.push({
+        path: at('inputs', k),
+        code: 'duplicate_input',
+        message: `input ${input} is listed twice`,
+      });
     }
     seen.add(input);
   });
@@ -223,7 +237,8 @@ function checkBlock(node: BlockNode, index: number, fusion: FusionKind): GenomeI
       });
     }
     node.weights.forEach((weight, k) => {
-      const ok = fusion === 'sigmoid' ? weight > 0 && weight < 1 : Number.isFinite(weight) && weight >= 0;
+      const ok =
+        fusion === 'sigmoid' ? weight > 0 && weight < 1 : Number.isFinite(weight) && weight >= 0;
       if (!ok) {
         issues.push({
           path: at('weights', k),
@@ -240,12 +255,22 @@ function checkBlock(node: BlockNode, index: number, fusion: FusionKind): GenomeI
 }
 
 /** Checks of the whole graph: stems, outputs, dead nodes, head widths, depth metadata. */
-function checkGraph(nodes: GenomeNode[], depth: number | undefined, modules: ModulesPerLevel | undefined): GenomeIssue[] {
+function checkGraph(
+  nodes: GenomeNode[],
+  depth: number | undefined,
+  modules: ModulesPerLevel | undefined,
+): GenomeIssue[] {
   const issues: GenomeIssue[] = [];
   if (!nodes.some(isStem)) {
-    issues.push({ path: ['nodes'], code: 'no_stems', message: 'expected at least one stem node, got none' });
+    issues.push({
+      path: ['nodes'],
+      code: 'no_stems',
+      message: 'expected at least one stem node, got none',
+    });
   }
-  const outputs = nodes.flatMap((node, index) => (isBlock(node) && node.level === 3 ? [index] : []));
+  const outputs = nodes.flatMap((node, index) =>
+    isBlock(node) && node.level === 3 ? [index] : [],
+  );
   if (outputs.length === 0) {
     issues.push({
       path: ['nodes'],
@@ -282,7 +307,11 @@ function checkGraph(nodes: GenomeNode[], depth: number | undefined, modules: Mod
     });
   }
   if (depth === undefined && modules === undefined) {
-    issues.push({ path: ['depth'], code: 'no_depth', message: 'expected "depth" or "modulesPerLevel", got neither' });
+    issues.push({
+      path: ['depth'],
+      code: 'no_depth',
+      message: 'expected "depth" or "modulesPerLevel", got neither',
+    });
   } else if (depth !== undefined && !(depth in DEPTH_MODULES) && modules === undefined) {
     issues.push({
       path: ['depth'],
@@ -341,7 +370,10 @@ export function parseGenome(value: unknown, source?: string): Genome {
 
 export function genomeError(issues: GenomeIssue[], source?: string): InputError {
   const list = issues.map(formatIssue).join('; ');
-  return new InputError(`genome: expected a valid genome, got ${issues.length} problem(s): ${list}`, source);
+  return new InputError(
+    `genome: expected a valid genome, got ${issues.length} problem(s): ${list}`,
+    source,
+  );
 }
 
 /** Reads and validates a genome JSON file; never throws (unreadable files become one issue). */
@@ -351,7 +383,11 @@ export function safeReadGenome(file: string): GenomeResult & { file: string } {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { success: false, file, issues: [{ path: [], code: 'unreadable', message: `cannot read JSON: ${message}` }] };
+    return {
+      success: false,
+      file,
+      issues: [{ path: [], code: 'unreadable', message: `cannot read JSON: ${message}` }],
+    };
   }
   return { ...safeParseGenome(value), file };
 }

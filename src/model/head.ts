@@ -27,7 +27,10 @@ export interface Head {
 
 export function createHead(store: ParameterStore, path: string, options: HeadOptions): Head {
   const { headInChannels: channels, headClasses: classes, headFrames: frames } = options;
-  const kernel = store.variable(`${path}/dense/kernel`, [channels, classes], { kind: 'normal', stddev: 0.01 });
+  const kernel = store.variable(`${path}/dense/kernel`, [channels, classes], {
+    kind: 'normal',
+    stddev: 0.01,
+  });
   const bias = store.variable(`${path}/dense/bias`, [classes], { kind: 'zeros' });
   return {
     pool(nodes) {
@@ -35,17 +38,23 @@ export function createHead(store: ParameterStore, path: string, options: HeadOpt
         const pooled = nodes.map((node) => {
           const [batchFrames, , , c] = node.shape;
           if (c !== channels || batchFrames % frames !== 0) {
-            throw new EngineError(`head: expected [B*${frames}, H, W, ${channels}], got [${node.shape.join(',')}]`);
+            throw new EngineError(
+              `head: expected [B*${frames}, H, W, ${channels}], got [${node.shape.join(',')}]`,
+            );
           }
           const perFrame = tf.mean(node, [1, 2]);
           return tf.mean(tf.reshape(perFrame, [batchFrames / frames, frames, c]), 1) as Tensor2D;
         });
-        return (pooled.length === 1 ? pooled[0] : tf.div(tf.addN(pooled), pooled.length)) as Tensor2D;
+        return (
+          pooled.length === 1 ? pooled[0] : tf.div(tf.addN(pooled), pooled.length)
+        ) as Tensor2D;
       });
     },
     apply(features) {
       if (features.rank !== 2 || features.shape[1] !== channels) {
-        throw new EngineError(`head: expected features [B, ${channels}], got [${features.shape.join(',')}]`);
+        throw new EngineError(
+          `head: expected features [B, ${channels}], got [${features.shape.join(',')}]`,
+        );
       }
       return tf.tidy(() => tf.add(tf.matMul(features, kernel), bias) as Tensor2D);
     },

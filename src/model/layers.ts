@@ -25,7 +25,9 @@ export function varianceScaling(fanIn: number): Initializer {
 
 /** `prefix`, or `prefix_2`, `prefix_3`... : the first scope no live variable uses. */
 function freeScope(prefix: string): string {
-  const taken = new Set(Object.keys(tf.engine().registeredVariables).map((name) => name.slice(0, name.indexOf('/'))));
+  const taken = new Set(
+    Object.keys(tf.engine().registeredVariables).map((name) => name.slice(0, name.indexOf('/'))),
+  );
   let scope = prefix;
   for (let n = 2; taken.has(scope); n++) scope = `${prefix}_${n}`;
   return scope;
@@ -47,7 +49,8 @@ export class ParameterStore {
   }
 
   variable(path: string, shape: number[], init: Initializer, trainable = true): Variable {
-    if (this.named.has(path)) throw new EngineError(`model: expected a new variable name, got duplicate "${path}"`);
+    if (this.named.has(path))
+      throw new EngineError(`model: expected a new variable name, got duplicate "${path}"`);
     const initial = tf.tidy(() => this.initialValue(shape, init));
     const variable = tf.variable(initial, trainable, `${this.scope}/${path}`);
     initial.dispose();
@@ -107,7 +110,12 @@ export function fixedPad(x: Tensor4D, kernel: number): Tensor4D {
   if (kernel === 1) return x;
   const before = Math.floor((kernel - 1) / 2);
   const after = kernel - 1 - before;
-  return tf.pad(x, [[0, 0], [before, after], [before, after], [0, 0]]);
+  return tf.pad(x, [
+    [0, 0],
+    [before, after],
+    [before, after],
+    [0, 0],
+  ]);
 }
 
 export function createConvOps(mode: ConvMode, frames: number): ConvOps {
@@ -138,13 +146,22 @@ export function createConvOps(mode: ConvMode, frames: number): ConvOps {
       tf.tidy(() => {
         const [k, kw, cin, cout] = filter.shape;
         const padded = stride === 1 ? x : fixedPad(x, k);
-        const y = tf.conv3d(to5d(padded), tf.reshape(filter, [1, k, kw, cin, cout]), [1, stride, stride], stride === 1 ? 'same' : 'valid');
+        const y = tf.conv3d(
+          to5d(padded),
+          tf.reshape(filter, [1, k, kw, cin, cout]),
+          [1, stride, stride],
+          stride === 1 ? 'same' : 'valid',
+        );
         return to4d(y);
       }),
     temporal: (x, filter, dilation) =>
       tf.tidy(() => {
         const [k, , cin, cout] = filter.shape;
-        const y = tf.conv3d(to5d(x), tf.reshape(filter, [k, 1, 1, cin, cout]), 1, 'same', 'NDHWC', [dilation, 1, 1]);
+        const y = tf.conv3d(to5d(x), tf.reshape(filter, [k, 1, 1, cin, cout]), 1, 'same', 'NDHWC', [
+          dilation,
+          1,
+          1,
+        ]);
         return to4d(y);
       }),
   };
@@ -174,10 +191,17 @@ export function createBatchNorm(
   channels: number,
   options: BatchNormOptions & { zeroGamma?: boolean },
 ): BatchNorm {
-  const gamma = store.variable(`${path}/gamma`, [channels], { kind: options.zeroGamma ? 'zeros' : 'ones' });
+  const gamma = store.variable(`${path}/gamma`, [channels], {
+    kind: options.zeroGamma ? 'zeros' : 'ones',
+  });
   const beta = store.variable(`${path}/beta`, [channels], { kind: 'zeros' });
   const movingMean = store.variable(`${path}/moving_mean`, [channels], { kind: 'zeros' }, false);
-  const movingVariance = store.variable(`${path}/moving_variance`, [channels], { kind: 'ones' }, false);
+  const movingVariance = store.variable(
+    `${path}/moving_variance`,
+    [channels],
+    { kind: 'ones' },
+    false,
+  );
   const { momentum, epsilon } = options;
   return {
     channels,
@@ -191,8 +215,12 @@ export function createBatchNorm(
           variance = moments.variance;
           // Running statistics are state, outside the differentiated path.
           tf.tidy(() => {
-            movingMean.assign(tf.add(tf.mul(movingMean, momentum), tf.mul(moments.mean, 1 - momentum)));
-            movingVariance.assign(tf.add(tf.mul(movingVariance, momentum), tf.mul(moments.variance, 1 - momentum)));
+            movingMean.assign(
+              tf.add(tf.mul(movingMean, momentum), tf.mul(moments.mean, 1 - momentum)),
+            );
+            movingVariance.assign(
+              tf.add(tf.mul(movingVariance, momentum), tf.mul(moments.variance, 1 - momentum)),
+            );
           });
         }
         // x * scale + (beta - mean * scale): two full-size ops instead of three.

@@ -15,7 +15,13 @@ import { createBlock, type Block } from './block.ts';
 import { createFusion, type Fusion } from './fusion.ts';
 import { createHead } from './head.ts';
 import { createConvOps, ParameterStore, type BatchNormOptions, type ConvMode } from './layers.ts';
-import { headInputChannels, planChannels, resolveScale, type ResolvedScale, type ScaleOptions } from './scaling.ts';
+import {
+  headInputChannels,
+  planChannels,
+  resolveScale,
+  type ResolvedScale,
+  type ScaleOptions,
+} from './scaling.ts';
 import { createStem, type Stem } from './stem.ts';
 
 export type NetworkInputs = Partial<Record<StemType, Tensor4D>>;
@@ -72,18 +78,27 @@ export interface AssembleNetwork {
   dispose(): void;
 }
 
-type NodePart = { kind: 'stem'; stem: Stem; type: StemType } | { kind: 'block'; fusion: Fusion; block: Block; inputs: number[] };
+type NodePart =
+  | { kind: 'stem'; stem: Stem; type: StemType }
+  | { kind: 'block'; fusion: Fusion; block: Block; inputs: number[] };
 
 export function createAssembleNet(genome: Genome, options: NetworkOptions): AssembleNetwork {
   const { numClasses, frames } = options;
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new InputError(`model: expected numClasses >= 1, got ${numClasses}`);
   }
-  if (!Number.isInteger(frames) || frames < 1) throw new InputError(`model: expected frames >= 1, got ${frames}`);
+  if (!Number.isInteger(frames) || frames < 1)
+    throw new InputError(`model: expected frames >= 1, got ${frames}`);
   const scale = resolveScale(genome, options);
   const conv = options.conv ?? '2plus1d';
-  const norm: BatchNormOptions = { momentum: options.norm?.momentum ?? 0.99, epsilon: options.norm?.epsilon ?? 1e-5 };
-  const store = new ParameterStore(options.scope ?? genome.name.replace(/[^\w-]/g, '_'), options.seed ?? 1);
+  const norm: BatchNormOptions = {
+    momentum: options.norm?.momentum ?? 0.99,
+    epsilon: options.norm?.epsilon ?? 1e-5,
+  };
+  const store = new ParameterStore(
+    options.scope ?? genome.name.replace(/[^\w-]/g, '_'),
+    options.seed ?? 1,
+  );
   const ops = createConvOps(conv, frames);
   const plans = planChannels(genome, scale);
   const parts: NodePart[] = genome.nodes.map((node, index) => {
@@ -115,10 +130,18 @@ export function createAssembleNet(genome: Genome, options: NetworkOptions): Asse
     });
     return { kind: 'block', fusion, block, inputs: node.inputs };
   });
-  const outputNodes = genome.nodes.flatMap((node, index) => (!isStem(node) && node.level === 3 ? [index] : []));
+  const outputNodes = genome.nodes.flatMap((node, index) =>
+    !isStem(node) && node.level === 3 ? [index] : [],
+  );
   const featureChannels = headInputChannels(genome, plans);
-  const head = createHead(store, 'head', { headInChannels: featureChannels, headClasses: numClasses, headFrames: frames });
-  const stemTypes = [...new Set(parts.flatMap((part) => (part.kind === 'stem' ? [part.type] : [])))];
+  const head = createHead(store, 'head', {
+    headInChannels: featureChannels,
+    headClasses: numClasses,
+    headFrames: frames,
+  });
+  const stemTypes = [
+    ...new Set(parts.flatMap((part) => (part.kind === 'stem' ? [part.type] : []))),
+  ];
 
   const features = (inputs: NetworkInputs, training = false): Tensor2D =>
     tf.tidy(() => {
@@ -151,7 +174,8 @@ export function createAssembleNet(genome: Genome, options: NetworkOptions): Asse
     features,
     head: (feats) => head.apply(feats),
     apply: (inputs, training = false) => tf.tidy(() => head.apply(features(inputs, training))),
-    probabilities: (logits) => tf.tidy(() => (network.multiLabel ? tf.sigmoid(logits) : tf.softmax(logits)) as Tensor2D),
+    probabilities: (logits) =>
+      tf.tidy(() => (network.multiLabel ? tf.sigmoid(logits) : tf.softmax(logits)) as Tensor2D),
     connectionWeights() {
       return parts.flatMap((part, node) => {
         if (part.kind !== 'block' || part.inputs.length < 2) return [];
@@ -178,12 +202,22 @@ function checkInputs(
     const input = inputs[type];
     const index = genome.nodes.findIndex((node) => isStem(node) && node.stem === type);
     const channels = plans[index].stemInput;
-    if (!input) throw new InputError(`model: expected a "${type}" input [B*${frames}, H, W, ${channels}], got none`);
+    if (!input)
+      throw new InputError(
+        `model: expected a "${type}" input [B*${frames}, H, W, ${channels}], got none`,
+      );
     const [batchFrames, height, width, c] = input.shape;
     if (input.rank !== 4 || c !== channels || batchFrames % frames !== 0) {
-      throw new InputError(`model: expected "${type}" input [B*${frames}, H, W, ${channels}], got [${input.shape.join(',')}]`);
+      throw new InputError(
+        `model: expected "${type}" input [B*${frames}, H, W, ${channels}], got [${input.shape.join(',')}]`,
+      );
     }
-    if (reference && (reference.shape[0] !== batchFrames || reference.shape[1] !== height || reference.shape[2] !== width)) {
+    if (
+      reference &&
+      (reference.shape[0] !== batchFrames ||
+        reference.shape[1] !== height ||
+        reference.shape[2] !== width)
+    ) {
       throw new InputError(
         `model: expected "${type}" input to match "${reference.type}" in batch*frames, H, W [${reference.shape.slice(0, 3).join(',')}], got [${input.shape.slice(0, 3).join(',')}]`,
       );

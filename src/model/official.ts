@@ -45,7 +45,11 @@ export interface FromOfficialOptions {
   source?: string;
 }
 
-const STEM_CODES: Readonly<Record<number, StemType>> = { [-1]: 'rgb', [-2]: 'flow', [-3]: 'segmentation' };
+const STEM_CODES: Readonly<Record<number, StemType>> = {
+  [-1]: 'rgb',
+  [-2]: 'flow',
+  [-3]: 'segmentation',
+};
 const STEM_NUMBERS: Readonly<Record<StemType, number>> = { rgb: -1, flow: -2, segmentation: -3 };
 
 function isInt(value: unknown): value is number {
@@ -55,7 +59,11 @@ function isInt(value: unknown): value is number {
 function decodeNode(raw: unknown, index: number, issues: GenomeIssue[]): GenomeNode | undefined {
   const path = ['structure', index];
   if (!Array.isArray(raw) || raw.length === 0 || !isInt(raw[0])) {
-    issues.push({ path, code: 'invalid_type', message: 'expected [stem_type, dilation] or [level, inputs, filters, dilation, stride, 0]' });
+    issues.push({
+      path,
+      code: 'invalid_type',
+      message: 'expected [stem_type, dilation] or [level, inputs, filters, dilation, stride, 0]',
+    });
     return undefined;
   }
   const head = raw[0];
@@ -70,13 +78,24 @@ function decodeNode(raw: unknown, index: number, issues: GenomeIssue[]): GenomeN
       return undefined;
     }
     if (raw.length !== 2 || !isInt(raw[1])) {
-      issues.push({ path, code: 'invalid_stem', message: `expected [stem_type, temporal_dilation], got ${JSON.stringify(raw)}` });
+      issues.push({
+        path,
+        code: 'invalid_stem',
+        message: `expected [stem_type, temporal_dilation], got ${JSON.stringify(raw)}`,
+      });
       return undefined;
     }
     return { stem, temporal: raw[1] };
   }
   const [level, inputs, filters, dilation, stride, reserved] = raw as unknown[];
-  if (raw.length !== 6 || !Array.isArray(inputs) || !inputs.every(isInt) || !isInt(filters) || !isInt(dilation) || !isInt(stride)) {
+  if (
+    raw.length !== 6 ||
+    !Array.isArray(inputs) ||
+    !inputs.every(isInt) ||
+    !isInt(filters) ||
+    !isInt(dilation) ||
+    !isInt(stride)
+  ) {
     issues.push({
       path,
       code: 'invalid_block',
@@ -85,7 +104,11 @@ function decodeNode(raw: unknown, index: number, issues: GenomeIssue[]): GenomeN
     return undefined;
   }
   if (reserved !== 0) {
-    issues.push({ path: [...path, 5], code: 'invalid_block', message: `expected 0 in the last entry, got ${JSON.stringify(reserved)}` });
+    issues.push({
+      path: [...path, 5],
+      code: 'invalid_block',
+      message: `expected 0 in the last entry, got ${JSON.stringify(reserved)}`,
+    });
     return undefined;
   }
   return { level: level as 0, inputs: [...inputs], filters, dilation, stride };
@@ -95,12 +118,19 @@ function decodeNode(raw: unknown, index: number, issues: GenomeIssue[]): GenomeN
 export function safeFromOfficial(structure: unknown, options: FromOfficialOptions): GenomeResult {
   const issues: GenomeIssue[] = [];
   if (!Array.isArray(structure)) {
-    return { success: false, issues: [{ path: ['structure'], code: 'invalid_type', message: 'expected a list of nodes' }] };
+    return {
+      success: false,
+      issues: [{ path: ['structure'], code: 'invalid_type', message: 'expected a list of nodes' }],
+    };
   }
   const nodes = structure.map((raw, index) => decodeNode(raw, index, issues));
   const weights = options.edgeWeights ?? [];
   if (!Array.isArray(weights)) {
-    issues.push({ path: ['edgeWeights'], code: 'invalid_type', message: 'expected a list (one entry per node) or []' });
+    issues.push({
+      path: ['edgeWeights'],
+      code: 'invalid_type',
+      message: 'expected a list (one entry per node) or []',
+    });
   } else if (weights.length > 0) {
     if (weights.length !== structure.length) {
       issues.push({
@@ -113,8 +143,17 @@ export function safeFromOfficial(structure: unknown, options: FromOfficialOption
         const node = nodes[index];
         if (Array.isArray(entry) && entry.length === 0) return;
         const values = Array.isArray(entry) && entry.length === 1 ? entry[0] : undefined;
-        if (!Array.isArray(values) || !values.every((v) => typeof v === 'number') || !node || isStem(node)) {
-          issues.push({ path: ['edgeWeights', index], code: 'invalid_weights', message: 'expected [] or [[w, ...]] on a block node' });
+        if (
+          !Array.isArray(values) ||
+          !values.every((v) => typeof v === 'number') ||
+          !node ||
+          isStem(node)
+        ) {
+          issues.push({
+            path: ['edgeWeights', index],
+            code: 'invalid_weights',
+            message: 'expected [] or [[w, ...]] on a block node',
+          });
           return;
         }
         node.weights = [...values];
@@ -146,7 +185,15 @@ export function safeFromOfficial(structure: unknown, options: FromOfficialOption
   };
 }
 
-const OFFICIAL_SLOTS: Readonly<Record<string, number>> = { level: 0, inputs: 1, filters: 2, dilation: 3, stride: 4, stem: 0, temporal: 1 };
+const OFFICIAL_SLOTS: Readonly<Record<string, number>> = {
+  level: 0,
+  inputs: 1,
+  filters: 2,
+  dilation: 3,
+  stride: 4,
+  stem: 0,
+  temporal: 1,
+};
 
 /** Decodes the official flat list; throws an InputError listing every issue. */
 export function fromOfficial(structure: unknown, options: FromOfficialOptions): Genome {
@@ -158,7 +205,9 @@ export function fromOfficial(structure: unknown, options: FromOfficialOptions): 
 /** Encodes a genome as the official flat list and edge weights. */
 export function toOfficial(genome: Genome): OfficialEncoding {
   if (genome.fusion !== 'sigmoid') {
-    throw new InputError(`toOfficial: expected fusion "sigmoid" (the only official kind), got "${genome.fusion}"`);
+    throw new InputError(
+      `toOfficial: expected fusion "sigmoid" (the only official kind), got "${genome.fusion}"`,
+    );
   }
   const structure: OfficialNode[] = genome.nodes.map((node) =>
     isStem(node)

@@ -7,7 +7,13 @@
  * `INTERMEDIATE_CHANNELS[level]` in its 3x3 conv and 4 x filters at its output.
  */
 import { InputError } from '../errors.ts';
-import { isStem, type BlockNode, type Genome, type ModulesPerLevel, type StemType } from './genome.ts';
+import {
+  isStem,
+  type BlockNode,
+  type Genome,
+  type ModulesPerLevel,
+  type StemType,
+} from './genome.ts';
 
 /** Official `intermediate_channel_size`: 3x3 conv width per level (not the node's filters). */
 export const INTERMEDIATE_CHANNELS = [64, 128, 256, 512] as const;
@@ -62,26 +68,40 @@ export function resolveScale(genome: Genome, options: ScaleOptions = {}): Resolv
   }
   const modulesPerLevel = options.modulesPerLevel ?? genome.modulesPerLevel;
   if (modulesPerLevel.length !== 4 || modulesPerLevel.some((m) => !Number.isInteger(m) || m < 1)) {
-    throw new InputError(`model: expected modulesPerLevel of 4 integers >= 1, got [${modulesPerLevel.join(',')}]`);
+    throw new InputError(
+      `model: expected modulesPerLevel of 4 integers >= 1, got [${modulesPerLevel.join(',')}]`,
+    );
   }
   const segmentationChannels = options.segmentationChannels ?? 1;
-  return { widthMultiplier, modulesPerLevel, temporalModules: options.temporalModules ?? 'odd', segmentationChannels };
+  return {
+    widthMultiplier,
+    modulesPerLevel,
+    temporalModules: options.temporalModules ?? 'odd',
+    segmentationChannels,
+  };
 }
 
 export function scaleChannels(channels: number, widthMultiplier: number): number {
   return Math.max(1, Math.round(channels * widthMultiplier));
 }
 
-export const STEM_INPUT_CHANNELS: Readonly<Record<Exclude<StemType, 'segmentation'>, number>> = { rgb: 3, flow: 2 };
+export const STEM_INPUT_CHANNELS: Readonly<Record<Exclude<StemType, 'segmentation'>, number>> = {
+  rgb: 3,
+  flow: 2,
+};
 
 /** Scaled channel counts of every node, in genome order. */
 export function planChannels(genome: Genome, scale: ResolvedScale): NodePlan[] {
   const stemCount = genome.nodes.filter(isStem).length;
-  const stemFilters = scaleChannels(Math.floor(STEM_TOTAL_CHANNELS / stemCount), scale.widthMultiplier);
+  const stemFilters = scaleChannels(
+    Math.floor(STEM_TOTAL_CHANNELS / stemCount),
+    scale.widthMultiplier,
+  );
   const plans: NodePlan[] = [];
   genome.nodes.forEach((node, index) => {
     if (isStem(node)) {
-      const stemInput = node.stem === 'segmentation' ? scale.segmentationChannels : STEM_INPUT_CHANNELS[node.stem];
+      const stemInput =
+        node.stem === 'segmentation' ? scale.segmentationChannels : STEM_INPUT_CHANNELS[node.stem];
       plans.push({ index, outChannels: stemFilters, stemInput });
       return;
     }
@@ -140,7 +160,9 @@ export function countParameters(genome: Genome, options: CountOptions): Paramete
         trainable += cin * outChannels;
         batchNorm(outChannels);
       }
-      const firstKernel = isTemporalModule(module, scale.temporalModules) ? BLOCK_TEMPORAL_KERNEL : 1;
+      const firstKernel = isTemporalModule(module, scale.temporalModules)
+        ? BLOCK_TEMPORAL_KERNEL
+        : 1;
       trainable += firstKernel * cin * filters;
       batchNorm(filters);
       trainable += 9 * filters * interFilters;
@@ -192,7 +214,10 @@ const down = (size: number, stride: number) => Math.ceil(size / stride);
 export function estimateFlops(genome: Genome, options: FlopOptions): FlopEstimate {
   const scale = resolveScale(genome, options);
   const plans = planChannels(genome, scale);
-  const [height, width] = typeof options.resolution === 'number' ? [options.resolution, options.resolution] : options.resolution;
+  const [height, width] =
+    typeof options.resolution === 'number'
+      ? [options.resolution, options.resolution]
+      : options.resolution;
   const frames = options.frames;
   const sizes: [number, number][] = [];
   let macs = 0;
@@ -212,7 +237,8 @@ export function estimateFlops(genome: Genome, options: FlopOptions): FlopEstimat
     const channels = node.inputs.map((input) => plans[input].outChannels);
     const largest = Math.max(...channels);
     if (channels.length > 1) {
-      for (const group of new Set(channels)) if (group !== largest) macs += frames * h * w * group * largest;
+      for (const group of new Set(channels))
+        if (group !== largest) macs += frames * h * w * group * largest;
     }
     const { inChannels = 0, filters = 0, interFilters = 0, outChannels } = plan;
     const ho = down(h, node.stride);
@@ -221,7 +247,9 @@ export function estimateFlops(genome: Genome, options: FlopOptions): FlopEstimat
       const cin = module === 0 ? inChannels : outChannels;
       const [hi, wi] = module === 0 ? [h, w] : [ho, wo];
       if (module === 0) macs += frames * ho * wo * cin * outChannels;
-      const firstKernel = isTemporalModule(module, scale.temporalModules) ? BLOCK_TEMPORAL_KERNEL : 1;
+      const firstKernel = isTemporalModule(module, scale.temporalModules)
+        ? BLOCK_TEMPORAL_KERNEL
+        : 1;
       macs += frames * hi * wi * firstKernel * cin * filters;
       macs += frames * ho * wo * 9 * filters * interFilters;
       macs += frames * ho * wo * interFilters * outChannels;

@@ -17,7 +17,14 @@
  */
 import { tf, type Tensor4D, type Variable } from '../engine/tf.ts';
 import type { StemType } from './genome.ts';
-import { createBatchNorm, varianceScaling, type BatchNorm, type BatchNormOptions, type ConvOps, type ParameterStore } from './layers.ts';
+import {
+  createBatchNorm,
+  varianceScaling,
+  type BatchNorm,
+  type BatchNormOptions,
+  type ConvOps,
+  type ParameterStore,
+} from './layers.ts';
 import { STEM_SPATIAL_KERNEL, STEM_TEMPORAL_KERNEL } from './scaling.ts';
 
 export interface StemOptions {
@@ -36,17 +43,30 @@ export interface Stem {
   apply(x: Tensor4D, training: boolean): Tensor4D;
 }
 
-export function createStem(store: ParameterStore, ops: ConvOps, path: string, options: StemOptions): Stem {
+export function createStem(
+  store: ParameterStore,
+  ops: ConvOps,
+  path: string,
+  options: StemOptions,
+): Stem {
   const { stemInputChannels: cin, stemFilters: filters } = options;
   const k = STEM_SPATIAL_KERNEL;
-  const spatialFilter = store.variable(`${path}/conv/filter`, [k, k, cin, filters], varianceScaling(k * k * cin));
+  const spatialFilter = store.variable(
+    `${path}/conv/filter`,
+    [k, k, cin, filters],
+    varianceScaling(k * k * cin),
+  );
   const spatialNorm = createBatchNorm(store, `${path}/conv/bn`, filters, options.norm);
   let temporal: { filter: Variable; norm: BatchNorm; dilation: number } | undefined;
   if (options.stemType === 'rgb') {
     const dilation = Math.max(1, options.stemTemporalDilation);
     const kt = STEM_TEMPORAL_KERNEL;
     temporal = {
-      filter: store.variable(`${path}/temporal/filter`, [kt, 1, filters, filters], temporalInit(kt, filters, dilation)),
+      filter: store.variable(
+        `${path}/temporal/filter`,
+        [kt, 1, filters, filters],
+        temporalInit(kt, filters, dilation),
+      ),
       norm: createBatchNorm(store, `${path}/temporal/bn`, filters, options.norm),
       dilation,
     };
@@ -70,5 +90,7 @@ export function createStem(store: ParameterStore, ops: ConvOps, path: string, op
 
 /** Official init of a temporal conv: VarianceScaling, or N(0, 2/(k*Cin)) truncated when dilated. */
 export function temporalInit(kernel: number, cin: number, dilation: number) {
-  return dilation === 1 ? varianceScaling(kernel * cin) : ({ kind: 'truncated', stddev: Math.sqrt(2 / (kernel * cin)) } as const);
+  return dilation === 1
+    ? varianceScaling(kernel * cin)
+    : ({ kind: 'truncated', stddev: Math.sqrt(2 / (kernel * cin)) } as const);
 }

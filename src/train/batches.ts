@@ -52,11 +52,13 @@ export interface EpochPlanOptions {
 /** Sample indices of every batch of one epoch, in order; the shuffle draws from `rng`. */
 export function epochPlan(rng: Rng, options: EpochPlanOptions): number[][] {
   const { count, batchSize } = options;
-  if (!Number.isInteger(count) || count < 0) throw new InputError(`batches: expected count >= 0, got ${count}`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new InputError(`batches: expected count >= 0, got ${count}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new InputError(`batches: expected batchSize >= 1, got ${batchSize}`);
   }
-  const order = options.shuffle === false ? Array.from({ length: count }, (_, i) => i) : rng.permutation(count);
+  const order =
+    options.shuffle === false ? Array.from({ length: count }, (_, i) => i) : rng.permutation(count);
   const plan: number[][] = [];
   for (let start = 0; start < count; start += batchSize) {
     const indices = order.slice(start, start + batchSize);
@@ -83,14 +85,19 @@ export interface ShuffledBatchesOptions extends EpochPlanOptions {
  * cut them into batches, load from `startBatch` on with `concurrency` loads in flight and
  * `prefetchDepth` batches ready ahead.
  */
-export function shuffledBatches(options: ShuffledBatchesOptions): (context: EpochContext) => AsyncIterable<Batch> {
+export function shuffledBatches(
+  options: ShuffledBatchesOptions,
+): (context: EpochContext) => AsyncIterable<Batch> {
   return (context) => {
     const plan = epochPlan(context.rng, options);
     const augmentSeed = context.rng.nextUint32();
-    const todo = plan.map((indices, batchIndex) => ({ indices, batchIndex })).slice(context.startBatch);
+    const todo = plan
+      .map((indices, batchIndex) => ({ indices, batchIndex }))
+      .slice(context.startBatch);
     const loaded = mapConcurrent(
       todo,
-      ({ indices, batchIndex }) => options.load(indices, Rng.fromSeed(augmentSeed * 2 ** 20 + batchIndex), batchIndex),
+      ({ indices, batchIndex }) =>
+        options.load(indices, Rng.fromSeed(augmentSeed * 2 ** 20 + batchIndex), batchIndex),
       options.concurrency ?? 1,
       { dispose: disposeBatch },
     );

@@ -13,7 +13,13 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { tf, type Variable } from '../engine/tf.ts';
-import { assignWeights, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint, type JsonObject } from '../engine/weightsIO.ts';
+import {
+  assignWeights,
+  loadCheckpoint,
+  saveCheckpoint,
+  type LoadedCheckpoint,
+  type JsonObject,
+} from '../engine/weightsIO.ts';
 import { InputError } from '../errors.ts';
 import type { ScheduleConfig } from './schedule.ts';
 import type { TrainProgress } from './records.ts';
@@ -66,7 +72,9 @@ export interface CheckpointEntry {
 }
 
 export function toRecord(variables: NamedVariables): Record<string, Variable> {
-  return variables instanceof Map ? Object.fromEntries(variables) : { ...(variables as Record<string, Variable>) };
+  return variables instanceof Map
+    ? Object.fromEntries(variables)
+    : { ...(variables as Record<string, Variable>) };
 }
 
 export function checkpointDirName(step: number): string {
@@ -105,7 +113,9 @@ export async function resolveCheckpoint(path: string): Promise<string> {
   if (await exists(join(path, CHECKPOINT_JSON))) return path;
   const latest = await latestCheckpoint(path);
   if (!latest) {
-    throw new InputError(`checkpoint: expected ${path} to be a checkpoint or to contain step-* checkpoints, got none`);
+    throw new InputError(
+      `checkpoint: expected ${path} to be a checkpoint or to contain step-* checkpoints, got none`,
+    );
   }
   return latest;
 }
@@ -117,11 +127,15 @@ export async function saveTrainingCheckpoint(
   options: { keep?: number } = {},
 ): Promise<string> {
   const keep = options.keep ?? 3;
-  if (!Number.isInteger(keep) || keep < 1) throw new InputError(`checkpoint: expected keep >= 1, got ${keep}`);
+  if (!Number.isInteger(keep) || keep < 1)
+    throw new InputError(`checkpoint: expected keep >= 1, got ${keep}`);
   const { progress, meta = {} } = input;
   await mkdir(root, { recursive: true });
   const finalPath = join(root, checkpointDirName(progress.step));
-  const tmpPath = join(root, `.tmp-${checkpointDirName(progress.step)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmpPath = join(
+    root,
+    `.tmp-${checkpointDirName(progress.step)}-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   const variables = toRecord(input.variables);
   const state: CheckpointState = {
     format: CHECKPOINT_FORMAT,
@@ -144,9 +158,15 @@ export async function saveTrainingCheckpoint(
     await saveCheckpoint(tmpPath, {
       weights: variables,
       optimizer: input.optimizer,
-      metadata: JSON.parse(JSON.stringify({
-        checkpoint: CHECKPOINT_JSON, step: state.step, epoch: state.epoch, genome: state.genome, classes: state.classes,
-      })) as JsonObject,
+      metadata: JSON.parse(
+        JSON.stringify({
+          checkpoint: CHECKPOINT_JSON,
+          step: state.step,
+          epoch: state.epoch,
+          genome: state.genome,
+          classes: state.classes,
+        }),
+      ) as JsonObject,
     });
     await writeDurable(join(tmpPath, CHECKPOINT_JSON), JSON.stringify(state, null, 1));
     if (await exists(finalPath)) {
@@ -187,10 +207,16 @@ export async function readCheckpointState(folder: string): Promise<CheckpointSta
   try {
     state = JSON.parse(await readFile(file, 'utf8')) as CheckpointState;
   } catch (error) {
-    throw new InputError(`checkpoint: expected readable JSON, got ${(error as Error).message}`, file);
+    throw new InputError(
+      `checkpoint: expected readable JSON, got ${(error as Error).message}`,
+      file,
+    );
   }
   if (state?.format !== CHECKPOINT_FORMAT || typeof state.progress?.step !== 'number') {
-    throw new InputError(`checkpoint: expected format "${CHECKPOINT_FORMAT}", got ${JSON.stringify(state?.format)}`, file);
+    throw new InputError(
+      `checkpoint: expected format "${CHECKPOINT_FORMAT}", got ${JSON.stringify(state?.format)}`,
+      file,
+    );
   }
   return state;
 }
@@ -219,7 +245,9 @@ export async function restoreTrainingCheckpoint(
         const cut = name.lastIndexOf('/');
         const variable = variables[name.slice(0, cut)];
         if (cut < 0 || !variable) {
-          throw new InputError(`checkpoint: optimizer slot "${name}" belongs to no model variable (${loaded.path})`);
+          throw new InputError(
+            `checkpoint: optimizer slot "${name}" belongs to no model variable (${loaded.path})`,
+          );
         }
         return { name: variable.name + name.slice(cut), tensor };
       });

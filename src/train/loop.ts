@@ -110,15 +110,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model, optimizer, schedule, loss, metric } = options;
   checkCount('steps', options.steps);
   checkCount('epochs', options.epochs);
-  if (options.steps === undefined && options.epochs === undefined && typeof options.batches === 'function') {
-    throw new InputError('train: expected steps or epochs with a per-epoch batch factory, got neither');
+  if (
+    options.steps === undefined &&
+    options.epochs === undefined &&
+    typeof options.batches === 'function'
+  ) {
+    throw new InputError(
+      'train: expected steps or epochs with a per-epoch batch factory, got neither',
+    );
   }
   if (options.clipNorm !== undefined && !(options.clipNorm > 0)) {
     throw new InputError(`train: expected clipNorm > 0, got ${options.clipNorm}`);
   }
   const variables = modelVariables(model);
   const trainable = [...model.trainableVariables];
-  if (trainable.length === 0) throw new InputError('train: expected a model with trainable variables, got none');
+  if (trainable.length === 0)
+    throw new InputError('train: expected a model with trainable variables, got none');
 
   let progress: TrainProgress;
   let resumedFrom: string | undefined;
@@ -128,9 +135,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     resumedFrom = state.path;
   } else {
     progress = {
-      step: 0, epoch: 0, batchInEpoch: 0,
+      step: 0,
+      epoch: 0,
+      batchInEpoch: 0,
       rng: Rng.fromSeed(options.seed ?? 0).state(),
-      epochSeed: null, epochTotals: emptyTotals(), epochs: [], lastStep: null,
+      epochSeed: null,
+      epochTotals: emptyTotals(),
+      epochs: [],
+      lastStep: null,
     };
   }
   const runRng = Rng.fromState(progress.rng);
@@ -144,7 +156,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     progress.rng = runRng.state();
     const path = await saveTrainingCheckpoint(
       policy.dir,
-      { variables, optimizer, progress, schedule: schedule.config, ...(policy.meta ? { meta: policy.meta } : {}) },
+      {
+        variables,
+        optimizer,
+        progress,
+        schedule: schedule.config,
+        ...(policy.meta ? { meta: policy.meta } : {}),
+      },
       { keep: policy.keep ?? 3 },
     );
     lastCheckpoint = path;
@@ -152,7 +170,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await options.onCheckpoint?.(path, structuredClone(progress));
   };
 
-  await options.onStart?.({ progress: structuredClone(progress), ...(resumedFrom ? { resumedFrom } : {}) });
+  await options.onStart?.({
+    progress: structuredClone(progress),
+    ...(resumedFrom ? { resumedFrom } : {}),
+  });
 
   const stepLimitReached = () => options.steps !== undefined && progress.step >= options.steps;
   const epochLimitReached = () => options.epochs !== undefined && progress.epoch >= options.epochs;
@@ -170,9 +191,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       progress.epochTotals = emptyTotals();
     }
     const source = options.batches;
-    const iterable = typeof source === 'function'
-      ? source({ epoch: progress.epoch, rng: Rng.fromSeed(progress.epochSeed), startBatch: progress.batchInEpoch })
-      : source;
+    const iterable =
+      typeof source === 'function'
+        ? source({
+            epoch: progress.epoch,
+            rng: Rng.fromSeed(progress.epochSeed),
+            startBatch: progress.batchInEpoch,
+          })
+        : source;
     let toSkip = typeof source === 'function' ? 0 : progress.batchInEpoch;
     let epochCut = false;
     let waitStart = performance.now();
@@ -206,8 +232,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     const totals = progress.epochTotals;
     const epochRecord: EpochRecord = {
-      kind: 'epoch', epoch: progress.epoch, step: progress.step, steps: totals.steps,
-      loss: totals.lossSum / Math.max(1, totals.steps), examples: totals.examples,
+      kind: 'epoch',
+      epoch: progress.epoch,
+      step: progress.step,
+      steps: totals.steps,
+      loss: totals.lossSum / Math.max(1, totals.steps),
+      examples: totals.examples,
       ...(metric ? { metric: totals.metricSum / Math.max(1, totals.steps) } : {}),
     };
     progress.epochs.push(epochRecord);
@@ -241,10 +271,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const kept: Tensor[] = [value, ...Object.values(grads)];
     try {
       const gradients: (Tensor | null)[] = trainable.map((v) => grads[v.name] ?? null);
-      const norm = tf.tidy(() => tf.sqrt(tf.addN(gradients.filter((g): g is Tensor => g !== null).map((g) => tf.sum(tf.square(g))))));
+      const norm = tf.tidy(() =>
+        tf.sqrt(
+          tf.addN(
+            gradients.filter((g): g is Tensor => g !== null).map((g) => tf.sum(tf.square(g))),
+          ),
+        ),
+      );
       const metricValue = metric && logits ? metric(logits, batch.labels) : undefined;
       kept.push(norm, ...(metricValue ? [metricValue] : []), ...(logits ? [logits] : []));
-      const [lossData, normData, metricData] = await Promise.all([value.data(), norm.data(), metricValue?.data()]);
+      const [lossData, normData, metricData] = await Promise.all([
+        value.data(),
+        norm.data(),
+        metricValue?.data(),
+      ]);
       const lossNumber = lossData[0]!;
       const gradNorm = normData[0]!;
       const finite = Number.isFinite(lossNumber) && Number.isFinite(gradNorm);
@@ -270,8 +310,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       totals.lossSum += lossNumber;
       totals.examples += examples;
       const record: StepRecord = {
-        kind: 'step', step: progress.step, epoch: progress.epoch, batchInEpoch: progress.batchInEpoch,
-        loss: lossNumber, lr, gradNorm, examples, stepMs: performance.now() - waitStart,
+        kind: 'step',
+        step: progress.step,
+        epoch: progress.epoch,
+        batchInEpoch: progress.batchInEpoch,
+        loss: lossNumber,
+        lr,
+        gradNorm,
+        examples,
+        stepMs: performance.now() - waitStart,
       };
       if (metricData) {
         record.metric = metricData[0]!;

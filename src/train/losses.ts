@@ -24,7 +24,9 @@ function checkSmoothing(value: number): void {
 
 function checkLogits(logits: Tensor, name: string): void {
   if (logits.rank !== 2) {
-    throw new InputError(`losses: ${name} expected logits of rank 2 [batch, classes], got shape [${logits.shape}]`);
+    throw new InputError(
+      `losses: ${name} expected logits of rank 2 [batch, classes], got shape [${logits.shape}]`,
+    );
   }
 }
 
@@ -84,7 +86,11 @@ export function sigmoidCrossEntropy(
   const smoothing = options.labelSmoothing ?? 0;
   checkSmoothing(smoothing);
   checkLogits(logits, 'sigmoidCrossEntropy');
-  if (targets.rank !== 2 || targets.shape[0] !== logits.shape[0] || targets.shape[1] !== logits.shape[1]) {
+  if (
+    targets.rank !== 2 ||
+    targets.shape[0] !== logits.shape[0] ||
+    targets.shape[1] !== logits.shape[1]
+  ) {
     throw new InputError(
       `losses: sigmoidCrossEntropy expected targets [${logits.shape}] (multi-hot), got shape [${targets.shape}]`,
     );
@@ -92,7 +98,10 @@ export function sigmoidCrossEntropy(
   return tf.tidy(() => {
     let z: Tensor = tf.cast(targets, 'float32');
     if (smoothing > 0) z = z.mul(1 - smoothing).add(smoothing / 2);
-    const elementwise = tf.relu(logits).sub(logits.mul(z)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+    const elementwise = tf
+      .relu(logits)
+      .sub(logits.mul(z))
+      .add(tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
     if (options.reduction === 'sumClasses') return tf.mean(tf.sum(elementwise, 1)) as Scalar;
     return tf.mean(elementwise) as Scalar;
   });
@@ -118,8 +127,12 @@ export function classificationLoss(
 export function batchAccuracy(logits: Tensor2D, labels: Tensor): Scalar {
   return tf.tidy(() => {
     const predicted = tf.argMax(logits, 1);
-    if (labels.rank === 1) return tf.mean(tf.equal(predicted, tf.cast(labels, 'int32')).toFloat()) as Scalar;
-    const hit = tf.sum(tf.mul(tf.oneHot(predicted, logits.shape[1]).toFloat(), tf.cast(labels, 'float32')), 1);
+    if (labels.rank === 1)
+      return tf.mean(tf.equal(predicted, tf.cast(labels, 'int32')).toFloat()) as Scalar;
+    const hit = tf.sum(
+      tf.mul(tf.oneHot(predicted, logits.shape[1]).toFloat(), tf.cast(labels, 'float32')),
+      1,
+    );
     return tf.mean(tf.greater(hit, 0).toFloat()) as Scalar;
   });
 }

@@ -56,7 +56,10 @@ export async function readJsonl<T = Record<string, unknown>>(path: string): Prom
     } catch (error) {
       const isLast = lines.slice(index + 1).every((rest) => rest.trim() === '');
       if (!isLast) {
-        throw new InputError(`metrics log: expected one JSON object per line, got ${(error as Error).message}`, `${path}:${index + 1}`);
+        throw new InputError(
+          `metrics log: expected one JSON object per line, got ${(error as Error).message}`,
+          `${path}:${index + 1}`,
+        );
       }
     }
   });

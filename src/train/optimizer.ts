@@ -77,9 +77,12 @@ export class SgdMomentum extends tf.Optimizer {
     if (!(momentum >= 0 && momentum < 1)) {
       throw new InputError(`optimizer: expected momentum in [0, 1), got ${momentum}`);
     }
-    if (!(weightDecay >= 0)) throw new InputError(`optimizer: expected weightDecay >= 0, got ${weightDecay}`);
+    if (!(weightDecay >= 0))
+      throw new InputError(`optimizer: expected weightDecay >= 0, got ${weightDecay}`);
     if (weightDecayMode !== 'l2' && weightDecayMode !== 'decoupled') {
-      throw new InputError(`optimizer: expected weightDecayMode l2|decoupled, got ${String(weightDecayMode)}`);
+      throw new InputError(
+        `optimizer: expected weightDecayMode l2|decoupled, got ${String(weightDecayMode)}`,
+      );
     }
     this.decays = options.decays ?? decaysKernels;
     this.learningRate = options.learningRate ?? 0.01;
@@ -93,11 +96,18 @@ export class SgdMomentum extends tf.Optimizer {
    * Applies one update at rate `lr`. `gradients[i]` belongs to `variables[i]`; a null gradient
    * (variable not reached by the loss) leaves that variable and its slot untouched.
    */
-  update(variables: readonly Variable[], gradients: readonly (Tensor | null | undefined)[], lr: number): void {
+  update(
+    variables: readonly Variable[],
+    gradients: readonly (Tensor | null | undefined)[],
+    lr: number,
+  ): void {
     if (variables.length !== gradients.length) {
-      throw new InputError(`optimizer: expected one gradient per variable (${variables.length}), got ${gradients.length}`);
+      throw new InputError(
+        `optimizer: expected one gradient per variable (${variables.length}), got ${gradients.length}`,
+      );
     }
-    if (!Number.isFinite(lr)) throw new InputError(`optimizer: expected a finite learning rate, got ${lr}`);
+    if (!Number.isFinite(lr))
+      throw new InputError(`optimizer: expected a finite learning rate, got ${lr}`);
     const { momentum, nesterov, weightDecay, weightDecayMode } = this.settings;
     variables.forEach((variable, i) => {
       const gradient = gradients[i];
@@ -105,7 +115,8 @@ export class SgdMomentum extends tf.Optimizer {
       const decay = weightDecay > 0 && this.decays(variable) ? weightDecay : 0;
       tf.tidy(() => {
         let g: Tensor = gradient;
-        if (decay > 0 && weightDecayMode === 'l2') g = tf.add(g, tf.mul(tf.scalar(decay), variable));
+        if (decay > 0 && weightDecayMode === 'l2')
+          g = tf.add(g, tf.mul(tf.scalar(decay), variable));
         let step: Tensor = g;
         if (momentum > 0) {
           const slot = this.slot(variable);
@@ -131,10 +142,15 @@ export class SgdMomentum extends tf.Optimizer {
     const registered = tf.engine().registeredVariables;
     const variables = pairs.map(([name]) => {
       const variable = registered[name];
-      if (!variable) throw new InputError(`optimizer: expected a registered variable "${name}", got none`);
+      if (!variable)
+        throw new InputError(`optimizer: expected a registered variable "${name}", got none`);
       return variable;
     });
-    this.update(variables, pairs.map(([, tensor]) => tensor), this.learningRate);
+    this.update(
+      variables,
+      pairs.map(([, tensor]) => tensor),
+      this.learningRate,
+    );
   }
 
   private slot(variable: Variable): Variable {
@@ -155,7 +171,10 @@ export class SgdMomentum extends tf.Optimizer {
    * order the variables were first updated (the slots are live state: do not dispose them).
    */
   override async getWeights(): Promise<NamedTensor[]> {
-    const slots = [...this.slots].map(([name, slot]) => ({ name: name + MOMENTUM_SUFFIX, tensor: slot as Tensor }));
+    const slots = [...this.slots].map(([name, slot]) => ({
+      name: name + MOMENTUM_SUFFIX,
+      tensor: slot as Tensor,
+    }));
     return [await this.saveIterations(), ...slots];
   }
 
@@ -164,7 +183,9 @@ export class SgdMomentum extends tf.Optimizer {
     const slots = await this.extractIterations(weightValues);
     for (const { name, tensor } of slots) {
       if (!name.endsWith(MOMENTUM_SUFFIX)) {
-        throw new InputError(`optimizer: expected a "<variable>${MOMENTUM_SUFFIX}" slot, got "${name}"`);
+        throw new InputError(
+          `optimizer: expected a "<variable>${MOMENTUM_SUFFIX}" slot, got "${name}"`,
+        );
       }
       const variableName = name.slice(0, -MOMENTUM_SUFFIX.length);
       const existing = this.slots.get(variableName);
@@ -172,7 +193,10 @@ export class SgdMomentum extends tf.Optimizer {
         existing.assign(tensor);
       } else {
         existing?.dispose();
-        this.slots.set(variableName, tf.tidy(() => tf.variable(tensor.clone(), false)));
+        this.slots.set(
+          variableName,
+          tf.tidy(() => tf.variable(tensor.clone(), false)),
+        );
       }
     }
   }

@@ -113,7 +113,8 @@ export async function* mapConcurrent<T, U>(
   options: PrefetchOptions<U> = {},
 ): AsyncGenerator<U, void, undefined> {
   checkCount('concurrency', concurrency);
-  if (concurrency < 1) throw new InputError(`prefetch: expected concurrency >= 1, got ${concurrency}`);
+  if (concurrency < 1)
+    throw new InputError(`prefetch: expected concurrency >= 1, got ${concurrency}`);
   const iterator = iteratorOf(source);
   const pending: Promise<U>[] = [];
   let index = 0;
@@ -137,7 +138,10 @@ export async function* mapConcurrent<T, U>(
     }
   } finally {
     for (const running of pending.splice(0)) {
-      running.then((value) => options.dispose?.(value), () => undefined);
+      running.then(
+        (value) => options.dispose?.(value),
+        () => undefined,
+      );
     }
     if (!exhausted) await iterator.return?.();
   }

@@ -35,14 +35,17 @@ export interface ProgressReporterOptions {
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   const s = Math.round(seconds);
-  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 3600)
+    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
   if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${s}s`;
 }
 
 function fixed(value: number, digits: number): string {
   if (!Number.isFinite(value)) return String(value);
-  return Math.abs(value) > 0 && Math.abs(value) < 10 ** -digits ? value.toExponential(2) : value.toFixed(digits);
+  return Math.abs(value) > 0 && Math.abs(value) < 10 ** -digits
+    ? value.toExponential(2)
+    : value.toFixed(digits);
 }
 
 /** Steps per second over a sliding window of recent steps. */
@@ -97,10 +100,14 @@ export class ProgressReporter {
     const total = this.options.totalSteps;
     const parts = [
       this.options.label ? `[${this.options.label}]` : '',
-      total !== undefined ? `step ${record.step}/${total} (${((100 * record.step) / total).toFixed(1)}%)` : `step ${record.step}`,
+      total !== undefined
+        ? `step ${record.step}/${total} (${((100 * record.step) / total).toFixed(1)}%)`
+        : `step ${record.step}`,
       `epoch ${record.epoch}`,
       `loss ${fixed(record.loss, 4)}`,
-      record.metric !== undefined ? `${this.options.metricName ?? 'acc'} ${fixed(record.metric, 4)}` : '',
+      record.metric !== undefined
+        ? `${this.options.metricName ?? 'acc'} ${fixed(record.metric, 4)}`
+        : '',
       `lr ${fixed(record.lr, 5)}`,
       `|g| ${fixed(record.gradNorm, 3)}`,
     ];
@@ -129,8 +136,13 @@ export class ProgressReporter {
 
   /** Prints an epoch summary line (above the bar on a TTY). */
   epoch(record: EpochRecord): void {
-    const metric = record.metric !== undefined ? ` ${this.options.metricName ?? 'acc'} ${fixed(record.metric, 4)}` : '';
-    this.line(`epoch ${record.epoch} done: ${record.steps} steps, loss ${fixed(record.loss, 4)}${metric}, ${record.examples} examples`);
+    const metric =
+      record.metric !== undefined
+        ? ` ${this.options.metricName ?? 'acc'} ${fixed(record.metric, 4)}`
+        : '';
+    this.line(
+      `epoch ${record.epoch} done: ${record.steps} steps, loss ${fixed(record.loss, 4)}${metric}, ${record.examples} examples`,
+    );
   }
 
   /** Prints a line without breaking the bar. */
@@ -155,7 +167,10 @@ export class ProgressReporter {
     const rate = this.stepsPerSecond();
     const payload = {
       loss: fixed(record.loss, 4),
-      metric: record.metric !== undefined ? ` ${this.options.metricName ?? 'acc'} ${fixed(record.metric, 4)}` : '',
+      metric:
+        record.metric !== undefined
+          ? ` ${this.options.metricName ?? 'acc'} ${fixed(record.metric, 4)}`
+          : '',
       lr: fixed(record.lr, 5),
       rate: Number.isFinite(rate) ? rate.toFixed(2) : '?',
       remaining: formatDuration(this.etaSeconds(record.step)),

@@ -67,7 +67,9 @@ export function cosineSchedule(options: Omit<CosineScheduleConfig, 'kind'>): LrS
   checkNumber('warmupStartLr', warmupStart, 0);
   checkNumber('finalLr', finalLr, 0);
   if (warmup > totalSteps) {
-    throw new InputError(`schedule: expected warmupSteps <= totalSteps (${totalSteps}), got ${warmup}`);
+    throw new InputError(
+      `schedule: expected warmupSteps <= totalSteps (${totalSteps}), got ${warmup}`,
+    );
   }
   const cosine = (step: number) => {
     const progress = Math.min(step, totalSteps) / totalSteps;
@@ -98,6 +100,8 @@ export function scheduleFromConfig(config: ScheduleConfig): LrSchedule {
     case 'constant':
       return constantSchedule(config.lr);
     default:
-      throw new InputError(`schedule: expected kind cosine|constant, got ${JSON.stringify(config)}`);
+      throw new InputError(
+        `schedule: expected kind cosine|constant, got ${JSON.stringify(config)}`,
+      );
   }
 }

@@ -54,15 +54,21 @@ export class Rng {
       throw new InputError(`random: expected a finite seed, got ${seed}`);
     }
     const base = typeof seed === 'string' ? hashString(seed) : Math.trunc(seed) >>> 0;
-    const next = splitmix32(base ^ (typeof seed === 'number' ? Math.trunc(seed / 2 ** 32) >>> 0 : 0));
+    const next = splitmix32(
+      base ^ (typeof seed === 'number' ? Math.trunc(seed / 2 ** 32) >>> 0 : 0),
+    );
     return new Rng([next(), next(), next(), next()]);
   }
 
   /** Continues the stream saved by {@link Rng.state}. */
   static fromState(state: RngState): Rng {
     const words = state?.words;
-    if (state?.algorithm !== 'xoshiro128**' || !Array.isArray(words) || words.length !== 4 ||
-        !words.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
+    if (
+      state?.algorithm !== 'xoshiro128**' ||
+      !Array.isArray(words) ||
+      words.length !== 4 ||
+      !words.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)
+    ) {
       throw new InputError(
         `random: expected {algorithm: "xoshiro128**", words: 4 uint32}, got ${JSON.stringify(state)}`,
       );
@@ -121,7 +127,9 @@ export class Rng {
     const max = maxExclusive === undefined ? minOrCount : maxExclusive;
     const range = max - min;
     if (!Number.isInteger(min) || !Number.isInteger(max) || range <= 0 || range > 2 ** 32) {
-      throw new InputError(`random: randInt expected integers min < max, range <= 2^32, got [${min}, ${max})`);
+      throw new InputError(
+        `random: randInt expected integers min < max, range <= 2^32, got [${min}, ${max})`,
+      );
     }
     const limit = 2 ** 32 - (2 ** 32 % range); // reject the incomplete last block
     let draw = this.nextUint32();

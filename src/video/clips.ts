@@ -52,7 +52,10 @@ export interface ClipSource {
  * Frames of a probed video on a grid of `fps`: its own frame count at its own rate, else
  * duration x fps (what the fps filter produces).
  */
-export function gridFrameCount(video: { duration: number; avgFrameRate: number; frameCount: number }, fps: number): number {
+export function gridFrameCount(
+  video: { duration: number; avgFrameRate: number; frameCount: number },
+  fps: number,
+): number {
   if (Math.abs(fps - video.avgFrameRate) < 1e-6 * fps) return video.frameCount;
   return Math.max(1, Math.round(video.duration * fps));
 }
@@ -104,12 +107,17 @@ export interface TrainingClipOptions {
 }
 
 /** One clip at a uniformly random position (inside the segment, if given). */
-export function sampleTrainingClip(spec: ClipSpec, source: ClipSource, options: TrainingClipOptions = {}): SampledClip {
+export function sampleTrainingClip(
+  spec: ClipSpec,
+  source: ClipSource,
+  options: TrainingClipOptions = {},
+): SampledClip {
   const span = clipSpan(spec);
   const range = allowedRange(spec, source, options.segment);
   const rng = options.rng ?? createRng(options.seed ?? 0);
   const latest = range.last - span + 1;
-  const start = latest > range.first ? rng.randInt(range.first, latest + 1) : placeShort(range, span, source);
+  const start =
+    latest > range.first ? rng.randInt(range.first, latest + 1) : placeShort(range, span, source);
   return buildClip(spec, source, start, span);
 }
 
@@ -120,9 +128,14 @@ export interface TestClipOptions {
 }
 
 /** `count` evenly spaced clips (multi-view testing); one clip is centred. */
-export function sampleTestClips(spec: ClipSpec, source: ClipSource, options: TestClipOptions = {}): SampledClip[] {
+export function sampleTestClips(
+  spec: ClipSpec,
+  source: ClipSource,
+  options: TestClipOptions = {},
+): SampledClip[] {
   const count = options.count ?? 1;
-  if (!Number.isInteger(count) || count < 1) throw new InputError(`clips: expected count a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new InputError(`clips: expected count a positive integer, got ${count}`);
   const span = clipSpan(spec);
   const range = allowedRange(spec, source, options.segment);
   const latest = range.last - span + 1;
@@ -131,9 +144,10 @@ export function sampleTestClips(spec: ClipSpec, source: ClipSource, options: Tes
     return Array.from({ length: count }, () => buildClip(spec, source, start, span));
   }
   return Array.from({ length: count }, (_, k) => {
-    const start = count === 1
-      ? Math.floor((range.first + latest) / 2)
-      : Math.round(range.first + (k * (latest - range.first)) / (count - 1));
+    const start =
+      count === 1
+        ? Math.floor((range.first + latest) / 2)
+        : Math.round(range.first + (k * (latest - range.first)) / (count - 1));
     return buildClip(spec, source, start, span);
   });
 }
@@ -145,19 +159,26 @@ interface GridRange {
   segment: boolean;
 }
 
-function allowedRange(spec: ClipSpec, source: ClipSource, segment: TimeSegment | undefined): GridRange {
+function allowedRange(
+  spec: ClipSpec,
+  source: ClipSource,
+  segment: TimeSegment | undefined,
+): GridRange {
   if (!Number.isInteger(source.frameCount) || source.frameCount < 1) {
     throw new InputError(`clips: expected frameCount a positive integer, got ${source.frameCount}`);
   }
   const lastFrame = source.frameCount - 1;
   if (!segment) return { first: 0, last: lastFrame, segment: false };
   if (!(segment.end >= segment.start)) {
-    throw new InputError(`clips: expected segment end >= start, got [${segment.start}, ${segment.end}]`);
+    throw new InputError(
+      `clips: expected segment end >= start, got [${segment.start}, ${segment.end}]`,
+    );
   }
   const clamp = (i: number) => Math.min(lastFrame, Math.max(0, i));
   let first = clamp(Math.ceil(segment.start * spec.fps - 1e-9));
   let last = clamp(Math.floor(segment.end * spec.fps + 1e-9));
-  if (last < first) first = last = clamp(Math.round(((segment.start + segment.end) / 2) * spec.fps));
+  if (last < first)
+    first = last = clamp(Math.round(((segment.start + segment.end) / 2) * spec.fps));
   return { first, last, segment: true };
 }
 
@@ -174,7 +195,8 @@ function placeShort(range: GridRange, span: number, source: ClipSource): number 
 function buildClip(spec: ClipSpec, source: ClipSource, start: number, span: number): SampledClip {
   const fit = fitIndex(spec.short ?? 'clamp', source.frameCount);
   const streams = spec.streams.map((stream): SampledStream => {
-    const offset = (spec.align ?? 'center') === 'center' ? Math.floor((span - streamSpan(stream)) / 2) : 0;
+    const offset =
+      (spec.align ?? 'center') === 'center' ? Math.floor((span - streamSpan(stream)) / 2) : 0;
     const raw = Array.from({ length: stream.frames }, (_, t) => start + offset + t * stream.stride);
     const indices = raw.map(fit);
     const sampled: SampledStream = {
@@ -183,7 +205,8 @@ function buildClip(spec: ClipSpec, source: ClipSource, start: number, span: numb
       indices,
       timestamps: indices.map((i) => i / spec.fps),
     };
-    if (stream.kind === 'flow') sampled.pairIndices = raw.map((i) => fit(i + (stream.flowGap ?? 1)));
+    if (stream.kind === 'flow')
+      sampled.pairIndices = raw.map((i) => fit(i + (stream.flowGap ?? 1)));
     return sampled;
   });
   const all = new Set<number>();
@@ -198,16 +221,21 @@ function fitIndex(mode: 'clamp' | 'loop', frameCount: number): (index: number) =
 
 function validateSpec(spec: ClipSpec): void {
   if (!(spec.fps > 0)) throw new InputError(`clips: expected fps > 0, got ${spec.fps}`);
-  if (spec.streams.length === 0) throw new InputError('clips: expected at least one stream, got none');
+  if (spec.streams.length === 0)
+    throw new InputError('clips: expected at least one stream, got none');
   spec.streams.forEach((stream, i) => {
     for (const key of ['frames', 'stride'] as const) {
       const value = stream[key];
       if (!Number.isInteger(value) || value < 1) {
-        throw new InputError(`clips: expected streams[${i}].${key} a positive integer, got ${value}`);
+        throw new InputError(
+          `clips: expected streams[${i}].${key} a positive integer, got ${value}`,
+        );
       }
     }
     if (stream.flowGap !== undefined && (!Number.isInteger(stream.flowGap) || stream.flowGap < 1)) {
-      throw new InputError(`clips: expected streams[${i}].flowGap a positive integer, got ${stream.flowGap}`);
+      throw new InputError(
+        `clips: expected streams[${i}].flowGap a positive integer, got ${stream.flowGap}`,
+      );
     }
   });
 }

@@ -64,18 +64,27 @@ export async function planDecode(path: string, options: DecodeOptions = {}): Pro
     outputFps = typeof options.fps === 'number' ? options.fps : parseRate(fpsText);
     // The text goes into the filter graph: only plain numbers or rationals.
     if (!(outputFps > 0) || !/^\d+(\.\d+)?(\/\d+)?$/.test(fpsText)) {
-      throw new VideoError(`decode: expected fps a positive number or rational like 30000/1001, got ${fpsText}`);
+      throw new VideoError(
+        `decode: expected fps a positive number or rational like 30000/1001, got ${fpsText}`,
+      );
     }
     // start_time=0 anchors the output grid at t=0 (or at the seek point), so slot k is time k/fps.
     filters.push(`fps=fps=${options.fps}:start_time=0`);
   }
   filters.push(...geometryFilters(frame, info, info.pixelFormat), 'format=rgb24');
   const args = [
-    '-loglevel', 'error',
+    '-loglevel',
+    'error',
     ...inputArgs(path, { start: options.start, duration: options.duration }),
-    '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vf', filters.join(','),
-    '-vsync', 'passthrough',
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-vf',
+    filters.join(','),
+    '-vsync',
+    'passthrough',
   ];
   if (options.maxFrames !== undefined) args.push('-frames:v', String(options.maxFrames));
   args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
@@ -87,7 +96,10 @@ export async function planDecode(path: string, options: DecodeOptions = {}): Pro
  * Breaking out of the loop stops ffmpeg. Fails with a VideoError naming the file when ffmpeg
  * fails, or when a whole-file decode yields no frame.
  */
-export async function* decodeFrames(path: string, options: DecodeOptions = {}): AsyncGenerator<DecodedFrame> {
+export async function* decodeFrames(
+  path: string,
+  options: DecodeOptions = {},
+): AsyncGenerator<DecodedFrame> {
   const plan = await planDecode(path, options);
   const { width, height } = plan.frame;
   const start = options.start ?? 0;
@@ -97,7 +109,9 @@ export async function* decodeFrames(path: string, options: DecodeOptions = {}): 
     position++;
   }
   if (position === 0 && start === 0 && options.maxFrames !== 0) {
-    throw new VideoError(`decode: expected at least one frame from ${path}, got none (damaged or truncated file?)`);
+    throw new VideoError(
+      `decode: expected at least one frame from ${path}, got none (damaged or truncated file?)`,
+    );
   }
 }
 
@@ -123,7 +137,9 @@ export async function decodeFrameIndices(
   if (indices.length === 0) return [];
   for (const index of indices) {
     if (!Number.isInteger(index) || index < 0) {
-      throw new VideoError(`decodeFrameIndices: expected non-negative integer indices, got ${index} for ${path}`);
+      throw new VideoError(
+        `decodeFrameIndices: expected non-negative integer indices, got ${index} for ${path}`,
+      );
     }
   }
   const info = options.info ?? (await probeVideo(path));
@@ -174,7 +190,11 @@ export async function decodeFrameIndices(
 }
 
 /** Runs ffmpeg with `args` (rawvideo on stdout) and yields frames of `frameBytes`. */
-async function* runRawDecode(path: string, args: string[], frameBytes: number): AsyncGenerator<Uint8Array> {
+async function* runRawDecode(
+  path: string,
+  args: string[],
+  frameBytes: number,
+): AsyncGenerator<Uint8Array> {
   const child = spawnFfmpeg(args);
   const stderr = collectTail(child.stderr);
   let spawnError: Error | undefined;
@@ -195,12 +215,17 @@ async function* runRawDecode(path: string, args: string[], frameBytes: number): 
     }
     finished = true;
     const code = await closed;
-    if (spawnError) throw new VideoError(`decode: could not start ffmpeg for ${path} (${spawnError.message})`);
+    if (spawnError)
+      throw new VideoError(`decode: could not start ffmpeg for ${path} (${spawnError.message})`);
     if (code !== 0) {
-      throw new VideoError(`decode: expected ffmpeg to decode ${path}, got exit code ${code}: ${lastLines(stderr())}`);
+      throw new VideoError(
+        `decode: expected ffmpeg to decode ${path}, got exit code ${code}: ${lastLines(stderr())}`,
+      );
     }
     if (next.value.trailingBytes !== 0) {
-      throw new VideoError(`decode: expected whole frames from ${path}, got ${next.value.trailingBytes} trailing bytes`);
+      throw new VideoError(
+        `decode: expected whole frames from ${path}, got ${next.value.trailingBytes} trailing bytes`,
+      );
     }
   } finally {
     if (!finished && child.exitCode === null && child.signalCode === null) {

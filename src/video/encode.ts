@@ -40,11 +40,32 @@ function codecArgs(codec: VideoCodec, quality: number, threads: number): string[
   const t = ['-threads', String(threads)];
   switch (codec) {
     case 'h264':
-      return ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(quality), '-pix_fmt', 'yuv420p', ...t];
+      return [
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        String(quality),
+        '-pix_fmt',
+        'yuv420p',
+        ...t,
+      ];
     case 'vp9':
       return [
-        '-c:v', 'libvpx-vp9', '-crf', String(quality), '-b:v', '0', '-deadline', 'realtime',
-        '-cpu-used', '8', '-pix_fmt', 'yuv420p', ...t,
+        '-c:v',
+        'libvpx-vp9',
+        '-crf',
+        String(quality),
+        '-b:v',
+        '0',
+        '-deadline',
+        'realtime',
+        '-cpu-used',
+        '8',
+        '-pix_fmt',
+        'yuv420p',
+        ...t,
       ];
     case 'mpeg4':
       return ['-c:v', 'mpeg4', '-q:v', String(quality), '-pix_fmt', 'yuv420p', ...t];
@@ -55,7 +76,10 @@ function codecArgs(codec: VideoCodec, quality: number, threads: number): string[
 
 function checkOptions(options: VideoWriterOptions): void {
   const { width, height, fps, codec } = options;
-  for (const [name, value] of [['width', width], ['height', height]] as const) {
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 2) {
       throw new InputError(`video writer: expected ${name} to be an integer >= 2, got ${value}`);
     }
@@ -68,10 +92,14 @@ function checkOptions(options: VideoWriterOptions): void {
   }
   // yuv420p halves the chroma planes: odd sizes are rejected by libx264/libvpx.
   if (codec !== 'mjpeg' && (width % 2 !== 0 || height % 2 !== 0)) {
-    throw new InputError(`video writer: expected even width and height for ${codec}, got ${width}x${height}`);
+    throw new InputError(
+      `video writer: expected even width and height for ${codec}, got ${width}x${height}`,
+    );
   }
   if (!extname(options.out)) {
-    throw new InputError(`video writer: expected an output file with an extension (.mp4, .webm, ...), got ${options.out}`);
+    throw new InputError(
+      `video writer: expected an output file with an extension (.mp4, .webm, ...), got ${options.out}`,
+    );
   }
 }
 
@@ -90,13 +118,31 @@ export function createVideoWriter(options: VideoWriterOptions): VideoWriter {
   const ffmpeg = resolveTool('ffmpeg');
   mkdirSync(dirname(out), { recursive: true });
   const ext = extname(out);
-  const tmpPath = join(dirname(out), `.${basename(out, ext)}.${process.pid}.${tmpCounter++}.partial${ext}`);
+  const tmpPath = join(
+    dirname(out),
+    `.${basename(out, ext)}.${process.pid}.${tmpCounter++}.partial${ext}`,
+  );
 
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${width}x${height}`,
+    '-r',
+    String(fps),
+    '-i',
+    'pipe:0',
     ...codecArgs(codec, quality, options.threads ?? 1),
-    '-r', String(fps), `file:${tmpPath}`,
+    '-r',
+    String(fps),
+    `file:${tmpPath}`,
   ];
   const child = spawn(ffmpeg.path, args, { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderrTail = '';
@@ -111,12 +157,19 @@ export function createVideoWriter(options: VideoWriterOptions): VideoWriter {
   });
 
   const exited = new Promise<void>((resolve, reject) => {
-    child.on('error', (error) => reject(new ToolError(`ffmpeg: could not start ${ffmpeg.path}: ${error.message}`)));
+    child.on('error', (error) =>
+      reject(new ToolError(`ffmpeg: could not start ${ffmpeg.path}: ${error.message}`)),
+    );
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
       else {
         const why = signal ? `signal ${signal}` : `exit code ${code}`;
-        reject(new VideoError(`video writer: ffmpeg failed with ${why}: ${stderrTail.trim() || 'no output'}`, out));
+        reject(
+          new VideoError(
+            `video writer: ffmpeg failed with ${why}: ${stderrTail.trim() || 'no output'}`,
+            out,
+          ),
+        );
       }
     });
   });
@@ -137,12 +190,20 @@ export function createVideoWriter(options: VideoWriterOptions): VideoWriter {
     async write(frame: Uint8Array): Promise<void> {
       if (finished) throw new InputError(`video writer: write after close (${out})`);
       if (frame.length !== frameBytes) {
-        throw new InputError(`video writer: expected a frame of ${frameBytes} bytes (${width}x${height}x3), got ${frame.length}`);
+        throw new InputError(
+          `video writer: expected a frame of ${frameBytes} bytes (${width}x${height}x3), got ${frame.length}`,
+        );
       }
       if (exitError) throw exitError;
       if (stdinError || child.exitCode !== null) {
         await exited.catch(() => undefined);
-        throw exitError ?? new VideoError(`video writer: ffmpeg stopped reading frames: ${stdinError?.message ?? 'exited'}`, out);
+        throw (
+          exitError ??
+          new VideoError(
+            `video writer: ffmpeg stopped reading frames: ${stdinError?.message ?? 'exited'}`,
+            out,
+          )
+        );
       }
       framesWritten++;
       // Copy: the caller may reuse its frame buffer while the pipe still holds this one.

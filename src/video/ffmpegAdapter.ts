@@ -55,7 +55,10 @@ export function inputUrl(path: string): string {
 }
 
 /** Input-side arguments: whitelist, optional seek/duration (seconds), then `-i file:...`. */
-export function inputArgs(path: string, window: { start?: number; duration?: number } = {}): string[] {
+export function inputArgs(
+  path: string,
+  window: { start?: number; duration?: number } = {},
+): string[] {
   const args = ['-protocol_whitelist', PROTOCOL_WHITELIST];
   if (window.start !== undefined && window.start > 0) args.push('-ss', formatSeconds(window.start));
   if (window.duration !== undefined) args.push('-t', formatSeconds(window.duration));
@@ -78,10 +81,13 @@ export function ffprobeFile(path: string, extraArgs: string[] = []): Promise<Pro
     const command = ffmpeg();
     command.setFfprobePath(ffprobePath);
     command.input(inputUrl(path));
-    command.ffprobe(['-v', 'error', '-protocol_whitelist', PROTOCOL_WHITELIST, ...extraArgs], (error, data) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolvePromise(data as unknown as ProbedFile);
-    });
+    command.ffprobe(
+      ['-v', 'error', '-protocol_whitelist', PROTOCOL_WHITELIST, ...extraArgs],
+      (error, data) => {
+        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        else resolvePromise(data as unknown as ProbedFile);
+      },
+    );
   });
 }
 
@@ -116,10 +122,15 @@ export function runFfmpeg(args: string[]): Promise<string> {
     const child = spawnFfmpeg(['-loglevel', 'error', ...args]);
     child.stdout.resume();
     const stderr = collectTail(child.stderr);
-    child.on('error', (error) => reject(new ToolError(`ffmpeg: could not start (${error.message})`)));
+    child.on('error', (error) =>
+      reject(new ToolError(`ffmpeg: could not start (${error.message})`)),
+    );
     child.on('close', (code, signal) => {
       if (code === 0) resolvePromise(stderr());
-      else reject(new ToolError(`ffmpeg: expected exit code 0, got ${code ?? signal}: ${stderr().trim()}`));
+      else
+        reject(
+          new ToolError(`ffmpeg: expected exit code 0, got ${code ?? signal}: ${stderr().trim()}`),
+        );
     });
   });
 }

@@ -10,7 +10,9 @@ export class FrameCutter {
 
   constructor(readonly frameBytes: number) {
     if (!Number.isInteger(frameBytes) || frameBytes < 1) {
-      throw new RangeError(`FrameCutter: expected frameBytes a positive integer, got ${frameBytes}`);
+      throw new RangeError(
+        `FrameCutter: expected frameBytes a positive integer, got ${frameBytes}`,
+      );
     }
     this.frame = new Uint8Array(frameBytes);
   }

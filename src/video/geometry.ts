@@ -43,8 +43,10 @@ export function planFrameGeometry(
       throw new InputError(`frame geometry: expected shortSide a positive integer, got ${side}`);
     }
     const scale = side / Math.min(display.width, display.height);
-    resizedWidth = display.width <= display.height ? side : Math.max(1, Math.round(display.width * scale));
-    resizedHeight = display.height < display.width ? side : Math.max(1, Math.round(display.height * scale));
+    resizedWidth =
+      display.width <= display.height ? side : Math.max(1, Math.round(display.width * scale));
+    resizedHeight =
+      display.height < display.width ? side : Math.max(1, Math.round(display.height * scale));
   }
   const mode = options.crop === undefined ? 'none' : (options.cropMode ?? 'center');
   const cropSize =
@@ -54,9 +56,12 @@ export function planFrameGeometry(
         ? { width: options.crop, height: options.crop }
         : options.crop;
   if (
-    !Number.isInteger(cropSize.width) || !Number.isInteger(cropSize.height) ||
-    cropSize.width < 1 || cropSize.height < 1 ||
-    cropSize.width > resizedWidth || cropSize.height > resizedHeight
+    !Number.isInteger(cropSize.width) ||
+    !Number.isInteger(cropSize.height) ||
+    cropSize.width < 1 ||
+    cropSize.height < 1 ||
+    cropSize.width > resizedWidth ||
+    cropSize.height > resizedHeight
   ) {
     throw new InputError(
       `frame geometry: expected a crop within ${resizedWidth}x${resizedHeight}, got ${cropSize.width}x${cropSize.height}`,
@@ -95,7 +100,11 @@ export function geometryFilters(
   const filters: string[] = [];
   if (plan.resizedWidth !== display.width || plan.resizedHeight !== display.height) {
     filters.push(`scale=${plan.resizedWidth}:${plan.resizedHeight}:flags=${plan.scaleAlgorithm}`);
-    if (sourcePixelFormat && /^[a-z0-9_]+$/.test(sourcePixelFormat) && sourcePixelFormat !== 'unknown') {
+    if (
+      sourcePixelFormat &&
+      /^[a-z0-9_]+$/.test(sourcePixelFormat) &&
+      sourcePixelFormat !== 'unknown'
+    ) {
       filters.push(`format=${sourcePixelFormat}`);
     }
   }

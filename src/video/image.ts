@@ -30,7 +30,9 @@ function run(binary: string, args: string[], input?: Uint8Array): Promise<RunRes
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-4000);
     });
-    child.on('error', (error) => fail(new ToolError(`${binary}: could not start (${error.message})`)));
+    child.on('error', (error) =>
+      fail(new ToolError(`${binary}: could not start (${error.message})`)),
+    );
     child.on('close', (code) => done({ code, stdout: Buffer.concat(chunks), stderr }));
     if (input && child.stdin) {
       child.stdin.on('error', () => {}); // ffmpeg may exit before reading everything; reported via code
@@ -41,7 +43,10 @@ function run(binary: string, args: string[], input?: Uint8Array): Promise<RunRes
 
 /** Last meaningful line of ffmpeg's stderr, for error messages. */
 function lastLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? 'no output';
 }
 
@@ -64,16 +69,24 @@ export async function probeImageSize(path: string): Promise<{ width: number; hei
   await checkReadable(path);
   const ffprobe = resolveTool('ffprobe');
   const result = await run(ffprobe.path, [
-    '-v', 'error',
-    '-protocol_whitelist', 'file,pipe',
-    '-select_streams', 'v:0',
-    '-show_entries', 'stream=width,height',
-    '-of', 'csv=p=0:s=x',
+    '-v',
+    'error',
+    '-protocol_whitelist',
+    'file,pipe',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=width,height',
+    '-of',
+    'csv=p=0:s=x',
     fileInput(path),
   ]);
   const match = /^(\d+)x(\d+)/.exec(result.stdout.toString('utf8').trim());
   if (result.code !== 0 || !match) {
-    throw new VideoError(`image: expected a decodable image, got "${lastLine(result.stderr || 'no image stream')}"`, path);
+    throw new VideoError(
+      `image: expected a decodable image, got "${lastLine(result.stderr || 'no image stream')}"`,
+      path,
+    );
   }
   return { width: Number(match[1]), height: Number(match[2]) };
 }
@@ -83,13 +96,19 @@ export async function readImage(path: string): Promise<RgbImage> {
   const { width, height } = await probeImageSize(path);
   const ffmpeg = resolveTool('ffmpeg');
   const result = await run(ffmpeg.path, [
-    '-v', 'error',
+    '-v',
+    'error',
     '-nostdin',
-    '-protocol_whitelist', 'file,pipe',
-    '-i', fileInput(path),
-    '-frames:v', '1',
-    '-f', 'rawvideo',
-    '-pix_fmt', 'rgb24',
+    '-protocol_whitelist',
+    'file,pipe',
+    '-i',
+    fileInput(path),
+    '-frames:v',
+    '1',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
     'pipe:1',
   ]);
   const expected = width * height * 3;
@@ -100,34 +119,58 @@ export async function readImage(path: string): Promise<RgbImage> {
       path,
     );
   }
-  const rgb = new Uint8Array(result.stdout.buffer, result.stdout.byteOffset, result.stdout.byteLength);
+  const rgb = new Uint8Array(
+    result.stdout.buffer,
+    result.stdout.byteOffset,
+    result.stdout.byteLength,
+  );
   return { width, height, rgb };
 }
 
 /** Writes rgb24 bytes [height, width, 3] as an image; the format follows the extension (.png, .jpg). */
 export async function writeImage(path: string, image: RgbImage): Promise<void> {
   const { width, height, rgb } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || rgb.length !== width * height * 3) {
-    throw new InputError(`image: expected ${width}x${height}x3 = ${width * height * 3} rgb24 bytes, got ${rgb.length}`, path);
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    rgb.length !== width * height * 3
+  ) {
+    throw new InputError(
+      `image: expected ${width}x${height}x3 = ${width * height * 3} rgb24 bytes, got ${rgb.length}`,
+      path,
+    );
   }
   const ffmpeg = resolveTool('ffmpeg');
   const result = await run(
     ffmpeg.path,
     [
-      '-v', 'error',
+      '-v',
+      'error',
       '-y',
-      '-protocol_whitelist', 'file,pipe',
-      '-f', 'rawvideo',
-      '-pix_fmt', 'rgb24',
-      '-s', `${width}x${height}`,
-      '-i', 'pipe:0',
-      '-frames:v', '1',
-      '-update', '1',
+      '-protocol_whitelist',
+      'file,pipe',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-i',
+      'pipe:0',
+      '-frames:v',
+      '1',
+      '-update',
+      '1',
       fileInput(path),
     ],
     rgb,
   );
   if (result.code !== 0) {
-    throw new VideoError(`image: expected ffmpeg to write the image, got exit ${result.code}: ${lastLine(result.stderr)}`, path);
+    throw new VideoError(
+      `image: expected ffmpeg to write the image, got exit ${result.code}: ${lastLine(result.stderr)}`,
+      path,
+    );
   }
 }

@@ -77,7 +77,9 @@ function describeStream(path: string, probed: ProbedFile, stream: ProbedStream):
   const codedWidth = toNumber(stream.width);
   const codedHeight = toNumber(stream.height);
   if (!(codedWidth > 0 && codedHeight > 0)) {
-    throw new VideoError(`probeVideo: expected a frame size in ${path}, got ${stream.width}x${stream.height}`);
+    throw new VideoError(
+      `probeVideo: expected a frame size in ${path}, got ${stream.width}x${stream.height}`,
+    );
   }
   const rotation = clockwiseRotation(stream);
   const quarterTurn = rotation === 90 || rotation === 270;
@@ -100,7 +102,8 @@ function describeStream(path: string, probed: ProbedFile, stream: ProbedStream):
     duration,
     avgFrameRate: frameRate,
     rFrameRate: rFrameRate > 0 ? rFrameRate : frameRate,
-    avgFrameRateText: avgFrameRate > 0 ? String(stream.avg_frame_rate) : String(stream.r_frame_rate),
+    avgFrameRateText:
+      avgFrameRate > 0 ? String(stream.avg_frame_rate) : String(stream.r_frame_rate),
     frameCount,
     frameCountSource,
     width: quarterTurn ? codedHeight : codedWidth,
@@ -108,11 +111,16 @@ function describeStream(path: string, probed: ProbedFile, stream: ProbedStream):
     codedWidth,
     codedHeight,
     rotation,
-    variableFrameRate: rFrameRate > 0 && avgFrameRate > 0 && Math.abs(rFrameRate - avgFrameRate) > 0.01 * rFrameRate,
+    variableFrameRate:
+      rFrameRate > 0 && avgFrameRate > 0 && Math.abs(rFrameRate - avgFrameRate) > 0.01 * rFrameRate,
   };
 }
 
-function countFrames(stream: ProbedStream, duration: number, frameRate: number): [number, FrameCountSource] {
+function countFrames(
+  stream: ProbedStream,
+  duration: number,
+  frameRate: number,
+): [number, FrameCountSource] {
   const counted = toNumber(stream.nb_read_packets);
   if (counted > 0) return [counted, 'counted'];
   const stored = toNumber(stream.nb_frames);
@@ -128,7 +136,8 @@ function clockwiseRotation(stream: ProbedStream): number {
   const tag = stream.tags?.rotate;
   let clockwise = 0;
   if (tag !== undefined && Number.isFinite(Number(tag))) clockwise = Number(tag);
-  else if (stream.rotation !== undefined && Number.isFinite(Number(stream.rotation))) clockwise = -Number(stream.rotation);
+  else if (stream.rotation !== undefined && Number.isFinite(Number(stream.rotation)))
+    clockwise = -Number(stream.rotation);
   const quarter = Math.round(clockwise / 90) * 90;
   return ((quarter % 360) + 360) % 360;
 }
@@ -155,13 +164,15 @@ function checkFileReadable(path: string): void {
   let size: number;
   try {
     const stats = statSync(path);
-    if (!stats.isFile()) throw new VideoError(`probeVideo: expected a video file, got a directory or device: ${path}`);
+    if (!stats.isFile())
+      throw new VideoError(`probeVideo: expected a video file, got a directory or device: ${path}`);
     size = stats.size;
   } catch (error) {
     if (error instanceof VideoError) throw error;
     throw new VideoError(`probeVideo: expected a video file, got no such file: ${path}`);
   }
-  if (size === 0) throw new VideoError(`probeVideo: expected a video file, got an empty (0-byte) file: ${path}`);
+  if (size === 0)
+    throw new VideoError(`probeVideo: expected a video file, got an empty (0-byte) file: ${path}`);
 }
 
 /** Turns ffprobe's failure into a specific message: text file, truncated media, or other. */
@@ -177,16 +188,25 @@ function explainProbeFailure(path: string, error: unknown): VideoError {
   }
   const head = readHead(path, 512);
   if (looksLikeText(head)) {
-    return new VideoError(`probeVideo: expected a video file, got text (not media; renamed file?): ${path}`);
+    return new VideoError(
+      `probeVideo: expected a video file, got text (not media; renamed file?): ${path}`,
+    );
   }
   if (hasMediaSignature(head)) {
-    return new VideoError(`probeVideo: expected a complete video file, got a truncated or damaged one: ${path} (${detail})`);
+    return new VideoError(
+      `probeVideo: expected a complete video file, got a truncated or damaged one: ${path} (${detail})`,
+    );
   }
-  return new VideoError(`probeVideo: expected a video file ffprobe can read, got unreadable data: ${path} (${detail})`);
+  return new VideoError(
+    `probeVideo: expected a video file ffprobe can read, got unreadable data: ${path} (${detail})`,
+  );
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? text;
 }
 
@@ -207,7 +227,8 @@ function looksLikeText(head: Uint8Array): boolean {
   let printable = 0;
   for (const byte of head) {
     if (byte === 0) return false;
-    if (byte === 9 || byte === 10 || byte === 13 || (byte >= 32 && byte < 127) || byte >= 128) printable++;
+    if (byte === 9 || byte === 10 || byte === 13 || (byte >= 32 && byte < 127) || byte >= 128)
+      printable++;
   }
   return printable / head.length > 0.95;
 }

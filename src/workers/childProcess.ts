@@ -66,7 +66,9 @@ export function runInChildProcess<Request, Result>(
       );
       child.disconnect();
     });
-    child.on('error', (error) => finish(() => reject(new WorkerTaskError(`${label}: ${describeError(error)}`))));
+    child.on('error', (error) =>
+      finish(() => reject(new WorkerTaskError(`${label}: ${describeError(error)}`))),
+    );
     child.on('exit', (code, signal) => {
       const tail = stderrTail.trim().split('\n').slice(-3).join(' | ');
       finish(() =>

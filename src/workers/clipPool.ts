@@ -17,7 +17,10 @@ export class ClipPool {
   readonly #pool: WorkerPool<ClipRequest, ClipResult>;
 
   constructor(options: ClipPoolOptions = {}) {
-    this.#pool = new WorkerPool<ClipRequest, ClipResult>({ workers: options.workers, taskModule: CLIP_TASK });
+    this.#pool = new WorkerPool<ClipRequest, ClipResult>({
+      workers: options.workers,
+      taskModule: CLIP_TASK,
+    });
   }
 
   get size(): number {

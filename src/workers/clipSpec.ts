@@ -13,7 +13,6 @@ import type { FileIdentityMode } from '../cache/diskCache.ts';
 import type { FlowMethod } from '../flow/index.ts';
 import type { CropMode } from '../video/geometry.ts';
 
-
 export interface ClipStreamRequest {
   /** Name of the stream, e.g. 'rgb', 'rgb_slow', 'flow'. */
   name: string;

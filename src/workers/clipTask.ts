@@ -61,7 +61,9 @@ interface StreamMeta {
   flowBound?: number;
 }
 
-export default async function clipTask(request: ClipRequest): Promise<ClipResult | TransferEnvelope<ClipResult>> {
+export default async function clipTask(
+  request: ClipRequest,
+): Promise<ClipResult | TransferEnvelope<ClipResult>> {
   const timing: Timing = { probeMs: 0, decodeMs: 0, flowMs: 0, cacheMs: 0 };
   checkRequest(request);
   const cache = request.cache ? new DiskCache(request.cache.dir) : undefined;
@@ -81,7 +83,13 @@ export default async function clipTask(request: ClipRequest): Promise<ClipResult
         return;
       }
       buffers.push(read.entry.buffer);
-      streams[s] = describeStream(plan, stream, s, true, request.output === 'none' ? undefined : data);
+      streams[s] = describeStream(
+        plan,
+        stream,
+        s,
+        true,
+        request.output === 'none' ? undefined : data,
+      );
     });
     timing.cacheMs += performance.now() - started;
   }
@@ -102,7 +110,9 @@ export default async function clipTask(request: ClipRequest): Promise<ClipResult
           fps: plan.fps,
           flowBound: stream.kind === 'flow' ? plan.flow!.bound : undefined,
         };
-        cache.write(STREAMS, plan.keys[s]!, meta, [{ name: 'data', dtype: 'uint8', shape: result.shape, data }]);
+        cache.write(STREAMS, plan.keys[s]!, meta, [
+          { name: 'data', dtype: 'uint8', shape: result.shape, data },
+        ]);
       }
       buffers.push(data.buffer as ArrayBuffer);
       streams[s] = request.output === 'none' ? { ...result, data: undefined } : result;
@@ -124,26 +134,41 @@ export default async function clipTask(request: ClipRequest): Promise<ClipResult
 }
 
 function checkRequest(request: ClipRequest): void {
-  if (!request.streams?.length) throw new InputError(`clip task: expected at least one stream, got none for ${request.video}`);
+  if (!request.streams?.length)
+    throw new InputError(`clip task: expected at least one stream, got none for ${request.video}`);
   const names = new Set<string>();
   for (const stream of request.streams) {
-    if (names.has(stream.name)) throw new InputError(`clip task: expected distinct stream names, got "${stream.name}" twice`);
+    if (names.has(stream.name))
+      throw new InputError(`clip task: expected distinct stream names, got "${stream.name}" twice`);
     names.add(stream.name);
   }
   if (request.streams.some((s) => s.kind === 'flow') && !request.flow) {
-    throw new InputError(`clip task: expected flow settings for the flow stream(s) of ${request.video}, got none`);
+    throw new InputError(
+      `clip task: expected flow settings for the flow stream(s) of ${request.video}, got none`,
+    );
   }
 }
 
 function expectedShape(plan: ClipPlan, stream: SampledStream): [number, number, number, number] {
-  return [stream.indices.length, plan.frame.height, plan.frame.width, stream.kind === 'rgb' ? 3 : 2];
+  return [
+    stream.indices.length,
+    plan.frame.height,
+    plan.frame.width,
+    stream.kind === 'rgb' ? 3 : 2,
+  ];
 }
 
 function shapeSize(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-function describeStream(plan: ClipPlan, stream: SampledStream, s: number, cached: boolean, data: Uint8Array | undefined): ClipStreamResult {
+function describeStream(
+  plan: ClipPlan,
+  stream: SampledStream,
+  s: number,
+  cached: boolean,
+  data: Uint8Array | undefined,
+): ClipStreamResult {
   return {
     name: stream.name,
     kind: stream.kind,
@@ -157,7 +182,11 @@ function describeStream(plan: ClipPlan, stream: SampledStream, s: number, cached
 }
 
 /** Everything that decides each stream's bytes; its key is the SHA-256 of all of it. */
-async function planClip(request: ClipRequest, cache: DiskCache | undefined, timing: Timing): Promise<ClipPlan> {
+async function planClip(
+  request: ClipRequest,
+  cache: DiskCache | undefined,
+  timing: Timing,
+): Promise<ClipPlan> {
   let identity: FileIdentity;
   try {
     identity = fileIdentity(request.video, request.cache?.identity);
@@ -168,8 +197,10 @@ async function planClip(request: ClipRequest, cache: DiskCache | undefined, timi
   const info = await probeCached(request.video, identity, cache);
   timing.probeMs += performance.now() - started;
   const fps = request.fps === 'native' ? info.avgFrameRate : request.fps;
-  if (!(fps > 0)) throw new InputError(`clip task: expected fps > 0 or 'native', got ${request.fps}`);
-  const frameCount = request.fps === 'native' ? info.frameCount : Math.max(1, Math.floor(info.duration * fps));
+  if (!(fps > 0))
+    throw new InputError(`clip task: expected fps > 0 or 'native', got ${request.fps}`);
+  const frameCount =
+    request.fps === 'native' ? info.frameCount : Math.max(1, Math.floor(info.duration * fps));
   const spec: ClipSpec = {
     fps,
     streams: request.streams.map((s) => ({
@@ -183,12 +214,28 @@ async function planClip(request: ClipRequest, cache: DiskCache | undefined, timi
   const placement = request.placement;
   let sampled: SampledClip;
   if (placement.kind === 'test') {
-    if (!(Number.isInteger(placement.index) && placement.index >= 0 && placement.index < placement.count)) {
-      throw new InputError(`clip task: expected a test clip index in [0, ${placement.count}), got ${placement.index}`);
+    if (
+      !(
+        Number.isInteger(placement.index) &&
+        placement.index >= 0 &&
+        placement.index < placement.count
+      )
+    ) {
+      throw new InputError(
+        `clip task: expected a test clip index in [0, ${placement.count}), got ${placement.index}`,
+      );
     }
-    sampled = sampleTestClips(spec, { frameCount }, { count: placement.count, segment: placement.segment })[placement.index]!;
+    sampled = sampleTestClips(
+      spec,
+      { frameCount },
+      { count: placement.count, segment: placement.segment },
+    )[placement.index]!;
   } else {
-    sampled = sampleTrainingClip(spec, { frameCount }, { seed: placement.seed, segment: placement.segment });
+    sampled = sampleTrainingClip(
+      spec,
+      { frameCount },
+      { seed: placement.seed, segment: placement.segment },
+    );
   }
   const geometry = request.geometry;
   const frame = planFrameGeometry(info, {
@@ -197,7 +244,9 @@ async function planClip(request: ClipRequest, cache: DiskCache | undefined, timi
     cropMode: geometry.cropMode,
     seed: geometry.cropSeed,
   });
-  const flow = request.streams.some((s) => s.kind === 'flow') ? resolveFlowSettings(request.flow!) : undefined;
+  const flow = request.streams.some((s) => s.kind === 'flow')
+    ? resolveFlowSettings(request.flow!)
+    : undefined;
   const keys = sampled.streams.map((stream) =>
     cacheKey({
       version: CLIP_CODE_VERSION,
@@ -213,7 +262,11 @@ async function planClip(request: ClipRequest, cache: DiskCache | undefined, timi
   return { identity, info, fps, sampled, frame, flow, keys };
 }
 
-async function probeCached(video: string, identity: FileIdentity, cache: DiskCache | undefined): Promise<VideoInfo> {
+async function probeCached(
+  video: string,
+  identity: FileIdentity,
+  cache: DiskCache | undefined,
+): Promise<VideoInfo> {
   const key = cacheKey({ version: CLIP_CODE_VERSION, probe: identity });
   if (cache) {
     const read = cache.read<VideoInfo>(PROBES, key);
@@ -234,22 +287,30 @@ async function computeStreams(
   const { width, height } = plan.frame;
   const pixels = width * height;
   const wanted = new Set<number>();
-  for (const stream of streams) for (const i of [...stream.indices, ...(stream.pairIndices ?? [])]) wanted.add(i);
+  for (const stream of streams)
+    for (const i of [...stream.indices, ...(stream.pairIndices ?? [])]) wanted.add(i);
   let started = performance.now();
-  const decoded = await decodeFrameIndices(request.video, [...wanted].sort((a, b) => a - b), {
-    info: plan.info,
-    fps: request.fps === 'native' ? plan.info.avgFrameRateText : plan.fps,
-    shortSide: request.geometry.shortSide,
-    crop: request.geometry.crop,
-    cropMode: request.geometry.cropMode,
-    seed: request.geometry.cropSeed,
-  });
+  const decoded = await decodeFrameIndices(
+    request.video,
+    [...wanted].sort((a, b) => a - b),
+    {
+      info: plan.info,
+      fps: request.fps === 'native' ? plan.info.avgFrameRateText : plan.fps,
+      shortSide: request.geometry.shortSide,
+      crop: request.geometry.crop,
+      cropMode: request.geometry.cropMode,
+      seed: request.geometry.cropSeed,
+    },
+  );
   timing.decodeMs += performance.now() - started;
   const frames = new Map<number, Uint8Array>();
   for (const frame of decoded) frames.set(frame.index, frame.data);
   const frameAt = (index: number): Uint8Array => {
     const data = frames.get(index);
-    if (!data) throw new VideoError(`clip task: expected frame ${index} of ${request.video} from the decoder, got none`);
+    if (!data)
+      throw new VideoError(
+        `clip task: expected frame ${index} of ${request.video} from the decoder, got none`,
+      );
     return data;
   };
 

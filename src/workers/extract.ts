@@ -99,13 +99,22 @@ export function defaultStreams(frames: number, flow: boolean): ClipStreamRequest
 }
 
 /** The clip placements extraction caches for one video (see the module comment). */
-export function extractionPlacements(video: ExtractVideo, testClips: number, trainClips: number): ClipPlacement[] {
+export function extractionPlacements(
+  video: ExtractVideo,
+  testClips: number,
+  trainClips: number,
+): ClipPlacement[] {
   const placements: ClipPlacement[] = [];
-  for (let index = 0; index < testClips; index++) placements.push({ kind: 'test', index, count: testClips });
+  for (let index = 0; index < testClips; index++)
+    placements.push({ kind: 'test', index, count: testClips });
   const segments = video.segments ?? [];
   for (let seed = 0; seed < trainClips; seed++) {
     const segment = segments.length ? segments[seed % segments.length] : undefined;
-    placements.push(segment ? { kind: 'train', seed, segment: { start: segment.start, end: segment.end } } : { kind: 'train', seed });
+    placements.push(
+      segment
+        ? { kind: 'train', seed, segment: { start: segment.start, end: segment.end } }
+        : { kind: 'train', seed },
+    );
   }
   return placements;
 }
@@ -117,12 +126,18 @@ function checkCount(name: string, value: number, min: number): number {
   return value;
 }
 
-export async function extractDataset(dataset: ExtractDatasetInput, options: ExtractOptions = {}): Promise<ExtractSummary> {
+export async function extractDataset(
+  dataset: ExtractDatasetInput,
+  options: ExtractOptions = {},
+): Promise<ExtractSummary> {
   const started = Date.now();
   const flowMethod = options.flow ?? 'tvl1';
   const testClips = checkCount('clips', options.clips ?? 1, 0);
   const trainClips = checkCount('trainClips', options.trainClips ?? 2, 0);
-  if (testClips + trainClips === 0) throw new InputError('extract: expected at least one clip per video, got clips 0 and trainClips 0');
+  if (testClips + trainClips === 0)
+    throw new InputError(
+      'extract: expected at least one clip per video, got clips 0 and trainClips 0',
+    );
   const frames = checkCount('frames', options.frames ?? 8, 1);
   const size = checkCount('size', options.size ?? 112, 2);
   const streams = options.streams ?? defaultStreams(frames, flowMethod !== 'none');
@@ -135,16 +150,34 @@ export async function extractDataset(dataset: ExtractDatasetInput, options: Extr
     streams,
     fps: options.fps ?? 'native',
     geometry: { shortSide: size, crop: size, cropMode: 'center' as const },
-    flow: flowMethod === 'none' ? undefined : { method: flowMethod, params: options.flowParams, bound: options.flowBound ?? DEFAULT_FLOW_BOUND },
+    flow:
+      flowMethod === 'none'
+        ? undefined
+        : {
+            method: flowMethod,
+            params: options.flowParams,
+            bound: options.flowBound ?? DEFAULT_FLOW_BOUND,
+          },
     cache: { dir: cacheDir, identity: options.identity },
     output: 'none' as const,
   };
 
-  const reports = dataset.items.map((video): ExtractVideoReport => ({
-    id: video.id, path: video.path, status: 'cached', clips: 0, cachedClips: 0, recomputed: [],
-  }));
+  const reports = dataset.items.map(
+    (video): ExtractVideoReport => ({
+      id: video.id,
+      path: video.path,
+      status: 'cached',
+      clips: 0,
+      cachedClips: 0,
+      recomputed: [],
+    }),
+  );
   const jobs = dataset.items.flatMap((video, v) =>
-    extractionPlacements(video, testClips, trainClips).map((placement) => ({ video, v, placement })),
+    extractionPlacements(video, testClips, trainClips).map((placement) => ({
+      video,
+      v,
+      placement,
+    })),
   );
   const pool = options.pool ?? new ClipPool({ workers: options.workers });
   let done = 0;
@@ -183,7 +216,8 @@ export async function extractDataset(dataset: ExtractDatasetInput, options: Extr
   } finally {
     if (!options.pool) await pool.destroy();
   }
-  const count = (status: ExtractVideoReport['status']) => reports.filter((r) => r.status === status).length;
+  const count = (status: ExtractVideoReport['status']) =>
+    reports.filter((r) => r.status === status).length;
   return {
     total: reports.length,
     ok: count('ok'),
@@ -193,6 +227,8 @@ export async function extractDataset(dataset: ExtractDatasetInput, options: Extr
     cacheDir,
     elapsedMs: Date.now() - started,
     videos: reports,
-    failures: reports.filter((r) => r.status === 'failed').map((r) => ({ id: r.id, path: r.path, reason: r.error ?? 'unknown' })),
+    failures: reports
+      .filter((r) => r.status === 'failed')
+      .map((r) => ({ id: r.id, path: r.path, reason: r.error ?? 'unknown' })),
   };
 }

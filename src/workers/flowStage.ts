@@ -4,7 +4,13 @@
  * into src/flow.
  */
 import { InputError } from '../errors.ts';
-import { FARNEBACK_DEFAULTS, computeFlow, quantizeFlow, resolveTvl1Options, type ComputeFlowOptions } from '../flow/index.ts';
+import {
+  FARNEBACK_DEFAULTS,
+  computeFlow,
+  quantizeFlow,
+  resolveTvl1Options,
+  type ComputeFlowOptions,
+} from '../flow/index.ts';
 import type { FlowSettings } from './clipSpec.ts';
 
 /** The settings with every default filled in (what the cache key records). */
@@ -14,13 +20,22 @@ export function resolveFlowSettings(settings: FlowSettings): Required<FlowSettin
   }
   switch (settings.method) {
     case 'tvl1': {
-      const params = resolveTvl1Options(settings.params as never) as unknown as Record<string, number | string>;
+      const params = resolveTvl1Options(settings.params as never) as unknown as Record<
+        string,
+        number | string
+      >;
       return { method: 'tvl1', params, bound: settings.bound };
     }
     case 'farneback':
-      return { method: 'farneback', params: { ...FARNEBACK_DEFAULTS, ...(settings.params ?? {}) }, bound: settings.bound };
+      return {
+        method: 'farneback',
+        params: { ...FARNEBACK_DEFAULTS, ...(settings.params ?? {}) },
+        bound: settings.bound,
+      };
     default:
-      throw new InputError(`flow: expected method tvl1|farneback, got ${String((settings as FlowSettings).method)}`);
+      throw new InputError(
+        `flow: expected method tvl1|farneback, got ${String((settings as FlowSettings).method)}`,
+      );
   }
 }
 

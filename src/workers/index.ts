@@ -24,7 +24,15 @@ export type {
   ExtractVideo,
   ExtractVideoReport,
 } from './extract.ts';
-export { DiskCache, CACHE_DIR_ENV, cacheKey, canonicalJson, defaultCacheDir, fileIdentity, writeFileAtomic } from '../cache/diskCache.ts';
+export {
+  DiskCache,
+  CACHE_DIR_ENV,
+  cacheKey,
+  canonicalJson,
+  defaultCacheDir,
+  fileIdentity,
+  writeFileAtomic,
+} from '../cache/diskCache.ts';
 export type { CacheRead, FileIdentity, FileIdentityMode } from '../cache/diskCache.ts';
 export { decodeEntry, encodeEntry, ENTRY_FORMAT } from '../cache/entryFile.ts';
 export type { ArraySpec, DecodedEntry, EntryCheck } from '../cache/entryFile.ts';

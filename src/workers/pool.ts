@@ -88,7 +88,9 @@ export class WorkerPool<Task, Result> {
     } catch (error) {
       if (isAbortError(error) || options.signal?.aborted) throw abortError(label, options.signal);
       // Not an envelope: the worker itself failed (exited, out of memory, failed to load).
-      throw new WorkerTaskError(`worker: ${label}: the worker failed or exited while running this task (${describeError(error)})`);
+      throw new WorkerTaskError(
+        `worker: ${label}: the worker failed or exited while running this task (${describeError(error)})`,
+      );
     }
     if (envelope.ok) return envelope.value;
     throw rebuildError(envelope.error, label);
@@ -115,7 +117,9 @@ function isAbortError(error: unknown): boolean {
 }
 
 function abortError(label: string, signal: AbortSignal | undefined): Error {
-  const error = new Error(`worker: ${label}: aborted${signal?.reason ? ` (${describeError(signal.reason)})` : ''}`);
+  const error = new Error(
+    `worker: ${label}: aborted${signal?.reason ? ` (${describeError(signal.reason)})` : ''}`,
+  );
   error.name = 'AbortError';
   return error;
 }
@@ -129,7 +133,9 @@ const ERROR_KINDS: Record<string, new (message: string) => AssembleNetError> = {
 
 function rebuildError(serialized: SerializedError, label: string): AssembleNetError {
   const Kind = (serialized.code && ERROR_KINDS[serialized.code]) || WorkerTaskError;
-  const message = serialized.message.includes(label) ? serialized.message : `${label}: ${serialized.message}`;
+  const message = serialized.message.includes(label)
+    ? serialized.message
+    : `${label}: ${serialized.message}`;
   const error = new Kind(message);
   if (serialized.stack) error.stack = `${error.name}: ${message}\n    [worker] ${serialized.stack}`;
   return error;

@@ -20,14 +20,17 @@ export function serializeError(error: unknown): SerializedError {
   if (error instanceof AssembleNetError) {
     return { name: error.name, code: error.code, message: error.message, stack: error.stack };
   }
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  if (error instanceof Error)
+    return { name: error.name, message: error.message, stack: error.stack };
   return { name: 'Error', message: String(error) };
 }
 
 /** Wraps a task module's handler (inside the worker) so results move and errors keep their kind. */
 export function hostTask<T, R>(handler: TaskHandler<T, R>): (task: T) => Promise<unknown> {
   if (typeof handler !== 'function') {
-    throw new TypeError(`worker: expected the task module to export a default function, got ${typeof handler}`);
+    throw new TypeError(
+      `worker: expected the task module to export a default function, got ${typeof handler}`,
+    );
   }
   return async (task: T) => {
     try {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { clipsToInputs, drawShifts, Rng, selectBackend, shiftedSourceIndex, type ClipResult } from '../../src/index.ts';
+import {
+  clipsToInputs,
+  drawShifts,
+  Rng,
+  selectBackend,
+  shiftedSourceIndex,
+  type ClipResult,
+} from '../../src/index.ts';
 
 await selectBackend('cpu');
 
@@ -10,7 +17,14 @@ function clip(frames: number, height: number, width: number, channels: number): 
   return data;
 }
 
-function at(data: ArrayLike<number>, shape: number[], t: number, y: number, x: number, c: number): number {
+function at(
+  data: ArrayLike<number>,
+  shape: number[],
+  t: number,
+  y: number,
+  x: number,
+  c: number,
+): number {
   const [, h, w, ch] = shape as [number, number, number, number];
   return data[((t * h + y) * w + x) * ch + c]!;
 }
@@ -19,7 +33,11 @@ describe('random translation', () => {
   it('moves content by (dx, dy) and replicates the edge it uncovers', () => {
     const shape = [3, 5, 6, 2] as const;
     const source = clip(...shape);
-    for (const shift of [{ dx: 2, dy: -1 }, { dx: -3, dy: 2 }, { dx: 0, dy: 0 }]) {
+    for (const shift of [
+      { dx: 2, dy: -1 },
+      { dx: -3, dy: 2 },
+      { dx: 0, dy: 0 },
+    ]) {
       const index = shiftedSourceIndex(shape, shift);
       const out = Array.from(index, (i) => source[i]!);
       for (let t = 0; t < 3; t++) {
@@ -29,14 +47,21 @@ describe('random translation', () => {
               // Content moved: what was at (x, y) is now at (x + dx, y + dy) when that is inside.
               const ty = y + shift.dy;
               const tx = x + shift.dx;
-              if (ty >= 0 && ty < 5 && tx >= 0 && tx < 6) expect(at(out, [...shape], t, ty, tx, c)).toBe(at(source, [...shape], t, y, x, c));
+              if (ty >= 0 && ty < 5 && tx >= 0 && tx < 6)
+                expect(at(out, [...shape], t, ty, tx, c)).toBe(at(source, [...shape], t, y, x, c));
             }
           }
         }
       }
       // Uncovered columns repeat the source's border column.
-      if (shift.dx > 0) expect(at(out, [...shape], 1, 2, 0, 1)).toBe(at(source, [...shape], 1, Math.min(4, Math.max(0, 2 - shift.dy)), 0, 1));
-      if (shift.dx < 0) expect(at(out, [...shape], 1, 2, 5, 1)).toBe(at(source, [...shape], 1, Math.min(4, Math.max(0, 2 - shift.dy)), 5, 1));
+      if (shift.dx > 0)
+        expect(at(out, [...shape], 1, 2, 0, 1)).toBe(
+          at(source, [...shape], 1, Math.min(4, Math.max(0, 2 - shift.dy)), 0, 1),
+        );
+      if (shift.dx < 0)
+        expect(at(out, [...shape], 1, 2, 5, 1)).toBe(
+          at(source, [...shape], 1, Math.min(4, Math.max(0, 2 - shift.dy)), 5, 1),
+        );
     }
   });
 
@@ -65,9 +90,18 @@ describe('random translation', () => {
     const rgb = await inputs.rgb!.data();
     const flow = await inputs.flow!.data();
     // Row 0 is shifted: pixel (2, 2) holds the source's (1, 1); row 1 is untouched.
-    expect(rgb[((1 * 4 + 2) * 4 + 2) * 3]).toBeCloseTo(at(clip(...shape), shape, 1, 1, 1, 0) / 127.5 - 1, 6);
-    expect(flow[((1 * 4 + 2) * 4 + 2) * 2 + 1]).toBeCloseTo(at(clip(...flowShape), flowShape, 1, 1, 1, 1) / 127.5 - 1, 6);
+    expect(rgb[((1 * 4 + 2) * 4 + 2) * 3]).toBeCloseTo(
+      at(clip(...shape), shape, 1, 1, 1, 0) / 127.5 - 1,
+      6,
+    );
+    expect(flow[((1 * 4 + 2) * 4 + 2) * 2 + 1]).toBeCloseTo(
+      at(clip(...flowShape), flowShape, 1, 1, 1, 1) / 127.5 - 1,
+      6,
+    );
     const row1 = 2 * 4 * 4 * 3;
-    expect(rgb[row1 + ((1 * 4 + 2) * 4 + 2) * 3]).toBeCloseTo(at(clip(...shape), shape, 1, 2, 2, 0) / 127.5 - 1, 6);
+    expect(rgb[row1 + ((1 * 4 + 2) * 4 + 2) * 3]).toBeCloseTo(
+      at(clip(...shape), shape, 1, 2, 2, 0) / 127.5 - 1,
+      6,
+    );
   });
 });

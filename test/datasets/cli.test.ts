@@ -37,14 +37,32 @@ describe('assemblenet dataset', () => {
       }),
     );
     const out = join(dir, 'set');
-    const generated = await run(['dataset', 'generate', spec, '--out', out, '--seed', '3', '--json']);
+    const generated = await run([
+      'dataset',
+      'generate',
+      spec,
+      '--out',
+      out,
+      '--seed',
+      '3',
+      '--json',
+    ]);
     const summary = JSON.parse(generated.trim().split('\n').pop() ?? '');
-    expect(summary).toMatchObject({ videos: 4, generated: 4, seed: 3, splits: { train: 2, test: 2 } });
+    expect(summary).toMatchObject({
+      videos: 4,
+      generated: 4,
+      seed: 3,
+      splits: { train: 2, test: 2 },
+    });
     expect(generated).toContain(`manifest    ${join(out, 'cli-motion.csv')}`);
     const inspected = await run(['dataset', 'inspect', join(out, 'cli-motion.csv'), '--json']);
     expect(inspected).toMatch(/reader {6}kinetics/);
     expect(inspected).toMatch(/\nup +1 +1\n/);
     const counts = JSON.parse(inspected.trim().split('\n').pop() ?? '');
-    expect(counts).toMatchObject({ videos: 4, splits: { train: 2, test: 2 }, perClass: { up: { train: 1, test: 1 } } });
+    expect(counts).toMatchObject({
+      videos: 4,
+      splits: { train: 2, test: 2 },
+      perClass: { up: { train: 1, test: 1 } },
+    });
   });
 });

@@ -37,17 +37,31 @@ describe('createVideoWriter', () => {
       const frames = decodeFrames(out, 32, 24);
       expect(frames).toHaveLength(6);
       frames.forEach((decoded, t) => {
-        const mean = [0, 1, 2].map((c) => decoded.filter((_, i) => i % 3 === c).reduce((a, b) => a + b, 0) / (32 * 24));
+        const mean = [0, 1, 2].map(
+          (c) => decoded.filter((_, i) => i % 3 === c).reduce((a, b) => a + b, 0) / (32 * 24),
+        );
         mean.forEach((value, c) => expect(Math.abs(value - colourOf(t)[c])).toBeLessThan(6));
       });
     });
   }
 
   it('rejects odd sizes for h264 and frames of the wrong size', async () => {
-    expect(() => createVideoWriter({ out: join(dir, 'odd.mp4'), width: 33, height: 24, fps: 10, codec: 'h264' })).toThrow(
-      /expected even width and height for h264, got 33x24/,
-    );
-    const writer = createVideoWriter({ out: join(dir, 'size.mp4'), width: 16, height: 16, fps: 10, codec: 'h264' });
+    expect(() =>
+      createVideoWriter({
+        out: join(dir, 'odd.mp4'),
+        width: 33,
+        height: 24,
+        fps: 10,
+        codec: 'h264',
+      }),
+    ).toThrow(/expected even width and height for h264, got 33x24/);
+    const writer = createVideoWriter({
+      out: join(dir, 'size.mp4'),
+      width: 16,
+      height: 16,
+      fps: 10,
+      codec: 'h264',
+    });
     await expect(writer.write(new Uint8Array(10))).rejects.toBeInstanceOf(InputError);
     await writer.abort();
     expect(readdirSync(dir).filter((name) => name.includes('size'))).toEqual([]);

@@ -62,7 +62,10 @@ describe('kinetics csv', () => {
   it('uses labels.txt beside the CSV for the class order', () => {
     write('k2/labels.txt', 'zebra\napple\n');
     write('k2/x_000000_000001.mp4');
-    const csv = write('k2/all.csv', 'label,youtube_id,time_start,time_end,split\napple,x,0,1,test\n');
+    const csv = write(
+      'k2/all.csv',
+      'label,youtube_id,time_start,time_end,split\napple,x,0,1,test\n',
+    );
     const m = readKineticsCsv(csv);
     expect(m.classes).toEqual(['zebra', 'apple']);
     expect(m.items[0].labels).toEqual([1]);
@@ -82,24 +85,39 @@ describe('kinetics csv', () => {
   });
 
   it('refuses youtube ids that escape the root', () => {
-    const csv = write('k4/train.csv', 'label,youtube_id,time_start,time_end,split\na,../../etc/passwd,0,1,train\n');
-    expect(thrown(() => readKineticsCsv(csv)).message).toMatch(/inside the dataset root.*\(train\.csv:2\)/);
+    const csv = write(
+      'k4/train.csv',
+      'label,youtube_id,time_start,time_end,split\na,../../etc/passwd,0,1,train\n',
+    );
+    expect(thrown(() => readKineticsCsv(csv)).message).toMatch(
+      /inside the dataset root.*\(train\.csv:2\)/,
+    );
   });
 
   it('refuses a file that is a symlink leaving the root', () => {
     write('outside/secret_000000_000001.mp4');
     mkdirSync(join(dir, 'k5'), { recursive: true });
-    symlinkSync(join(dir, 'outside/secret_000000_000001.mp4'), join(dir, 'k5/secret_000000_000001.mp4'));
-    const csv = write('k5/t.csv', 'label,youtube_id,time_start,time_end,split\na,secret,0,1,train\n');
+    symlinkSync(
+      join(dir, 'outside/secret_000000_000001.mp4'),
+      join(dir, 'k5/secret_000000_000001.mp4'),
+    );
+    const csv = write(
+      'k5/t.csv',
+      'label,youtube_id,time_start,time_end,split\na,secret,0,1,train\n',
+    );
     expect(thrown(() => readKineticsCsv(csv)).message).toMatch(/a link to .*outside/);
   });
 });
 
 describe('charades csv', () => {
-  const header = 'id,subject,scene,quality,relevance,verified,script,objects,descriptions,actions,length\n';
+  const header =
+    'id,subject,scene,quality,relevance,verified,script,objects,descriptions,actions,length\n';
 
   it('reads quoted commas and newlines, actions and classes beside the CSV', () => {
-    write('c1/Charades_v1_classes.txt', 'c000 Holding some clothes\nc001 Putting clothes somewhere\nc002 Opening a door\n');
+    write(
+      'c1/Charades_v1_classes.txt',
+      'c000 Holding some clothes\nc001 Putting clothes somewhere\nc002 Opening a door\n',
+    );
     write('c1/AB12C.mp4');
     write('c1/XY34Z.mp4');
     const csv = write(
@@ -109,7 +127,11 @@ describe('charades csv', () => {
         'XY34Z,S2,"Living room, big",5,7,Yes,script,,desc,,8\n',
     );
     const m = readCharadesCsv(csv);
-    expect(m.classes).toEqual(['Holding some clothes', 'Putting clothes somewhere', 'Opening a door']);
+    expect(m.classes).toEqual([
+      'Holding some clothes',
+      'Putting clothes somewhere',
+      'Opening a door',
+    ]);
     expect(m.classCodes).toEqual(['c000', 'c001', 'c002']);
     expect(m.multiLabel).toBe(true);
     expect(m.items).toHaveLength(2);
@@ -125,7 +147,12 @@ describe('charades csv', () => {
       source: 'Charades_v1_train.csv:2',
     });
     // the first row spans lines 2-3: the next row starts on line 4
-    expect(m.items[1]).toMatchObject({ id: 'XY34Z', labels: [], segments: [], source: 'Charades_v1_train.csv:4' });
+    expect(m.items[1]).toMatchObject({
+      id: 'XY34Z',
+      labels: [],
+      segments: [],
+      source: 'Charades_v1_train.csv:4',
+    });
   });
 
   it('names file:line of a bad action and of an unknown code', () => {
@@ -134,7 +161,10 @@ describe('charades csv', () => {
     expect(thrown(() => readCharadesCsv(bad)).message).toBe(
       'charades csv: expected actions as "cNNN start end;...", got "c000 1.0" (test.csv:2)',
     );
-    const unknown = write('c2/test2.csv', header + 'A,S,s,1,1,Yes,x,o,d,c000 0 1,5\nB,S,s,1,1,Yes,x,o,d,c157 0 1,5\n');
+    const unknown = write(
+      'c2/test2.csv',
+      header + 'A,S,s,1,1,Yes,x,o,d,c000 0 1,5\nB,S,s,1,1,Yes,x,o,d,c157 0 1,5\n',
+    );
     expect(thrown(() => readCharadesCsv(unknown)).message).toMatch(/got "c157" \(test2\.csv:3\)/);
   });
 
@@ -150,21 +180,32 @@ describe('charades csv', () => {
   it('reads the other splits beside a split CSV (train + test), unless a split is stated', () => {
     write('c5/Charades_v1_classes.txt', 'c000 A\nc001 B\n');
     for (const id of ['T1', 'T2', 'E1']) write(`c5/${id}.mp4`);
-    const train = write('c5/Charades_v1_train.csv', header + 'T1,S,s,1,1,Yes,x,o,d,c000 0 1,2\nT2,S,s,1,1,Yes,x,o,d,c001 0 1,2\n');
+    const train = write(
+      'c5/Charades_v1_train.csv',
+      header + 'T1,S,s,1,1,Yes,x,o,d,c000 0 1,2\nT2,S,s,1,1,Yes,x,o,d,c001 0 1,2\n',
+    );
     write('c5/Charades_v1_test.csv', header + 'E1,S,s,1,1,Yes,x,o,d,c000 0 1;c001 1 2,2\n');
     const { manifest } = readManifest(train);
-    expect(manifest.items.map((item) => [item.id, item.split])).toEqual([['T1', 'train'], ['T2', 'train'], ['E1', 'test']]);
+    expect(manifest.items.map((item) => [item.id, item.split])).toEqual([
+      ['T1', 'train'],
+      ['T2', 'train'],
+      ['E1', 'test'],
+    ]);
     expect(manifest.items[2]!.labels).toEqual([0, 1]);
     expect(manifest.notes).toContain('also read Charades_v1_test.csv (1 videos, split "test")');
     // the test file leads to the train file just as well
-    expect(readManifest(join(dir, 'c5/Charades_v1_test.csv')).manifest.items.map((item) => item.id)).toEqual(['E1', 'T1', 'T2']);
+    expect(
+      readManifest(join(dir, 'c5/Charades_v1_test.csv')).manifest.items.map((item) => item.id),
+    ).toEqual(['E1', 'T1', 'T2']);
     expect(readManifest(train, { split: 'train' }).manifest.items).toHaveLength(2);
   });
 
   it('refuses ids that escape the root', () => {
     write('c4/classes.txt', 'c000 A\n');
     const csv = write('c4/train.csv', header + '../../x,S,s,1,1,Yes,x,o,d,,2\n');
-    expect(thrown(() => readCharadesCsv(csv)).message).toMatch(/inside the dataset root.*\(train\.csv:2\)/);
+    expect(thrown(() => readCharadesCsv(csv)).message).toMatch(
+      /inside the dataset root.*\(train\.csv:2\)/,
+    );
   });
 });
 
@@ -198,7 +239,9 @@ describe('folder per class', () => {
     write('f3/a/ok.mp4');
     mkdirSync(join(dir, 'f3/b'), { recursive: true });
     symlinkSync(join(dir, 'outside/secret_000000_000001.mp4'), join(dir, 'f3/b/leak.mp4'));
-    expect(thrown(() => readFolderDataset(join(dir, 'f3'))).message).toMatch(/inside the dataset root.*a link/);
+    expect(thrown(() => readFolderDataset(join(dir, 'f3'))).message).toMatch(
+      /inside the dataset root.*a link/,
+    );
   });
 });
 
@@ -207,7 +250,10 @@ describe('plain list', () => {
     write('l1/clips/a.mp4');
     write('l1/clips/b c.mp4');
     write('l1/clips/d.mp4');
-    const list = write('l1/list.txt', '# comment\nclips/a.mp4 run\nclips/b c.mp4\nclips/d.mp4 run,swim\n');
+    const list = write(
+      'l1/list.txt',
+      '# comment\nclips/a.mp4 run\nclips/b c.mp4\nclips/d.mp4 run,swim\n',
+    );
     const m = readVideoList(list);
     expect(m.classes).toEqual(['run', 'swim']);
     expect(m.multiLabel).toBe(true);
@@ -229,19 +275,25 @@ describe('plain list', () => {
       'video list: expected a class name or index < 2, got "7" (bad.txt:2)',
     );
     const escape = write('l2/escape.txt', '/etc/passwd\n');
-    expect(thrown(() => readVideoList(escape)).message).toMatch(/inside the dataset root.*"\/etc\/passwd" \(escape\.txt:1\)/);
+    expect(thrown(() => readVideoList(escape)).message).toMatch(
+      /inside the dataset root.*"\/etc\/passwd" \(escape\.txt:1\)/,
+    );
   });
 });
 
 describe('readManifest', () => {
   it('picks the reader by kind and header, and says which', () => {
     expect(readManifest(join(dir, 'k1/train.csv')).reader).toBe('kinetics');
-    expect(readManifest(join(dir, 'c1/Charades_v1_train.csv'))).toMatchObject({ reader: 'charades' });
+    expect(readManifest(join(dir, 'c1/Charades_v1_train.csv'))).toMatchObject({
+      reader: 'charades',
+    });
     expect(readManifest(join(dir, 'f1')).reader).toBe('folder');
     const picked = readManifest(join(dir, 'l1/list.txt'));
     expect(picked.reader).toBe('list');
     expect(picked.reason).toMatch(/list/);
     const other = write('other.csv', 'a,b,c\n1,2,3\n');
-    expect(thrown(() => readManifest(other)).message).toMatch(/expected a Kinetics .* or Charades .* header, got "a,b,c"/);
+    expect(thrown(() => readManifest(other)).message).toMatch(
+      /expected a Kinetics .* or Charades .* header, got "a,b,c"/,
+    );
   });
 });

@@ -58,19 +58,22 @@ beforeAll(async () => {
 /** Grey level [h, w] of an rgb24 frame, box-blurred 3x3 (wrapping) to widen the gradient's reach. */
 function grey(frame: Uint8Array): Float64Array {
   const g = new Float64Array(SIZE * SIZE);
-  for (let i = 0; i < g.length; i++) g[i] = (frame[i * 3] + frame[i * 3 + 1] + frame[i * 3 + 2]) / 3;
+  for (let i = 0; i < g.length; i++)
+    g[i] = (frame[i * 3] + frame[i * 3 + 1] + frame[i * 3 + 2]) / 3;
   const blurred = new Float64Array(g.length);
   for (let y = 0; y < SIZE; y++)
     for (let x = 0; x < SIZE; x++) {
       let sum = 0;
       for (let dy = -1; dy <= 1; dy++)
-        for (let dx = -1; dx <= 1; dx++) sum += g[((y + dy + SIZE) % SIZE) * SIZE + ((x + dx + SIZE) % SIZE)];
+        for (let dx = -1; dx <= 1; dx++)
+          sum += g[((y + dy + SIZE) % SIZE) * SIZE + ((x + dx + SIZE) % SIZE)];
       blurred[y * SIZE + x] = sum / 9;
     }
   return blurred;
 }
 
-const at = (image: Float64Array, x: number, y: number) => image[((y + SIZE) % SIZE) * SIZE + ((x + SIZE) % SIZE)];
+const at = (image: Float64Array, x: number, y: number) =>
+  image[((y + SIZE) % SIZE) * SIZE + ((x + SIZE) % SIZE)];
 
 /**
  * Horizontal motion of a clip, camera shake removed: each pair is first aligned by the integer
@@ -86,7 +89,8 @@ function horizontalMotion(frames: Uint8Array[]): number {
     for (let sy = -2; sy <= 2; sy++)
       for (let sx = -2; sx <= 2; sx++) {
         let sad = 0;
-        for (let y = 3; y < SIZE - 3; y++) for (let x = 3; x < SIZE - 3; x++) sad += Math.abs(at(b, x + sx, y + sy) - at(a, x, y));
+        for (let y = 3; y < SIZE - 3; y++)
+          for (let x = 3; x < SIZE - 3; x++) sad += Math.abs(at(b, x + sx, y + sy) - at(a, x, y));
         if (sad < best.sad) best = { sx, sy, sad };
       }
     let num = 0;
@@ -141,7 +145,12 @@ function effectSize(a: number[], b: number[]): number {
 
 describe('synthetic motion set (3 classes, 32x32, 8 frames)', () => {
   it('writes every video as H.264 of the spec size and frame count, and a Kinetics CSV that reads back', () => {
-    expect(first).toMatchObject({ videos: 24, generated: 24, skipped: 0, classes: ['left', 'right', 'spin'] });
+    expect(first).toMatchObject({
+      videos: 24,
+      generated: 24,
+      skipped: 0,
+      classes: ['left', 'right', 'spin'],
+    });
     expect(first.splits).toEqual({ train: 12, val: 6, test: 6 });
     const { manifest, reader } = readManifest(first.manifests[0]);
     expect(reader).toBe('kinetics');
@@ -150,9 +159,13 @@ describe('synthetic motion set (3 classes, 32x32, 8 frames)', () => {
     expect(manifest.classes).toEqual(['left', 'right', 'spin']);
     for (const item of manifest.items.slice(0, 4)) {
       const stream = probeVideo(item.path);
-      expect([stream.codec_name, stream.width, stream.height, stream.nb_frames, stream.pix_fmt]).toEqual([
-        'h264', SIZE, SIZE, String(FRAMES), 'yuv420p',
-      ]);
+      expect([
+        stream.codec_name,
+        stream.width,
+        stream.height,
+        stream.nb_frames,
+        stream.pix_fmt,
+      ]).toEqual(['h264', SIZE, SIZE, String(FRAMES), 'yuv420p']);
     }
   });
 
@@ -160,7 +173,9 @@ describe('synthetic motion set (3 classes, 32x32, 8 frames)', () => {
     const again = planDataset(tinyMotion);
     expect(JSON.stringify(again)).toBe(JSON.stringify(planDataset(tinyMotion)));
     const other = planDataset(tinyMotion, 8);
-    expect(JSON.stringify(other.videos.map((v) => v.scene))).not.toBe(JSON.stringify(again.videos.map((v) => v.scene)));
+    expect(JSON.stringify(other.videos.map((v) => v.scene))).not.toBe(
+      JSON.stringify(again.videos.map((v) => v.scene)),
+    );
     const second = await generateSyntheticDataset(tinyMotion, { out: join(dir, 'b') });
     const text = (path: string) => readFileSync(path, 'utf8');
     expect(text(second.manifests[0])).toBe(text(first.manifests[0]));
@@ -184,7 +199,10 @@ describe('synthetic motion set (3 classes, 32x32, 8 frames)', () => {
 
   it('left and right differ by motion, not by what single frames show', () => {
     const { manifest } = readManifest(first.manifests[0]);
-    const byClass = (label: number) => manifest.items.filter((item) => item.labels[0] === label).map((item) => decodeFrames(item.path, SIZE, SIZE));
+    const byClass = (label: number) =>
+      manifest.items
+        .filter((item) => item.labels[0] === label)
+        .map((item) => decodeFrames(item.path, SIZE, SIZE));
     const left = byClass(0);
     const right = byClass(1);
     const motionLeft = left.map(horizontalMotion);
@@ -199,7 +217,10 @@ describe('synthetic motion set (3 classes, 32x32, 8 frames)', () => {
     const statsLeft = left.map(frameStatistics);
     const statsRight = right.map(frameStatistics);
     for (let k = 0; k < statsLeft[0].length; k++) {
-      const d = effectSize(statsLeft.map((s) => s[k]), statsRight.map((s) => s[k]));
+      const d = effectSize(
+        statsLeft.map((s) => s[k]),
+        statsRight.map((s) => s[k]),
+      );
       if (process.env.SHOW_SEPARABILITY) console.log(`frame statistic ${k}: d=${d.toFixed(2)}`);
       expect(Math.abs(d), `frame statistic ${k}`).toBeLessThan(1.5);
     }
@@ -210,14 +231,23 @@ describe('synthetic charades set', () => {
   it('writes Charades CSVs per split with timed actions, and a classes file the reader finds', async () => {
     const summary = await generateSyntheticDataset(tinyCharades, { out: join(dir, 'ch') });
     expect(summary.manifests.map((p) => p.split('/').pop())).toEqual([
-      'tiny-charades_train.csv', 'tiny-charades_val.csv', 'tiny-charades_test.csv',
+      'tiny-charades_train.csv',
+      'tiny-charades_val.csv',
+      'tiny-charades_test.csv',
     ]);
-    expect(readFileSync(summary.classesFile, 'utf8')).toBe('c000 Thing moves up\nc001 Thing pulses\nc002 Thing spins\n');
+    expect(readFileSync(summary.classesFile, 'utf8')).toBe(
+      'c000 Thing moves up\nc001 Thing pulses\nc002 Thing spins\n',
+    );
     const plan = planDataset(tinyCharades);
     // one split CSV leads to the others: every video once, whichever file is read
     const items = readManifest(summary.manifests[0]!).manifest.items;
     expect(items).toHaveLength(4);
-    for (const path of summary.manifests) expect(readManifest(path).manifest.items.map((i) => i.id).sort()).toEqual(items.map((i) => i.id).sort());
+    for (const path of summary.manifests)
+      expect(
+        readManifest(path)
+          .manifest.items.map((i) => i.id)
+          .sort(),
+      ).toEqual(items.map((i) => i.id).sort());
     for (const item of items) {
       const planned = plan.videos.find((v) => v.id === item.id);
       expect(planned).toBeDefined();
@@ -242,15 +272,22 @@ describe('synthetic charades set', () => {
 
 describe('specs', () => {
   it('the shipped specs validate', () => {
-    expect(loadSyntheticSpec(builtinSpecPath('synthetic-motion'))).toMatchObject({ kind: 'motion' });
-    expect(loadSyntheticSpec(builtinSpecPath('synthetic-charades'))).toMatchObject({ kind: 'charades' });
+    expect(loadSyntheticSpec(builtinSpecPath('synthetic-motion'))).toMatchObject({
+      kind: 'motion',
+    });
+    expect(loadSyntheticSpec(builtinSpecPath('synthetic-charades'))).toMatchObject({
+      kind: 'charades',
+    });
   });
 
   it('errors name the path of each problem', () => {
     const bad = {
       ...tinyMotion,
       video: { ...tinyMotion.video, width: 33 },
-      classes: [tinyMotion.classes[0], { name: 'x', motion: { kind: 'translate', direction: 0, speed: -1 } }],
+      classes: [
+        tinyMotion.classes[0],
+        { name: 'x', motion: { kind: 'translate', direction: 0, speed: -1 } },
+      ],
     };
     expect(() => parseSyntheticSpec(bad, 'bad.json')).toThrow(
       /synthetic spec: video\.width: expected an even width.*; classes\[1\]\.motion\.speed: .*\(bad\.json\)/,

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/engine/backend.ts';
 import { tf } from '../../src/engine/tf.ts';
-import { measureLatency, measureStudentLatency, parseLatency, parseStudent } from '../../src/index.ts';
+import {
+  measureLatency,
+  measureStudentLatency,
+  parseLatency,
+  parseStudent,
+} from '../../src/index.ts';
 
 let dir: string;
 const arch = parseStudent({
@@ -56,13 +61,29 @@ describe('latency', () => {
 
   it('measures a student once per (arch, backend, shape) and serves the cache after', async () => {
     const cacheFile = join(dir, 'latency.json');
-    const first = await measureStudentLatency(arch, { numClasses: 3, cacheFile, warmup: 1, runs: 3 });
+    const first = await measureStudentLatency(arch, {
+      numClasses: 3,
+      cacheFile,
+      warmup: 1,
+      runs: 3,
+    });
     expect(first.cached).toBe(false);
     expect(first.inputShape).toBe('rgb:2x16x16x3');
-    const second = await measureStudentLatency(arch, { numClasses: 3, cacheFile, warmup: 1, runs: 3, extraMsPerClip: 4 });
+    const second = await measureStudentLatency(arch, {
+      numClasses: 3,
+      cacheFile,
+      warmup: 1,
+      runs: 3,
+      extraMsPerClip: 4,
+    });
     expect(second.cached).toBe(true);
     expect(second.medianMs).toBeCloseTo(first.medianMs + 4, 9);
-    const other = await measureStudentLatency(parseStudent({ ...arch, resolution: 24 }), { numClasses: 3, cacheFile, warmup: 1, runs: 3 });
+    const other = await measureStudentLatency(parseStudent({ ...arch, resolution: 24 }), {
+      numClasses: 3,
+      cacheFile,
+      warmup: 1,
+      runs: 3,
+    });
     expect(other.cached).toBe(false);
     expect(Object.keys(JSON.parse(await readFile(cacheFile, 'utf8')))).toHaveLength(2);
   });

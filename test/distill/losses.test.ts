@@ -2,7 +2,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/engine/backend.ts';
 import { tf } from '../../src/engine/tf.ts';
-import { distillationLoss, sigmoidDistillation, softmaxDistillation } from '../../src/distill/losses.ts';
+import {
+  distillationLoss,
+  sigmoidDistillation,
+  softmaxDistillation,
+} from '../../src/distill/losses.ts';
 
 const student = [
   [1.0, -0.5, 2.0],
@@ -65,15 +69,24 @@ describe('distillation losses', () => {
   }
 
   it('softmax KD is zero when the student equals the teacher', () => {
-    expect(value(softmaxDistillation(tf.tensor2d(teacher), tf.tensor2d(teacher), 3))).toBeCloseTo(0, 6);
+    expect(value(softmaxDistillation(tf.tensor2d(teacher), tf.tensor2d(teacher), 3))).toBeCloseTo(
+      0,
+      6,
+    );
   });
 
   it('alpha mixes the hard CE and the soft term: alpha*hard + (1-alpha)*T^2*KL', () => {
     const labels = [2, 1];
-    const hard = -student.reduce((acc, row, b) => acc + Math.log(softmax(row, 1)[labels[b]]), 0) / 2;
+    const hard =
+      -student.reduce((acc, row, b) => acc + Math.log(softmax(row, 1)[labels[b]]), 0) / 2;
     const alpha = 0.3;
     const t = 2;
-    const got = value(distillationLoss(tf.tensor2d(student), tf.tensor2d(teacher), tf.tensor1d(labels, 'int32'), { alpha, temperature: t }));
+    const got = value(
+      distillationLoss(tf.tensor2d(student), tf.tensor2d(teacher), tf.tensor1d(labels, 'int32'), {
+        alpha,
+        temperature: t,
+      }),
+    );
     expect(got).toBeCloseTo(alpha * hard + (1 - alpha) * jsSoftKl(t), 5);
   });
 
@@ -83,17 +96,37 @@ describe('distillation losses', () => {
       [0, 1, 0],
     ];
     let bce = 0;
-    student.forEach((row, b) => row.forEach((s, c) => (bce += -(labels[b][c] * Math.log(sigmoid(s)) + (1 - labels[b][c]) * Math.log(1 - sigmoid(s))))));
+    student.forEach((row, b) =>
+      row.forEach(
+        (s, c) =>
+          (bce += -(
+            labels[b][c] * Math.log(sigmoid(s)) +
+            (1 - labels[b][c]) * Math.log(1 - sigmoid(s))
+          )),
+      ),
+    );
     bce /= 6;
     const got = value(
-      distillationLoss(tf.tensor2d(student), tf.tensor2d(teacher), tf.tensor2d(labels), { alpha: 0.6, temperature: 3, multiLabel: true }),
+      distillationLoss(tf.tensor2d(student), tf.tensor2d(teacher), tf.tensor2d(labels), {
+        alpha: 0.6,
+        temperature: 3,
+        multiLabel: true,
+      }),
     );
     expect(got).toBeCloseTo(0.6 * bce + 0.4 * jsSigmoidKd(3), 5);
   });
 
   it('refuses mismatched shapes, T <= 0 and alpha outside [0,1]', () => {
-    expect(() => softmaxDistillation(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 2, 3]]))).toThrow(/same shape|one shape/);
-    expect(() => softmaxDistillation(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 2]]), 0)).toThrow(/temperature > 0/);
-    expect(() => distillationLoss(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 2]]), tf.tensor1d([0], 'int32'), { alpha: 1.5 })).toThrow(/alpha/);
+    expect(() => softmaxDistillation(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 2, 3]]))).toThrow(
+      /same shape|one shape/,
+    );
+    expect(() => softmaxDistillation(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 2]]), 0)).toThrow(
+      /temperature > 0/,
+    );
+    expect(() =>
+      distillationLoss(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 2]]), tf.tensor1d([0], 'int32'), {
+        alpha: 1.5,
+      }),
+    ).toThrow(/alpha/);
   });
 });

@@ -16,7 +16,11 @@ import {
   Rng,
 } from '../../src/index.ts';
 
-const space = parseStudentSpace(JSON.parse(readFileSync(join(import.meta.dirname, '../../evolution/students/space.json'), 'utf8')));
+const space = parseStudentSpace(
+  JSON.parse(
+    readFileSync(join(import.meta.dirname, '../../evolution/students/space.json'), 'utf8'),
+  ),
+);
 
 describe('student search', () => {
   it('soft reward = acc * (lat/T)^-0.07', () => {
@@ -34,9 +38,15 @@ describe('student search', () => {
 
   it('the space JSON validates; invalid spaces name the path', () => {
     expect(spaceDecisions(space).length).toBeGreaterThan(10);
-    expect(() => parseStudentSpace({ name: 's', frames: [4], resolution: 64, stem: { filters: 8 }, stages: [{ repeats: 1, filters: 8, stride: 5, expand: 1, kernels: [[3]] }] })).toThrow(
-      /stages\[0\]\.stride/,
-    );
+    expect(() =>
+      parseStudentSpace({
+        name: 's',
+        frames: [4],
+        resolution: 64,
+        stem: { filters: 8 },
+        stages: [{ repeats: 1, filters: 8, stride: 5, expand: 1, kernels: [[3]] }],
+      }),
+    ).toThrow(/stages\[0\]\.stride/);
   });
 
   it('sampling is deterministic per seed and stays in the space', () => {
@@ -77,21 +87,44 @@ describe('student search', () => {
       return { accuracy: 1 - Math.exp(-gflops), latencyMs: 5 + 50 * gflops };
     };
     const seen: string[] = [];
-    const result = await searchStudents({ space, budget: 12, population: 4, rng: Rng.fromSeed(3), evaluate, reward: { target: 20 }, onRecord: (r) => seen.push(r.hash) });
+    const result = await searchStudents({
+      space,
+      budget: 12,
+      population: 4,
+      rng: Rng.fromSeed(3),
+      evaluate,
+      reward: { target: 20 },
+      onRecord: (r) => seen.push(r.hash),
+    });
     expect(result.records).toHaveLength(12);
     expect(new Set(seen).size).toBe(12);
     expect(result.records.slice(0, 4).every((r) => r.origin === 'sample')).toBe(true);
     expect(result.records.slice(4).every((r) => r.origin === 'mutate')).toBe(true);
     const within = result.records.filter((r) => r.latencyMs <= 20);
-    expect(result.best.reward).toBe(Math.max(...(within.length ? within : result.records).map((r) => r.reward)));
+    expect(result.best.reward).toBe(
+      Math.max(...(within.length ? within : result.records).map((r) => r.reward)),
+    );
     expect(result.pareto.length).toBeGreaterThan(0);
-    const again = await searchStudents({ space, budget: 12, population: 4, rng: Rng.fromSeed(3), evaluate, reward: { target: 20 } });
+    const again = await searchStudents({
+      space,
+      budget: 12,
+      population: 4,
+      rng: Rng.fromSeed(3),
+      evaluate,
+      reward: { target: 20 },
+    });
     expect(again.records.map((r) => r.hash)).toEqual(seen);
   });
 
   it('chooseStudent keeps the target when any student meets it, else takes the best reward', () => {
     const record = (hash: string, accuracy: number, latencyMs: number) =>
-      ({ hash, accuracy, latencyMs, reward: reward(accuracy, latencyMs, { target: 30 }), origin: 'sample' }) as Parameters<typeof chooseStudent>[0][number];
+      ({
+        hash,
+        accuracy,
+        latencyMs,
+        reward: reward(accuracy, latencyMs, { target: 30 }),
+        origin: 'sample',
+      }) as Parameters<typeof chooseStudent>[0][number];
     // 0.9 at 33 ms has the higher soft reward (0.9 * 1.1^-0.07 = 0.894 > 0.8), but misses 30 ms
     const fastEnough = [record('slow', 0.9, 33), record('ok', 0.8, 30), record('fast', 0.5, 5)];
     expect(fastEnough[0]!.reward).toBeGreaterThan(fastEnough[1]!.reward);

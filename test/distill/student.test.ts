@@ -28,8 +28,26 @@ const tiny = (over: Record<string, unknown> = {}): StudentArch =>
     streams: 'rgb',
     stem: { filters: 4, kernel: 3 },
     stages: [
-      { repeats: 2, filters: 4, stride: 1, expand: 2, kernels: [3, 5], temporalKernel: 3, temporalDilation: 2, se: 0.5, activation: 'hswish' },
-      { repeats: 1, filters: 6, stride: 2, expand: 1, kernels: [3], temporalKernel: 1, activation: 'relu' },
+      {
+        repeats: 2,
+        filters: 4,
+        stride: 1,
+        expand: 2,
+        kernels: [3, 5],
+        temporalKernel: 3,
+        temporalDilation: 2,
+        se: 0.5,
+        activation: 'hswish',
+      },
+      {
+        repeats: 1,
+        filters: 6,
+        stride: 2,
+        expand: 1,
+        kernels: [3],
+        temporalKernel: 1,
+        activation: 'relu',
+      },
     ],
     headFilters: 8,
     ...over,
@@ -39,7 +57,10 @@ const inputsFor = (arch: StudentArch, batch: number) => {
   const shape: [number, number, number] = [batch * arch.frames, arch.resolution, arch.resolution];
   return {
     rgb: tf.randomUniform([...shape, 3], -1, 1, 'float32', 1) as Tensor4D,
-    flow: arch.streams === 'rgb+flow' ? (tf.randomUniform([...shape, 2], -1, 1, 'float32', 2) as Tensor4D) : undefined,
+    flow:
+      arch.streams === 'rgb+flow'
+        ? (tf.randomUniform([...shape, 2], -1, 1, 'float32', 2) as Tensor4D)
+        : undefined,
   };
 };
 
@@ -52,10 +73,18 @@ describe('student architectures', () => {
   });
 
   it('reports invalid fields with their paths', () => {
-    const result = safeParseStudent({ name: 'x', frames: 0, resolution: 16, stem: { filters: 4 }, stages: [{ repeats: 1, filters: 4, stride: 3, expand: 1, kernels: [4] }] });
+    const result = safeParseStudent({
+      name: 'x',
+      frames: 0,
+      resolution: 16,
+      stem: { filters: 4 },
+      stages: [{ repeats: 1, filters: 4, stride: 3, expand: 1, kernels: [4] }],
+    });
     expect(result.success).toBe(false);
     const paths = result.success ? [] : result.issues.map((issue) => issue.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['frames', 'stages.0.stride', 'stages.0.kernels.0']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['frames', 'stages.0.stride', 'stages.0.kernels.0']),
+    );
     expect(() => parseStudent({ name: 'x' }, 'x.json')).toThrow(/x\.json[\s\S]*frames/);
   });
 
@@ -76,7 +105,9 @@ describe('student architectures', () => {
         const logits = net.head(feats);
         expect(logits.shape).toEqual([2, 5]);
         const probs = net.probabilities(logits);
-        expect(Array.from(tf.sum(probs, 1).dataSync()).every((s) => Math.abs(s - 1) < 1e-5)).toBe(true);
+        expect(Array.from(tf.sum(probs, 1).dataSync()).every((s) => Math.abs(s - 1) < 1e-5)).toBe(
+          true,
+        );
         const built = [...net.variables.values()].reduce((n, v) => n + v.size, 0);
         const trainable = net.trainableVariables.reduce((n, v) => n + v.size, 0);
         const formula = countStudentParameters(arch, 5);
@@ -103,7 +134,9 @@ describe('student architectures', () => {
     const arch = tiny({ streams: 'rgb+flow', fusion: 'concat' });
     const net = createStudent(arch, { numClasses: 3, seed: 5 });
     const inputs = inputsFor(arch, 1);
-    const { grads } = tf.variableGrads(() => tf.sum(tf.square(net.apply(inputs, true))) as tf.Scalar);
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.square(net.apply(inputs, true))) as tf.Scalar,
+    );
     for (const variable of net.trainableVariables) {
       const grad = grads[variable.name];
       expect(grad, variable.name).toBeDefined();
@@ -122,7 +155,9 @@ describe('student architectures', () => {
       frames: 2,
       resolution: 8,
       stem: { filters: 4, kernel: 3 },
-      stages: [{ repeats: 1, filters: 6, stride: 2, expand: 2, kernels: [3], temporalKernel: 3, se: 0.5 }],
+      stages: [
+        { repeats: 1, filters: 6, stride: 2, expand: 2, kernels: [3], temporalKernel: 3, se: 0.5 },
+      ],
     });
     // stem: 2 frames x 4x4 x 9*3*4; expand 2*16*4*8; dw 2*2*2*9*8; temporal 2*4*3*8; se 2*8*2; project 2*4*8*6; dense 6*3
     const macs = 2 * 16 * 108 + 2 * 16 * 32 + 8 * 72 + 8 * 24 + 32 + 8 * 48 + 18;
@@ -138,7 +173,9 @@ describe('student architectures', () => {
     expect(scaled.stem.filters).toBe(8);
     expect(scaled.resolution).toBe(32);
     expect(scaled.frames).toBe(4);
-    expect(estimateStudentFlops(scaled, 3).macs).toBeGreaterThan(4 * estimateStudentFlops(arch, 3).macs);
+    expect(estimateStudentFlops(scaled, 3).macs).toBeGreaterThan(
+      4 * estimateStudentFlops(arch, 3).macs,
+    );
     expect(studentHash(scaled)).not.toBe(studentHash(arch));
   });
 
@@ -150,7 +187,9 @@ describe('student architectures', () => {
       const inputs = inputsFor(small, 1);
       const logits = net.apply(inputs);
       expect(logits.shape).toEqual([1, 4]);
-      expect([...net.variables.values()].reduce((n, v) => n + v.size, 0)).toBe(countStudentParameters(small, 4).total);
+      expect([...net.variables.values()].reduce((n, v) => n + v.size, 0)).toBe(
+        countStudentParameters(small, 4).total,
+      );
       tf.dispose([logits, inputs.rgb, inputs.flow!].filter(Boolean));
       net.dispose();
     });

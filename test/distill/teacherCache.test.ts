@@ -28,7 +28,10 @@ describe('TeacherCache', () => {
     expect(again.size).toBe(3);
     expect(Array.from(again.get('v1', 'test:1')!)).toEqual([1, 2, 3]);
     expect(again.get('v2', 'test:1')).toBeUndefined();
-    const batch = again.batch([{ video: 'v2', clip: 'test:0' }, { video: 'v1', clip: 'test:0' }]);
+    const batch = again.batch([
+      { video: 'v2', clip: 'test:0' },
+      { video: 'v1', clip: 'test:0' },
+    ]);
     expect(Array.from(batch.dataSync())).toEqual([-3, 0.25, 0, 0.5, -1, 2]);
     batch.dispose();
     expect(() => again.batch([{ video: 'v9', clip: 'x' }])).toThrow(/v9/);
@@ -42,7 +45,9 @@ describe('TeacherCache', () => {
     await appendFile(join(folder, TEACHER_LOGITS_FILE), '{"video":"w","clip":"c","logi');
     const again = await TeacherCache.open(folder, { teacher: 't', numClasses: 2 });
     expect(again.size).toBe(1);
-    await expect(TeacherCache.open(folder, { teacher: 'other', numClasses: 2 })).rejects.toThrow(/teacher "t"|expected teacher/);
+    await expect(TeacherCache.open(folder, { teacher: 'other', numClasses: 2 })).rejects.toThrow(
+      /teacher "t"|expected teacher/,
+    );
   });
 
   it('fill runs the teacher only on missing clips, in batches', async () => {

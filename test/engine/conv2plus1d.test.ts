@@ -32,11 +32,61 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { batch: 2, frames: 6, height: 8, width: 8, channels: [3, 4, 5], spatialKernel: 3, stride: 1, temporalKernel: 3, dilation: 1 },
-  { batch: 1, frames: 7, height: 9, width: 7, channels: [2, 4, 3], spatialKernel: 3, stride: 2, temporalKernel: 3, dilation: 2 },
-  { batch: 2, frames: 5, height: 7, width: 9, channels: [3, 2, 4], spatialKernel: 5, stride: 2, temporalKernel: 5, dilation: 1 },
-  { batch: 1, frames: 9, height: 6, width: 5, channels: [2, 3, 2], spatialKernel: 1, stride: 1, temporalKernel: 3, dilation: 3 },
-  { batch: 2, frames: 8, height: 11, width: 11, channels: [3, 3, 2], spatialKernel: 7, stride: 2, temporalKernel: 3, dilation: 4 },
+  {
+    batch: 2,
+    frames: 6,
+    height: 8,
+    width: 8,
+    channels: [3, 4, 5],
+    spatialKernel: 3,
+    stride: 1,
+    temporalKernel: 3,
+    dilation: 1,
+  },
+  {
+    batch: 1,
+    frames: 7,
+    height: 9,
+    width: 7,
+    channels: [2, 4, 3],
+    spatialKernel: 3,
+    stride: 2,
+    temporalKernel: 3,
+    dilation: 2,
+  },
+  {
+    batch: 2,
+    frames: 5,
+    height: 7,
+    width: 9,
+    channels: [3, 2, 4],
+    spatialKernel: 5,
+    stride: 2,
+    temporalKernel: 5,
+    dilation: 1,
+  },
+  {
+    batch: 1,
+    frames: 9,
+    height: 6,
+    width: 5,
+    channels: [2, 3, 2],
+    spatialKernel: 1,
+    stride: 1,
+    temporalKernel: 3,
+    dilation: 3,
+  },
+  {
+    batch: 2,
+    frames: 8,
+    height: 11,
+    width: 11,
+    channels: [3, 3, 2],
+    spatialKernel: 7,
+    stride: 2,
+    temporalKernel: 3,
+    dilation: 4,
+  },
 ];
 
 const label = (c: Case) =>
@@ -74,7 +124,12 @@ function reference(c: Case) {
     dx: naiveConvInputGrad(spatial, dmid, fs),
     dfs: naiveConvFilterGrad(spatial, x, dmid),
     dft: naiveConvFilterGrad(temporal, mid, upstream),
-    shapes: { x: spatial.xShape, fs: spatial.filterShape, ft: temporal.filterShape, y: [c.batch * c.frames, h2, w2, cout] },
+    shapes: {
+      x: spatial.xShape,
+      fs: spatial.filterShape,
+      ft: temporal.filterShape,
+      y: [c.batch * c.frames, h2, w2, cout],
+    },
   };
 }
 
@@ -92,7 +147,9 @@ function project(c: Case, shapes: ReturnType<typeof reference>['shapes']) {
         dilation: c.dilation,
       });
     const y = op(x, fs, ft);
-    const [dx, dfs, dft] = tf.grads((a: Tensor, b: Tensor, d: Tensor) => tf.sum(tf.mul(op(a, b, d), upstream)))([x, fs, ft]);
+    const [dx, dfs, dft] = tf.grads((a: Tensor, b: Tensor, d: Tensor) =>
+      tf.sum(tf.mul(op(a, b, d), upstream)),
+    )([x, fs, ft]);
     return { y: y.dataSync(), dx: dx!.dataSync(), dfs: dfs!.dataSync(), dft: dft!.dataSync() };
   });
 }
@@ -114,11 +171,24 @@ for (const backend of ['cpu', 'wasm'] as const) {
     for (const padding of ['same', 'valid'] as Padding[]) {
       it(`spatialConv x=[3,9,8,2] f=[3,3,2,3] s=2 p=${padding} forward vs naive`, async () => {
         await selectBackend(backend);
-        const s: ConvSpec = { xShape: [3, 9, 8, 2], filterShape: [3, 3, 2, 3], stride: [2, 2], dilation: [1, 1], padding };
+        const s: ConvSpec = {
+          xShape: [3, 9, 8, 2],
+          filterShape: [3, 3, 2, 3],
+          stride: [2, 2],
+          dilation: [1, 1],
+          padding,
+        };
         const y = tf.tidy(() =>
-          spatialConv(tf.tensor4d(seeded(s.xShape, 1), s.xShape), tf.tensor4d(seeded(s.filterShape, 2), s.filterShape), 2, padding).dataSync(),
+          spatialConv(
+            tf.tensor4d(seeded(s.xShape, 1), s.xShape),
+            tf.tensor4d(seeded(s.filterShape, 2), s.filterShape),
+            2,
+            padding,
+          ).dataSync(),
         );
-        expect(relError(y, naiveConv(s, seeded(s.xShape, 1), seeded(s.filterShape, 2)))).toBeLessThan(TOLERANCE);
+        expect(
+          relError(y, naiveConv(s, seeded(s.xShape, 1), seeded(s.filterShape, 2))),
+        ).toBeLessThan(TOLERANCE);
       });
     }
 

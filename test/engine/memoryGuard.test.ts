@@ -34,14 +34,21 @@ afterAll(async () => {
 
 describe('estimateActivationBytes', () => {
   it('[2*8,32,32,64] + [2,8,1024,64] float32 = 2 * 1048576 elements * 4 B', () => {
-    expect(estimateActivationBytes([[16, 32, 32, 64], [2, 8, 1024, 64]])).toBe(2 * 1048576 * 4);
+    expect(
+      estimateActivationBytes([
+        [16, 32, 32, 64],
+        [2, 8, 1024, 64],
+      ]),
+    ).toBe(2 * 1048576 * 4);
   });
   it('copies and bytesPerElement multiply; an empty plan is 0', () => {
     expect(estimateActivationBytes([[10, 10]], { copies: 3, bytesPerElement: 1 })).toBe(300);
     expect(estimateActivationBytes([])).toBe(0);
   });
   it('rejects bad dimensions', () => {
-    expect(() => estimateActivationBytes([[2, -1]])).toThrow(/non-negative integer dimensions, got \[2, -1\]/);
+    expect(() => estimateActivationBytes([[2, -1]])).toThrow(
+      /non-negative integer dimensions, got \[2, -1\]/,
+    );
   });
 });
 
@@ -57,7 +64,9 @@ describe('limit', () => {
     expect(parseByteSize('3.5GiB')).toBe(3.5 * 2 ** 30);
     expect(parseByteSize('1024')).toBe(1024);
     expect(parseByteSize('2 kib')).toBe(2048);
-    expect(() => parseByteSize('3.5 GB', 'the limit')).toThrow(/expected the limit as bytes .*got "3.5 GB"/);
+    expect(() => parseByteSize('3.5 GB', 'the limit')).toThrow(
+      /expected the limit as bytes .*got "3.5 GB"/,
+    );
     expect(() => setHeapLimit(5 * 2 ** 30)).toThrow(EngineError);
   });
   it('formats sizes the way messages show them', () => {
@@ -70,7 +79,7 @@ describe('limit', () => {
 describe('checkMemory on wasm', () => {
   it('reads live bytes and the heap size', () => {
     const before = memoryStatus();
-    const tensor = tf.zeros([4 * MiB / 4]); // 4 MiB
+    const tensor = tf.zeros([(4 * MiB) / 4]); // 4 MiB
     const after = memoryStatus();
     expect(after.backend).toBe('wasm');
     expect(after.guarded).toBe(true);
@@ -82,7 +91,7 @@ describe('checkMemory on wasm', () => {
   it('passes under the limit, throws before the limit with the plan in the message', () => {
     const heap = memoryStatus().heapBytes!;
     setHeapLimit(heap + 64 * MiB);
-    const held = tf.zeros([16 * MiB / 4]); // 16 MiB live
+    const held = tf.zeros([(16 * MiB) / 4]); // 16 MiB live
     try {
       const live = memoryStatus().liveBytes;
       expect(() => checkMemory(8 * MiB, 'a small step')).not.toThrow();
@@ -99,7 +108,9 @@ describe('checkMemory on wasm', () => {
         `engine: the wasm heap would grow to ${formatBytes(live + planned)} (limit ${formatBytes(heap + 64 * MiB)}) ` +
           'while building block 3 of the RGB stream; lower --batch/--frames/--size or use --backend tensorflow',
       );
-      expect(message).toContain(`live tensors ${formatBytes(live)} + planned ${formatBytes(planned)}`);
+      expect(message).toContain(
+        `live tensors ${formatBytes(live)} + planned ${formatBytes(planned)}`,
+      );
     } finally {
       held.dispose();
     }

@@ -29,7 +29,8 @@ afterAll(async () => {
 /** Bit patterns, so NaN, -0 and subnormals compare exactly. */
 function bits(tensor: import('@tensorflow/tfjs').Tensor): number[] {
   const values = tensor.dataSync();
-  if (values instanceof Float32Array) return Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length));
+  if (values instanceof Float32Array)
+    return Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length));
   return Array.from(values as Int32Array | Uint8Array);
 }
 
@@ -44,7 +45,15 @@ describe('saveCheckpoint / loadCheckpoint', () => {
       mask: tf.tensor2d([true, false, false, true], [2, 2], 'bool'),
       scale: tf.scalar(0.1),
     };
-    const metadata = { genome: [[-1, 4], [0, [0], 32, 1, 1, 0]], step: 12, rng: { state: [1, 2, 3, 4] }, note: null };
+    const metadata = {
+      genome: [
+        [-1, 4],
+        [0, [0], 32, 1, 1, 0],
+      ],
+      step: 12,
+      rng: { state: [1, 2, 3, 4] },
+      note: null,
+    };
     await saveCheckpoint(dir, { weights, metadata });
     expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']); // no temporaries left
     const checkpoint = await loadCheckpoint(dir);
@@ -125,7 +134,9 @@ describe('assignWeights', () => {
       expect(error).toBeInstanceOf(InputError);
       message = (error as Error).message;
     }
-    expect(message).toContain('run/model.json does not match the model (4 weights expected, 4 found)');
+    expect(message).toContain(
+      'run/model.json does not match the model (4 weights expected, 4 found)',
+    );
     expect(message).toContain('missing (expected by the model, not in run/model.json): conv1/bias');
     expect(message).toContain('unexpected (in run/model.json, not in the model): head/extra');
     expect(message).toContain('conv1/kernel: expected shape [3,3,3,8], got [3,3,3,16]');
@@ -135,7 +146,11 @@ describe('assignWeights', () => {
 
   it('allowMissing / allowUnexpected relax the name checks', () => {
     const variables = { a: tf.variable(tf.zeros([1])), b: tf.variable(tf.zeros([1])) };
-    assignWeights(variables, { a: tf.ones([1]), c: tf.ones([1]) }, { allowMissing: true, allowUnexpected: true });
+    assignWeights(
+      variables,
+      { a: tf.ones([1]), c: tf.ones([1]) },
+      { allowMissing: true, allowUnexpected: true },
+    );
     expect(variables.a.dataSync()[0]).toBe(1);
     expect(variables.b.dataSync()[0]).toBe(0);
   });
@@ -143,14 +158,18 @@ describe('assignWeights', () => {
 
 describe('files: clear errors', () => {
   it('missing directory, missing weights.bin, truncated weights.bin, torn pair', async () => {
-    await expect(loadCheckpoint(join(root, 'nope'))).rejects.toThrow(/expected a checkpoint file .*nope\/model\.json, got no such file/);
+    await expect(loadCheckpoint(join(root, 'nope'))).rejects.toThrow(
+      /expected a checkpoint file .*nope\/model\.json, got no such file/,
+    );
 
     const dir = freshDir();
     await saveCheckpoint(dir, { weights: { w: tf.tensor1d([1, 2, 3]) } });
     const bin = await readFile(join(dir, 'weights.bin'));
 
     await writeFile(join(dir, 'weights.bin'), bin.subarray(0, 8));
-    await expect(loadCheckpoint(dir)).rejects.toThrow(/expected 12 bytes of weights as .*model\.json describes, got 8 in weights\.bin/);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /expected 12 bytes of weights as .*model\.json describes, got 8 in weights\.bin/,
+    );
 
     const other = Buffer.from(bin);
     other.writeFloatLE(9, 0);
@@ -158,7 +177,9 @@ describe('files: clear errors', () => {
     await expect(loadCheckpoint(dir)).rejects.toThrow(/match the checksum.*interrupted/);
 
     await writeFile(join(dir, 'model.json'), '{"weightsManifest": [');
-    await expect(loadCheckpoint(dir)).rejects.toThrow(/expected JSON in .*model\.json, got a parse error/);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /expected JSON in .*model\.json, got a parse error/,
+    );
 
     await rm(join(dir, 'weights.bin'));
     await saveCheckpoint(join(dir, 'again'), { weights: { w: tf.tensor1d([1]) } });
@@ -170,15 +191,38 @@ describe('files: clear errors', () => {
 
 /** y = x w + b, mean squared error, a few fixed inputs. */
 function makeProblem() {
-  const x = tf.tensor2d([[1, 2, 0.5], [0.3, -1, 2], [2, 0.1, -0.7], [-1, 1, 1]]);
-  const y = tf.tensor2d([[1, 0], [0, 1], [2, -1], [0.5, 0.5]]);
+  const x = tf.tensor2d([
+    [1, 2, 0.5],
+    [0.3, -1, 2],
+    [2, 0.1, -0.7],
+    [-1, 1, 1],
+  ]);
+  const y = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+    [2, -1],
+    [0.5, 0.5],
+  ]);
   const newVariables = (): Record<string, Variable> => ({
-    'dense/kernel': tf.variable(tf.tensor2d([[0.1, -0.2], [0.3, 0.05], [-0.4, 0.2]])),
+    'dense/kernel': tf.variable(
+      tf.tensor2d([
+        [0.1, -0.2],
+        [0.3, 0.05],
+        [-0.4, 0.2],
+      ]),
+    ),
     'dense/bias': tf.variable(tf.tensor1d([0.01, -0.02])),
   });
-  const step = (optimizer: import('@tensorflow/tfjs').Optimizer, variables: Record<string, Variable>) =>
+  const step = (
+    optimizer: import('@tensorflow/tfjs').Optimizer,
+    variables: Record<string, Variable>,
+  ) =>
     optimizer.minimize(
-      () => tf.losses.meanSquaredError(y, tf.add(tf.matMul(x, variables['dense/kernel']!), variables['dense/bias']!)),
+      () =>
+        tf.losses.meanSquaredError(
+          y,
+          tf.add(tf.matMul(x, variables['dense/kernel']!), variables['dense/bias']!),
+        ),
       false,
       Object.values(variables),
     );
@@ -203,7 +247,11 @@ describe('optimizer state', () => {
       const firstOptimizer = makeOptimizer();
       for (let i = 0; i < 3; i++) step(firstOptimizer, first);
       const dir = freshDir();
-      await saveCheckpoint(dir, { weights: first, optimizer: firstOptimizer, metadata: { step: 3 } });
+      await saveCheckpoint(dir, {
+        weights: first,
+        optimizer: firstOptimizer,
+        metadata: { step: 3 },
+      });
 
       const resumed = newVariables(); // fresh values: the checkpoint must supply them
       const resumedOptimizer = makeOptimizer();
@@ -240,7 +288,11 @@ describe('optimizer state', () => {
       'optimizer:dense/kernel/momentum',
       'optimizer:dense/bias/momentum',
     ]);
-    expect(modelJson.optimizer).toMatchObject({ className: 'Momentum', iterations: 1, config: { learningRate: 0.05, momentum: 0.9 } });
+    expect(modelJson.optimizer).toMatchObject({
+      className: 'Momentum',
+      iterations: 1,
+      config: { learningRate: 0.05, momentum: 0.9 },
+    });
   });
 
   it('errors: other optimizer class, reordered variables, slot of an unsaved variable', async () => {
@@ -255,12 +307,18 @@ describe('optimizer state', () => {
       /expected optimizer state for Adam, got Momentum/,
     );
     const fresh = newVariables();
-    const reordered = { 'dense/bias': fresh['dense/bias']!, 'dense/kernel': fresh['dense/kernel']! };
+    const reordered = {
+      'dense/bias': fresh['dense/bias']!,
+      'dense/kernel': fresh['dense/kernel']!,
+    };
     await expect(restoreCheckpoint(dir, reordered, tf.train.momentum(0.05, 0.9))).rejects.toThrow(
       /expected variables in the saved training order \[dense\/kernel, dense\/bias\], got \[dense\/bias, dense\/kernel\]/,
     );
     await expect(
-      saveCheckpoint(freshDir(), { weights: { 'dense/kernel': variables['dense/kernel']! }, optimizer }),
+      saveCheckpoint(freshDir(), {
+        weights: { 'dense/kernel': variables['dense/kernel']! },
+        optimizer,
+      }),
     ).rejects.toThrow(/optimizer slot to belong to a saved weight, got slot ".*\/momentum"/);
   });
 });
@@ -268,7 +326,10 @@ describe('optimizer state', () => {
 describe('IOHandlers for TensorFlow.js models', () => {
   it('a tf.LayersModel saved with weightsSaveHandler loads with tf.loadLayersModel and predicts the same', async () => {
     const model = tf.sequential({
-      layers: [tf.layers.dense({ units: 3, inputShape: [4], activation: 'relu' }), tf.layers.dense({ units: 2 })],
+      layers: [
+        tf.layers.dense({ units: 3, inputShape: [4], activation: 'relu' }),
+        tf.layers.dense({ units: 2 }),
+      ],
     });
     const dir = freshDir();
     await model.save(weightsSaveHandler(dir));

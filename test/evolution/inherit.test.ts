@@ -45,8 +45,16 @@ const PARENT = parseGenome({
 const PARENT_KEYS = ['s0', 's1', 'n2', 'n3', 'n4', 'n5', 'n6'];
 
 function shapesOf(genome: Genome): Record<string, number[]> {
-  const network = createAssembleNet(genome, { numClasses: 3, frames: 2, widthMultiplier: 1, temporalModules: 'even', seed: 1 });
-  const shapes = Object.fromEntries([...network.variables].map(([name, variable]) => [name, variable.shape]));
+  const network = createAssembleNet(genome, {
+    numClasses: 3,
+    frames: 2,
+    widthMultiplier: 1,
+    temporalModules: 'even',
+    seed: 1,
+  });
+  const shapes = Object.fromEntries(
+    [...network.variables].map(([name, variable]) => [name, variable.shape]),
+  );
   network.dispose();
   return shapes;
 }
@@ -65,7 +73,8 @@ function withNodes(nodes: Genome['nodes']): Genome {
 
 const copied = (p: InheritancePlan) => new Map(p.copies.map((c) => [c.child, c]));
 const freshReason = (p: InheritancePlan) => new Map(p.fresh.map((f) => [f.name, f.reason]));
-const byPrefix = (names: Iterable<string>, prefix: string) => [...names].filter((n) => n.startsWith(prefix));
+const byPrefix = (names: Iterable<string>, prefix: string) =>
+  [...names].filter((n) => n.startsWith(prefix));
 
 describe('inheritance plan', () => {
   it('an identical child copies every variable whole', () => {
@@ -81,7 +90,14 @@ describe('inheritance plan', () => {
     }
     const summary = summarizeInheritance(p, 0, shapes);
     const total = Object.values(shapes).reduce((sum, s) => sum + s.reduce((a, b) => a * b, 1), 0);
-    expect(summary).toMatchObject({ copiedValues: total, totalValues: total, freshVariables: 0, inheritedEdges: 10, freshEdges: 0, newNodes: 0 });
+    expect(summary).toMatchObject({
+      copiedValues: total,
+      totalValues: total,
+      freshVariables: 0,
+      inheritedEdges: 10,
+      freshEdges: 0,
+      newNodes: 0,
+    });
   });
 
   it('edge dropped: the surviving edges keep their parent slots; the node and its block persist', () => {
@@ -89,7 +105,14 @@ describe('inheritance plan', () => {
     (nodes[6] as { inputs: number[] }).inputs = [3, 5]; // drop n2 -> n6
     const p = plan(withNodes(nodes), PARENT_KEYS);
     const copies = copied(p);
-    expect(copies.get('node6/fusion/edge_weights')).toMatchObject({ parent: 'node6/fusion/edge_weights', elements: [[0, 1], [1, 2]], values: 2 });
+    expect(copies.get('node6/fusion/edge_weights')).toMatchObject({
+      parent: 'node6/fusion/edge_weights',
+      elements: [
+        [0, 1],
+        [1, 2],
+      ],
+      values: 2,
+    });
     expect(copies.get('node6/fusion/match32/filter')?.parent).toBe('node6/fusion/match32/filter');
     // inputs of 32 and 64 channels (was 32/32/64): fused width unchanged, so the whole block is copied
     const block = byPrefix(Object.keys(shapesOf(PARENT)), 'node6/block/');
@@ -108,9 +131,15 @@ describe('inheritance plan', () => {
     expect(fresh.get('node5/fusion/edge_weights')).toBe('not in parent');
     expect(fresh.get('node5/fusion/match32/filter')).toBe('not in parent');
     // n6: slots 0, 1, 3 (n2, n3, n5) persist at parent slots 0, 1, 2; slot 2 (n4) is new
-    expect(copied(p).get('node6/fusion/edge_weights')?.elements).toEqual([[0, 0], [1, 1], [3, 2]]);
+    expect(copied(p).get('node6/fusion/edge_weights')?.elements).toEqual([
+      [0, 0],
+      [1, 1],
+      [3, 2],
+    ]);
     // the block of n5 still matches: fused width is 64 as before
-    expect(copied(p).get('node5/block/module0/spatial/filter')?.parent).toBe('node5/block/module0/spatial/filter');
+    expect(copied(p).get('node5/block/module0/spatial/filter')?.parent).toBe(
+      'node5/block/module0/spatial/filter',
+    );
     expect(p.edges).toEqual({ inherited: 10, fresh: 2 });
   });
 
@@ -119,18 +148,30 @@ describe('inheritance plan', () => {
     (nodes[4] as { inputs: number[] }).inputs = [2, 3]; // n4 now reads only 32-channel inputs (not s1's 64)
     const p = plan(withNodes(nodes), PARENT_KEYS);
     const fresh = freshReason(p);
-    const firstConv = byPrefix(Object.keys(shapesOf(PARENT)), 'node4/block/module0/').filter((n) => /(projection|temporal|pointwise)\/filter$/.test(n));
+    const firstConv = byPrefix(Object.keys(shapesOf(PARENT)), 'node4/block/module0/').filter((n) =>
+      /(projection|temporal|pointwise)\/filter$/.test(n),
+    );
     expect(firstConv.length).toBe(2);
     for (const name of firstConv) expect(fresh.get(name)).toBe('shape');
-    expect(copied(p).get('node4/block/module0/spatial/filter')?.parent).toBe('node4/block/module0/spatial/filter');
-    expect(copied(p).get('node4/block/module0/projection/bn/gamma')?.parent).toBe('node4/block/module0/projection/bn/gamma');
-    expect(copied(p).get('node4/fusion/edge_weights')?.elements).toEqual([[0, 1], [1, 2]]);
+    expect(copied(p).get('node4/block/module0/spatial/filter')?.parent).toBe(
+      'node4/block/module0/spatial/filter',
+    );
+    expect(copied(p).get('node4/block/module0/projection/bn/gamma')?.parent).toBe(
+      'node4/block/module0/projection/bn/gamma',
+    );
+    expect(copied(p).get('node4/fusion/edge_weights')?.elements).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
   });
 
   it('node split: the twin is new (fresh), later nodes shift index and map back to their parent nodes', () => {
     // n3 split into n3 + n7 (a new level-0 node, index 4); n4 reads both halves.
     const child = withNodes([
-      PARENT.nodes[0]!, PARENT.nodes[1]!, PARENT.nodes[2]!, PARENT.nodes[3]!,
+      PARENT.nodes[0]!,
+      PARENT.nodes[1]!,
+      PARENT.nodes[2]!,
+      PARENT.nodes[3]!,
       { level: 0, inputs: [0], filters: 8, dilation: 1, stride: 1 },
       { level: 1, inputs: [1, 2, 3, 4], filters: 16, dilation: 1, stride: 2 },
       { level: 2, inputs: [5], filters: 16, dilation: 1, stride: 2 },
@@ -144,9 +185,20 @@ describe('inheritance plan', () => {
     expect(twin.length).toBeGreaterThan(0);
     for (const name of twin) expect(fresh.get(name)).toBe('new node');
     const copies = copied(p);
-    expect(copies.get('node5/fusion/edge_weights')).toMatchObject({ parent: 'node4/fusion/edge_weights', elements: [[0, 0], [1, 1], [2, 2]] });
-    expect(copies.get('node5/block/module0/expand/filter')?.parent).toBe('node4/block/module0/expand/filter');
-    expect(copies.get('node7/block/module0/spatial/filter')?.parent).toBe('node6/block/module0/spatial/filter');
+    expect(copies.get('node5/fusion/edge_weights')).toMatchObject({
+      parent: 'node4/fusion/edge_weights',
+      elements: [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ],
+    });
+    expect(copies.get('node5/block/module0/expand/filter')?.parent).toBe(
+      'node4/block/module0/expand/filter',
+    );
+    expect(copies.get('node7/block/module0/spatial/filter')?.parent).toBe(
+      'node6/block/module0/spatial/filter',
+    );
     expect(copies.get('head/dense/kernel')?.parent).toBe('head/dense/kernel');
     expect(p.edges).toEqual({ inherited: 10, fresh: 2 });
   });
@@ -157,7 +209,9 @@ describe('inheritance plan', () => {
     (nodes[0] as { temporal: number }).temporal = 2;
     const p = plan(withNodes(nodes), PARENT_KEYS);
     expect(p.fresh).toEqual([]);
-    expect(copied(p).get('node3/block/module0/temporal/filter')?.parent).toBe('node3/block/module0/temporal/filter');
+    expect(copied(p).get('node3/block/module0/temporal/filter')?.parent).toBe(
+      'node3/block/module0/temporal/filter',
+    );
     expect(copied(p).get('node0/stem/temporal/filter')?.parent).toBe('node0/stem/temporal/filter');
   });
 
@@ -165,7 +219,9 @@ describe('inheritance plan', () => {
     const nodes = structuredClone(PARENT.nodes);
     (nodes[5] as { filters: number }).filters = 32;
     const child = withNodes(nodes);
-    expect(persistingNodes(child, PARENT, correspondenceFromKeys(PARENT_KEYS, PARENT_KEYS))).toEqual([0, 1, 2, 3, 4, null, 6]);
+    expect(
+      persistingNodes(child, PARENT, correspondenceFromKeys(PARENT_KEYS, PARENT_KEYS)),
+    ).toEqual([0, 1, 2, 3, 4, null, 6]);
     const swapped = correspondenceFromKeys(['s1', 's0', 'n2', 'n3', 'n4', 'n5', 'n6'], PARENT_KEYS);
     expect(persistingNodes(PARENT, PARENT, swapped).slice(0, 2)).toEqual([null, null]);
     const p = plan(child, PARENT_KEYS);
@@ -173,47 +229,124 @@ describe('inheritance plan', () => {
   });
 
   it('keys from a real mutation (graph round trip) give the correspondence', () => {
-    const space = { filters: [8, 16, 16, 16], modulesPerLevel: [1, 1, 1, 1], fusion: 'sigmoid' } as unknown as SearchSpace;
+    const space = {
+      filters: [8, 16, 16, 16],
+      modulesPerLevel: [1, 1, 1, 1],
+      fusion: 'sigmoid',
+    } as unknown as SearchSpace;
     const graph = fromGenome(PARENT, PARENT_KEYS);
-    graph.nodes.push({ key: `n${graph.nextKey++}`, level: 0, dilation: 1, inputs: [{ from: 's0' }] });
+    graph.nodes.push({
+      key: `n${graph.nextKey++}`,
+      level: 0,
+      dilation: 1,
+      inputs: [{ from: 's0' }],
+    });
     graph.nodes.find((n) => n.key === 'n4')!.inputs.push({ from: 'n7' });
     const { genome, keys } = toGenome(graph, space, 'child');
     expect(keys).toEqual(['s0', 's1', 'n2', 'n3', 'n7', 'n4', 'n5', 'n6']);
-    expect(persistingNodes(genome, PARENT, correspondenceFromKeys(keys, PARENT_KEYS))).toEqual([0, 1, 2, 3, null, 4, 5, 6]);
+    expect(persistingNodes(genome, PARENT, correspondenceFromKeys(keys, PARENT_KEYS))).toEqual([
+      0,
+      1,
+      2,
+      3,
+      null,
+      4,
+      5,
+      6,
+    ]);
   });
 });
 
 describe('the inheritWeights setting in the journal', () => {
-  const space = readSearchSpace(join(import.meta.dirname, '../../evolution/spaces/two-stream-small.json'));
+  const space = readSearchSpace(
+    join(import.meta.dirname, '../../evolution/spaces/two-stream-small.json'),
+  );
   const base: SearchSettings = {
-    strategy: 'guided', seed: 2, budget: 4, populationSize: 2, tournamentSize: 2, selection: 'tournament',
-    batchSize: 2, pruneThreshold: 0.5, structuralRate: 0.5,
+    strategy: 'guided',
+    seed: 2,
+    budget: 4,
+    populationSize: 2,
+    tournamentSize: 2,
+    selection: 'tournament',
+    batchSize: 2,
+    pruneThreshold: 0.5,
+    structuralRate: 0.5,
   };
   const evaluate: Evaluator = async (candidate) => ({
     fitness: candidate.index / 10,
-    connectionWeights: candidate.genome.nodes.map((node) => (isBlock(node) ? node.inputs.map(() => 0.6) : [])),
-    ...(candidate.parent ? { inheritance: { parent: candidate.parent.index, persistedNodes: 1, newNodes: 0, copiedVariables: 1, freshVariables: 0, copiedValues: 5, totalValues: 5, inheritedEdges: 0, freshEdges: 0 } } : {}),
+    connectionWeights: candidate.genome.nodes.map((node) =>
+      isBlock(node) ? node.inputs.map(() => 0.6) : [],
+    ),
+    ...(candidate.parent
+      ? {
+          inheritance: {
+            parent: candidate.parent.index,
+            persistedNodes: 1,
+            newNodes: 0,
+            copiedVariables: 1,
+            freshVariables: 0,
+            copiedValues: 5,
+            totalValues: 5,
+            inheritedEdges: 0,
+            freshEdges: 0,
+          },
+        }
+      : {}),
   });
 
   it('is left out of the header when off, so journals written before the switch still resume', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'evo-inherit-')), 'journal.jsonl');
-    await runSearch({ space, settings: { ...base, budget: 2 }, journalFile: file, resume: false, workers: 1, evaluate });
+    await runSearch({
+      space,
+      settings: { ...base, budget: 2 },
+      journalFile: file,
+      resume: false,
+      workers: 1,
+      evaluate,
+    });
     // an "old" header (no inheritWeights key at all) resumed with the switch explicitly off
     expect(readFileSync(file, 'utf8')).not.toContain('inheritWeights');
-    const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as { settings: { budget: number } };
+    const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as {
+      settings: { budget: number };
+    };
     header.settings.budget = 4;
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^.*\n/, `${JSON.stringify(header)}\n`));
-    const resumed = await runSearch({ space, settings: { ...base, inheritWeights: false }, journalFile: file, resume: true, workers: 1, evaluate });
+    const resumed = await runSearch({
+      space,
+      settings: { ...base, inheritWeights: false },
+      journalFile: file,
+      resume: true,
+      workers: 1,
+      evaluate,
+    });
     expect(resumed.ran).toBe(2);
-    await expect(runSearch({ space, settings: { ...base, inheritWeights: true }, journalFile: file, resume: true, workers: 1, evaluate })).rejects.toThrow(/--resume expected the settings/);
+    await expect(
+      runSearch({
+        space,
+        settings: { ...base, inheritWeights: true },
+        journalFile: file,
+        resume: true,
+        workers: 1,
+        evaluate,
+      }),
+    ).rejects.toThrow(/--resume expected the settings/);
   });
 
   it('is recorded when on, with the inheritance of each evaluation', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'evo-inherit-')), 'journal.jsonl');
-    await runSearch({ space, settings: { ...base, inheritWeights: true }, journalFile: file, resume: false, workers: 1, evaluate });
+    await runSearch({
+      space,
+      settings: { ...base, inheritWeights: true },
+      journalFile: file,
+      resume: false,
+      workers: 1,
+      evaluate,
+    });
     const journal = readJournal(file);
     expect(journal.header?.settings.inheritWeights).toBe(true);
-    expect(journal.evaluations.map((r) => r.inheritance?.parent ?? null)).toEqual(journal.evaluations.map((r) => r.parent));
+    expect(journal.evaluations.map((r) => r.inheritance?.parent ?? null)).toEqual(
+      journal.evaluations.map((r) => r.parent),
+    );
     expect(journal.evaluations.filter((r) => r.inheritance)).toHaveLength(2);
   });
 });

@@ -1,15 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { computeFlow, endPointError, interiorMask, loadOpenCv, syntheticFlowPair } from '../../src/flow/index.ts';
+import {
+  computeFlow,
+  endPointError,
+  interiorMask,
+  loadOpenCv,
+  syntheticFlowPair,
+} from '../../src/flow/index.ts';
 
 const SIZE = 80;
 
 describe('farneback (OpenCV.js)', () => {
   it('loads once and leaves no process-wide error handlers behind', async () => {
-    const before = process.listenerCount('unhandledRejection') + process.listenerCount('uncaughtException');
+    const before =
+      process.listenerCount('unhandledRejection') + process.listenerCount('uncaughtException');
     const [a, b] = await Promise.all([loadOpenCv(), loadOpenCv()]);
     expect(a).toBe(b);
     expect(typeof a.calcOpticalFlowFarneback).toBe('function');
-    expect(process.listenerCount('unhandledRejection') + process.listenerCount('uncaughtException')).toBe(before);
+    expect(
+      process.listenerCount('unhandledRejection') + process.listenerCount('uncaughtException'),
+    ).toBe(before);
   });
 
   for (const [name, motion, bound] of [
@@ -29,7 +38,11 @@ describe('farneback (OpenCV.js)', () => {
 
   it('rejects bad parameters before loading anything heavy', async () => {
     const frame = new Float32Array(16 * 16);
-    await expect(computeFlow(frame, frame, 16, 16, { method: 'farneback', polyN: 6 })).rejects.toThrow(/polyN 5 or 7/);
-    await expect(computeFlow(frame, frame, 16, 15, { method: 'farneback' })).rejects.toThrow(/expected two gray frames/);
+    await expect(
+      computeFlow(frame, frame, 16, 16, { method: 'farneback', polyN: 6 }),
+    ).rejects.toThrow(/polyN 5 or 7/);
+    await expect(computeFlow(frame, frame, 16, 15, { method: 'farneback' })).rejects.toThrow(
+      /expected two gray frames/,
+    );
   });
 });

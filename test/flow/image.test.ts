@@ -49,7 +49,9 @@ describe('image IO through ffmpeg', () => {
     const junk = join(dir, 'junk.png');
     await writeFile(junk, 'this is not an image');
     await expect(readImage(junk)).rejects.toThrow(VideoError);
-    await expect(writeImage(join(dir, 'c.png'), { width: 2, height: 2, rgb: new Uint8Array(5) })).rejects.toThrow(/2x2x3 = 12/);
+    await expect(
+      writeImage(join(dir, 'c.png'), { width: 2, height: 2, rgb: new Uint8Array(5) }),
+    ).rejects.toThrow(/2x2x3 = 12/);
   });
 });
 
@@ -60,10 +62,16 @@ describe('assemblenet flow (end to end)', () => {
     const { readFlo } = await import('../../src/flow/flo.ts');
     const { syntheticFlowPair } = await import('../../src/flow/synthetic.ts');
     const size = 64;
-    const pair = syntheticFlowPair({ width: size, height: size, motion: { kind: 'translate', dx: 2, dy: 1 }, seed: 9 });
+    const pair = syntheticFlowPair({
+      width: size,
+      height: size,
+      motion: { kind: 'translate', dx: 2, dy: 1 },
+      seed: 9,
+    });
     const toRgb = (gray: Float32Array) => {
       const rgb = new Uint8Array(gray.length * 3);
-      for (let i = 0; i < gray.length; i++) rgb.fill(Math.max(0, Math.min(255, Math.round(gray[i]))), 3 * i, 3 * i + 3);
+      for (let i = 0; i < gray.length; i++)
+        rgb.fill(Math.max(0, Math.min(255, Math.round(gray[i]))), 3 * i, 3 * i + 3);
       return rgb;
     };
     const a = join(dir, 'f1.png');
@@ -72,7 +80,15 @@ describe('assemblenet flow (end to end)', () => {
     await writeImage(b, { width: size, height: size, rgb: toRgb(pair.next) });
     const out = join(dir, 'out.flo');
     const cli = join(import.meta.dirname, '../../bin/assemblenet.mjs');
-    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'flow', a, b, '--out', out, '--json']);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      cli,
+      'flow',
+      a,
+      b,
+      '--out',
+      out,
+      '--json',
+    ]);
     const summary = JSON.parse(stdout.trim().split('\n').pop()!);
     expect(summary).toMatchObject({ method: 'tvl1', width: size, height: size });
     const field = await readFlo(out);

@@ -24,7 +24,9 @@ describe('.flo files', () => {
   it('writes the Middlebury header byte for byte (2x1 field)', () => {
     const bytes = encodeFlo(new Float32Array([1.5, -2, 0.25, 3]), 2, 1);
     // "PIEH" is 202021.25 as a little-endian float32
-    expect(Array.from(bytes.subarray(0, 12))).toEqual([0x50, 0x49, 0x45, 0x48, 2, 0, 0, 0, 1, 0, 0, 0]);
+    expect(Array.from(bytes.subarray(0, 12))).toEqual([
+      0x50, 0x49, 0x45, 0x48, 2, 0, 0, 0, 1, 0, 0, 0,
+    ]);
     expect(bytes.length).toBe(12 + 2 * 1 * 8);
     // 1.5f = 0x3FC00000, little endian
     expect(Array.from(bytes.subarray(12, 16))).toEqual([0x00, 0x00, 0xc0, 0x3f]);
@@ -46,7 +48,9 @@ describe('.flo files', () => {
     const badTag = good.slice();
     badTag[0] = 0x41;
     expect(() => decodeFlo(badTag)).toThrow(/expected the tag "PIEH".*got "AIEH"/);
-    expect(() => decodeFlo(good.subarray(0, good.length - 4))).toThrow(/expected 44 bytes for 2x2, got 40/);
+    expect(() => decodeFlo(good.subarray(0, good.length - 4))).toThrow(
+      /expected 44 bytes for 2x2, got 40/,
+    );
     const hugeSide = good.slice();
     new DataView(hugeSide.buffer).setInt32(4, -3, true);
     expect(() => decodeFlo(hugeSide)).toThrow(/width and height/);
@@ -74,7 +78,8 @@ describe('flow normalisation (bound 20)', () => {
     const flow = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 19.9);
     const back = dequantizeFlow(quantizeFlow(flow));
     const step = 40 / 255;
-    for (let i = 0; i < flow.length; i++) expect(Math.abs(back[i] - flow[i])).toBeLessThanOrEqual(step / 2 + 1e-5);
+    for (let i = 0; i < flow.length; i++)
+      expect(Math.abs(back[i] - flow[i])).toBeLessThanOrEqual(step / 2 + 1e-5);
     const unit = flowToUnit(flow);
     for (let i = 0; i < flow.length; i++) expect(unit[i]).toBeCloseTo(flow[i] / 20, 6);
     expect(() => quantizeFlow(flow, 0)).toThrow(/bound > 0/);
@@ -88,7 +93,9 @@ describe('end-point error', () => {
     // per-pixel errors: 5, 0, 1, 0
     expect(endPointError(est, truth)).toBeCloseTo(6 / 4, 10);
     expect(endPointError(est, truth, { mask: [0, 1, 1, 0] })).toBeCloseTo(1 / 2, 10);
-    expect(() => endPointError(est, truth, { mask: [0, 0, 0, 0] })).toThrow(/at least one scored pixel/);
+    expect(() => endPointError(est, truth, { mask: [0, 0, 0, 0] })).toThrow(
+      /at least one scored pixel/,
+    );
     expect(() => endPointError(est, truth.subarray(0, 6))).toThrow(/equal even length/);
   });
 
@@ -101,7 +108,9 @@ describe('end-point error', () => {
 describe('rgbToGray', () => {
   it('uses BT.601 weights on the 0..255 scale', () => {
     const gray = rgbToGray(new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), 2, 2);
-    expect(Array.from(gray).map((v) => +v.toFixed(3))).toEqual([76.245, 149.685, 29.07, 0.299 * 10 + 0.587 * 20 + 0.114 * 30].map((v) => +v.toFixed(3)));
+    expect(Array.from(gray).map((v) => +v.toFixed(3))).toEqual(
+      [76.245, 149.685, 29.07, 0.299 * 10 + 0.587 * 20 + 0.114 * 30].map((v) => +v.toFixed(3)),
+    );
     expect(() => rgbToGray(new Uint8Array(5), 2, 1)).toThrow(/expected 2x1x3 = 6 bytes/);
   });
 });

@@ -9,7 +9,15 @@ import { seededRandom } from '../../src/flow/synthetic.ts';
 function referenceIteration(
   w: number,
   h: number,
-  s: { u1: Float64Array; u2: Float64Array; ix: Float64Array; iy: Float64Array; grad: Float64Array; rho: Float64Array; p: Float64Array[] },
+  s: {
+    u1: Float64Array;
+    u2: Float64Array;
+    ix: Float64Array;
+    iy: Float64Array;
+    grad: Float64Array;
+    rho: Float64Array;
+    p: Float64Array[];
+  },
   lt: number,
   theta: number,
   taut: number,
@@ -27,7 +35,8 @@ function referenceIteration(
       let d2 = 0;
       if (rho < -lt * s.grad[i]) [d1, d2] = [lt * s.ix[i], lt * s.iy[i]];
       else if (rho > lt * s.grad[i]) [d1, d2] = [-lt * s.ix[i], -lt * s.iy[i]];
-      else if (s.grad[i] > 1.1920929e-7) [d1, d2] = [(-rho / s.grad[i]) * s.ix[i], (-rho / s.grad[i]) * s.iy[i]];
+      else if (s.grad[i] > 1.1920929e-7)
+        [d1, d2] = [(-rho / s.grad[i]) * s.ix[i], (-rho / s.grad[i]) * s.iy[i]];
       const div = (a: Float64Array, b: Float64Array) =>
         at(a, x, y) - (x > 0 ? at(a, x - 1, y) : 0) + at(b, x, y) - (y > 0 ? at(b, x, y - 1) : 0);
       n1[i] = s.u1[i] + d1 + theta * div(p11, p12);
@@ -64,13 +73,22 @@ describe('Tvl1IterationKernel', () => {
     it(`matches the reference iteration for image=[${h},${w}] after 12 iterations`, () => {
       const random = seededRandom(w * 31 + h);
       const n = w * h;
-      const rnd = (scale: number) => Float64Array.from({ length: n }, () => (random() - 0.5) * scale);
+      const rnd = (scale: number) =>
+        Float64Array.from({ length: n }, () => (random() - 0.5) * scale);
       const ix = rnd(40);
       const iy = rnd(40);
       // some pixels with no gradient: exercises the grad <= eps branch
       for (let i = 0; i < n; i += 7) ix[i] = iy[i] = 0;
       const grad = Float64Array.from(ix, (v, i) => v * v + iy[i] * iy[i]);
-      const state = { u1: rnd(4), u2: rnd(4), ix, iy, grad, rho: rnd(60), p: [0, 1, 2, 3].map(() => new Float64Array(n)) };
+      const state = {
+        u1: rnd(4),
+        u2: rnd(4),
+        ix,
+        iy,
+        grad,
+        rho: rnd(60),
+        p: [0, 1, 2, 3].map(() => new Float64Array(n)),
+      };
       const f32 = (a: Float64Array) => Float32Array.from(a);
       const kernel = new Tvl1IterationKernel();
       kernel.begin(w, h);

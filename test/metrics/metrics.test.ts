@@ -66,14 +66,18 @@ interface MultiViewCase extends ApResult {
 function expectClose(actual: ArrayLike<number>, expected: readonly number[]): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
-    expect(Math.abs(actual[i]! - expected[i]!), `index ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThan(TOLERANCE);
+    expect(
+      Math.abs(actual[i]! - expected[i]!),
+      `index ${i}: ${actual[i]} vs ${expected[i]}`,
+    ).toBeLessThan(TOLERANCE);
   }
 }
 
 /** sklearn reports 0 (with a warning) for classes without positives; we report NaN. */
 function expectPerClassAp(actual: Float64Array, expected: ApResult): void {
   expected.has_positive.forEach((hasPositive, c) => {
-    if (hasPositive) expect(Math.abs(actual[c]! - expected.ap_per_class_sklearn[c]!)).toBeLessThan(TOLERANCE);
+    if (hasPositive)
+      expect(Math.abs(actual[c]! - expected.ap_per_class_sklearn[c]!)).toBeLessThan(TOLERANCE);
     else expect(actual[c]).toBeNaN();
   });
 }
@@ -102,9 +106,9 @@ describe('single-label metrics vs scikit-learn', () => {
 });
 
 describe('average precision vs scikit-learn', () => {
-  const binary = fixture<{ cases: { name: string; scores: number[]; targets: number[]; ap: number }[] }>(
-    'binary_ap.json',
-  );
+  const binary = fixture<{
+    cases: { name: string; scores: number[]; targets: number[]; ap: number }[];
+  }>('binary_ap.json');
   for (const c of binary.cases) {
     it(`one class: ${c.name}`, () => {
       expect(Math.abs(averagePrecision(c.scores, c.targets) - c.ap)).toBeLessThan(TOLERANCE);
@@ -132,7 +136,9 @@ describe('multi-view aggregation vs numpy + scikit-learn', () => {
     expectClose(videos.scores.data, c.video_scores_mean);
     const targets = targetMatrix(Uint8Array.from(c.video_targets), c.num_classes);
     expectPerClassAp(perClassAveragePrecision(videos.scores, targets), c);
-    expect(Math.abs(meanAveragePrecision(videos.scores, targets).value - c.map)).toBeLessThan(TOLERANCE);
+    expect(Math.abs(meanAveragePrecision(videos.scores, targets).value - c.map)).toBeLessThan(
+      TOLERANCE,
+    );
   });
   it('max over views', () => {
     expectClose(aggregateViews(clips, c.clip_video_ids, 'max').scores.data, c.video_scores_max);
@@ -188,7 +194,9 @@ describe('guards', () => {
     expect(report.itemsWithOneLabel).toBe(2);
     expect(report.problem).toMatch(/single-label set.*known trap.*top-1/);
     expect(() => meanAveragePrecision(scores, targets)).toThrow(InputError);
-    expect(() => meanAveragePrecision(scores, targets)).toThrow(/expected multi-label targets for mAP/);
+    expect(() => meanAveragePrecision(scores, targets)).toThrow(
+      /expected multi-label targets for mAP/,
+    );
     expect(meanAveragePrecision(scores, targets, { allowSingleLabel: true }).value).toBe(1);
   });
   it('accepts a multi-label set with unlabelled videos', () => {
@@ -198,7 +206,9 @@ describe('guards', () => {
   });
   it('rejects bad shapes, labels and scores with specific messages', () => {
     expect(() => scoreMatrix([1, 2, 3], 2)).toThrow(/numItems x 2, got length 3/);
-    expect(() => scoreMatrix([1, Number.NaN], 2)).toThrow(/finite scores, got NaN at item 0 class 1/);
+    expect(() => scoreMatrix([1, Number.NaN], 2)).toThrow(
+      /finite scores, got NaN at item 0 class 1/,
+    );
     const scores = scoreMatrixFromRows([[0.1, 0.9]]);
     expect(() => top1Accuracy(scores, [2])).toThrow(/class index in \[0, 2\), got 2 for item 0/);
     expect(() => top1Accuracy(scores, [0, 1])).toThrow(/one label per item \(1\), got 2/);
@@ -223,6 +233,8 @@ describe('Charades submission format', () => {
     expect(() => parseCharadesSubmission('A 1 2 3\nB 1 2\n', 3, 'sub.txt')).toThrow(
       /expected an id and 3 scores per line, got 2 scores \(sub\.txt:2\)/,
     );
-    expect(() => formatCharadesSubmission(['a b'], scoreMatrixFromRows([[1]]))).toThrow(/without spaces/);
+    expect(() => formatCharadesSubmission(['a b'], scoreMatrixFromRows([[1]]))).toThrow(
+      /without spaces/,
+    );
   });
 });

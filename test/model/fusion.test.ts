@@ -13,7 +13,8 @@ beforeAll(async () => {
 function fixture(n: number, h: number, w: number, c: number, offset: number) {
   const values: number[] = [];
   for (let i = 0; i < n * h * w * c; i++) values.push(((i * 7 + offset) % 11) / 10 - 0.2);
-  const at = (b: number, y: number, x: number, ch: number) => values[((b * h + y) * w + x) * c + ch];
+  const at = (b: number, y: number, x: number, ch: number) =>
+    values[((b * h + y) * w + x) * c + ch];
   return { tensor: () => tf.tensor4d(values, [n, h, w, c]), at };
 }
 
@@ -33,11 +34,18 @@ describe('fusion, hand-computed', () => {
     for (let y = 0; y < 2; y++) {
       for (let x = 0; x < 2; x++) {
         const twoChannel = [0, 1].map((j) => {
-          const pooled = Math.max(a.at(0, 2 * y, 2 * x, j), a.at(0, 2 * y, 2 * x + 1, j), a.at(0, 2 * y + 1, 2 * x, j), a.at(0, 2 * y + 1, 2 * x + 1, j));
+          const pooled = Math.max(
+            a.at(0, 2 * y, 2 * x, j),
+            a.at(0, 2 * y, 2 * x + 1, j),
+            a.at(0, 2 * y + 1, 2 * x, j),
+            a.at(0, 2 * y + 1, 2 * x + 1, j),
+          );
           return weights[0] * pooled + weights[1] * b.at(0, y, x, j);
         });
         for (let k = 0; k < 3; k++) {
-          out.push(twoChannel[0] * lift[0][k] + twoChannel[1] * lift[1][k] + weights[2] * c.at(0, y, x, k));
+          out.push(
+            twoChannel[0] * lift[0][k] + twoChannel[1] * lift[1][k] + weights[2] * c.at(0, y, x, k),
+          );
         }
       }
     }
@@ -56,7 +64,12 @@ describe('fusion, hand-computed', () => {
     const inputs = [a.tensor(), b.tensor(), c.tensor()];
     const y = fusion.apply(inputs);
     tf.dispose(inputs);
-    const result = { shape: y.shape, values: Array.from(y.dataSync()), variables: [...store.named.keys()], frozen: fusion.frozen };
+    const result = {
+      shape: y.shape,
+      values: Array.from(y.dataSync()),
+      variables: [...store.named.keys()],
+      frozen: fusion.frozen,
+    };
     y.dispose();
     store.dispose();
     return result;
@@ -101,7 +114,10 @@ describe('batch norm on 4-D', () => {
     const beta = [1, -1];
     Array.from(y.dataSync()).forEach((v, i) => {
       const ch = i % 2;
-      expect(v).toBeCloseTo(((values[i] - mean[ch]) / Math.sqrt(variance[ch] + 1e-5)) * gamma[ch] + beta[ch], 4);
+      expect(v).toBeCloseTo(
+        ((values[i] - mean[ch]) / Math.sqrt(variance[ch] + 1e-5)) * gamma[ch] + beta[ch],
+        4,
+      );
     });
     const runningMean = Array.from(store.named.get('bn/moving_mean')!.dataSync());
     const runningVariance = Array.from(store.named.get('bn/moving_variance')!.dataSync());
@@ -110,7 +126,11 @@ describe('batch norm on 4-D', () => {
     const inference = norm.apply(x as Tensor4D, false);
     Array.from(inference.dataSync()).forEach((v, i) => {
       const ch = i % 2;
-      expect(v).toBeCloseTo(((values[i] - runningMean[ch]) / Math.sqrt(runningVariance[ch] + 1e-5)) * gamma[ch] + beta[ch], 4);
+      expect(v).toBeCloseTo(
+        ((values[i] - runningMean[ch]) / Math.sqrt(runningVariance[ch] + 1e-5)) * gamma[ch] +
+          beta[ch],
+        4,
+      );
     });
     tf.dispose([x, y, inference]);
     store.dispose();

@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAssembleNet, parseGenome, readGenome, selectBackend, tf, type AssembleNetwork, type Genome } from '../../src/index.ts';
+import {
+  createAssembleNet,
+  parseGenome,
+  readGenome,
+  selectBackend,
+  tf,
+  type AssembleNetwork,
+  type Genome,
+} from '../../src/index.ts';
 
 // wasm with the engine's kernels: the stock cpu Conv2DBackpropFilter makes a step ~10x slower.
 beforeAll(async () => {
@@ -59,7 +67,9 @@ describe('tiny overfit (wasm backend)', () => {
     expect(losses[losses.length - 1]).toBeLessThan(0.5 * losses[0]);
     const after = network.connectionWeights();
     expect(after.map((c) => c.node)).toEqual([2, 3, 4]);
-    const moved = after.flatMap((c, i) => c.weights.map((w, k) => Math.abs(w - before[i].weights[k])));
+    const moved = after.flatMap((c, i) =>
+      c.weights.map((w, k) => Math.abs(w - before[i].weights[k])),
+    );
     expect(Math.max(...moved)).toBeGreaterThan(1e-3);
     network.dispose();
   });

@@ -1,13 +1,30 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset, readManifest, type Manifest } from '../../datasets/index.ts';
 import { ClipPool, selectBackend } from '../../src/index.ts';
 import { scorePredictions } from '../../pipelines/commands/score.ts';
-import { loadNetworkFromCheckpoint, type CheckpointNetwork } from '../../pipelines/jobs/checkpointNetwork.ts';
-import { collectVideos, runClassifyJob, topClasses, type ClassifyOkRow, type ClassifyRow } from '../../pipelines/jobs/classify.ts';
+import {
+  loadNetworkFromCheckpoint,
+  type CheckpointNetwork,
+} from '../../pipelines/jobs/checkpointNetwork.ts';
+import {
+  collectVideos,
+  runClassifyJob,
+  topClasses,
+  type ClassifyOkRow,
+  type ClassifyRow,
+} from '../../pipelines/jobs/classify.ts';
 import { predictVideos } from '../../pipelines/jobs/predict.ts';
 import { summarizeScores } from '../../pipelines/jobs/summarize.ts';
 import { TINY_CLASSES, TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from './fixtures/tinyRun.ts';
@@ -17,7 +34,11 @@ import { runTrainJob, templateFor, toClipItem } from '../../pipelines/jobs/train
 const GENOME = TINY_RGB_GENOME;
 const CONFIG = TINY_CONFIG;
 // A class name with a comma, for the CSV output.
-const MOTION = tinyMotionSpec('classify-motion', 5, TINY_CLASSES.map((c) => (c.name === 'right' ? { ...c, name: 'right, fast' } : c)));
+const MOTION = tinyMotionSpec(
+  'classify-motion',
+  5,
+  TINY_CLASSES.map((c) => (c.name === 'right' ? { ...c, name: 'right, fast' } : c)),
+);
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'anet-classify-'));
@@ -33,18 +54,27 @@ let model: CheckpointNetwork;
 const reference = new Map<string, number[]>();
 
 function readRows(file: string): ClassifyRow[] {
-  return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ClassifyRow);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as ClassifyRow);
 }
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, ['bin/assemblenet.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+  return spawnSync(process.execPath, ['bin/assemblenet.mjs', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
 }
 
 function expectReferenceScores(row: ClassifyOkRow): void {
   const expected = reference.get(row.id);
   expect(expected, row.id).toBeDefined();
   expect(row.scores).toHaveLength(3);
-  row.scores.forEach((s, c) => expect(Math.abs(s - expected![c]!), `${row.id} class ${c}`).toBeLessThan(1e-6));
+  row.scores.forEach((s, c) =>
+    expect(Math.abs(s - expected![c]!), `${row.id} class ${c}`).toBeLessThan(1e-6),
+  );
 }
 
 beforeAll(async () => {
@@ -53,12 +83,25 @@ beforeAll(async () => {
   motionCsv = (await generateSyntheticDataset(MOTION, { out: join(dir, 'motion') })).manifests[0]!;
   motion = readManifest(motionCsv).manifest;
   const trained = await runTrainJob({
-    genome: GENOME, manifest: motion, config: CONFIG, out: join(dir, 'run'), cacheDir, pool, skipEval: true, progress: false, log: () => {},
+    genome: GENOME,
+    manifest: motion,
+    config: CONFIG,
+    out: join(dir, 'run'),
+    cacheDir,
+    pool,
+    skipEval: true,
+    progress: false,
+    log: () => {},
   });
   const testItems = motion.items.filter((item) => item.split === 'test');
   const predictions = await predictVideos({
-    network: trained.network, pool, template: templateFor(GENOME, CONFIG, cacheDir), items: testItems.map(toClipItem),
-    labels: { numClasses: 3, multiLabel: false }, clips: 2, batchSize: 2,
+    network: trained.network,
+    pool,
+    template: templateFor(GENOME, CONFIG, cacheDir),
+    items: testItems.map(toClipItem),
+    labels: { numClasses: 3, multiLabel: false },
+    clips: 2,
+    batchSize: 2,
   });
   trained.network.dispose();
   for (const p of predictions) reference.set(p.item.id, p.scores);
@@ -85,21 +128,44 @@ describe('collectVideos', () => {
     expect(inFolder.every((path) => path.endsWith('.mp4'))).toBe(true);
     const list = join(dir, 'lists', 'some.lst');
     mkdirSync(join(dir, 'lists'), { recursive: true });
-    writeFileSync(list, `# two videos and a missing one\n../videos/b/broken.mp4\n\n${inFolder[0]}\nmissing.webm\n`);
-    expect(collectVideos([list, videosDir])).toEqual([badVideo, inFolder[0], join(dir, 'lists', 'missing.webm'), ...inFolder.filter((p) => p !== badVideo && p !== inFolder[0])]);
+    writeFileSync(
+      list,
+      `# two videos and a missing one\n../videos/b/broken.mp4\n\n${inFolder[0]}\nmissing.webm\n`,
+    );
+    expect(collectVideos([list, videosDir])).toEqual([
+      badVideo,
+      inFolder[0],
+      join(dir, 'lists', 'missing.webm'),
+      ...inFolder.filter((p) => p !== badVideo && p !== inFolder[0]),
+    ]);
     expect(() => collectVideos([join(dir, 'no-such-folder')])).toThrow(/does not exist/);
   });
 
   it('topClasses: descending scores, ties to the lower index', () => {
     expect(topClasses([0.2, 0.5, 0.2, 0.1], ['a', 'b', 'c', 'd'], 3)).toEqual([
-      { label: 'b', index: 1, score: 0.5 }, { label: 'a', index: 0, score: 0.2 }, { label: 'c', index: 2, score: 0.2 },
+      { label: 'b', index: 1, score: 0.5 },
+      { label: 'a', index: 0, score: 0.2 },
+      { label: 'c', index: 2, score: 0.2 },
     ]);
   });
 });
 
 describe('classify', () => {
   it('fresh process: one row per video, the corrupt one an error, scores equal the in-process network; exit 1 only for it', () => {
-    const child = cli(['classify', videosDir, '--checkpoint', join(dir, 'run'), '--out', out, '--cache-dir', join(dir, 'cache-child'), '--workers', '1', '--backend', 'wasm']);
+    const child = cli([
+      'classify',
+      videosDir,
+      '--checkpoint',
+      join(dir, 'run'),
+      '--out',
+      out,
+      '--cache-dir',
+      join(dir, 'cache-child'),
+      '--workers',
+      '1',
+      '--backend',
+      'wasm',
+    ]);
     expect(child.status, child.stderr).toBe(1);
     expect(child.stdout).toMatch(/classify: 6 ok, 0 skipped \(already done\), 1 failed/);
     const rows = readRows(out);
@@ -109,15 +175,32 @@ describe('classify', () => {
     for (const row of rows.filter((r): r is ClassifyOkRow => !('error' in r))) {
       expectReferenceScores(row);
       expect(row.clips).toBe(2);
-      expect(row.top.map((t) => t.index)).toEqual(topClasses(row.scores, model.classes, 3).map((t) => t.index));
+      expect(row.top.map((t) => t.index)).toEqual(
+        topClasses(row.scores, model.classes, 3).map((t) => t.index),
+      );
       expect(row.top[0]!.label).toBe(model.classes[row.top[0]!.index]);
     }
   });
 
   it('rerun (fresh process): skips done videos, retries the error row, exits 1 again, still one row per video', () => {
-    const child = cli(['classify', videosDir, '--checkpoint', join(dir, 'run'), '--out', out, '--cache-dir', join(dir, 'cache-child'), '--workers', '1', '--backend', 'wasm']);
+    const child = cli([
+      'classify',
+      videosDir,
+      '--checkpoint',
+      join(dir, 'run'),
+      '--out',
+      out,
+      '--cache-dir',
+      join(dir, 'cache-child'),
+      '--workers',
+      '1',
+      '--backend',
+      'wasm',
+    ]);
     expect(child.status, child.stderr).toBe(1);
-    expect(child.stdout).toMatch(/classify: 0 ok, 6 skipped \(already done\), 1 failed \(1 earlier error row\(s\) retried\)/);
+    expect(child.stdout).toMatch(
+      /classify: 0 ok, 6 skipped \(already done\), 1 failed \(1 earlier error row\(s\) retried\)/,
+    );
     const rows = readRows(out);
     expect(rows).toHaveLength(7);
     expect(new Set(rows.map((row) => row.video)).size).toBe(7);
@@ -126,9 +209,19 @@ describe('classify', () => {
   it('repairs a torn last line (killed run) and redoes that video', async () => {
     const rows = readRows(out).filter((r): r is ClassifyOkRow => !('error' in r));
     const torn = rows.at(-1)!;
-    const text = [...rows.slice(0, -1).map((row) => JSON.stringify(row)), JSON.stringify(torn).slice(0, 40)].join('\n');
+    const text = [
+      ...rows.slice(0, -1).map((row) => JSON.stringify(row)),
+      JSON.stringify(torn).slice(0, 40),
+    ].join('\n');
     writeFileSync(out, text);
-    const result = await runClassifyJob({ model, videos: collectVideos([videosDir]), out, pool, cacheDir, progress: false });
+    const result = await runClassifyJob({
+      model,
+      videos: collectVideos([videosDir]),
+      out,
+      pool,
+      cacheDir,
+      progress: false,
+    });
     expect(result).toMatchObject({ repaired: true, ok: 1, skipped: 5, failed: 1, total: 7 });
     const after = readRows(out);
     expect(after).toHaveLength(7);
@@ -139,7 +232,15 @@ describe('classify', () => {
   it('the output is readable by `score` and gives the metrics of the reference scores', () => {
     const { summary, missing } = scorePredictions({ pred: out, gt: motionCsv, split: 'test' });
     const testItems = motion.items.filter((item) => item.split === 'test');
-    const expected = summarizeScores(3, false, testItems.map((item) => ({ id: item.id, scores: reference.get(item.id)!, labels: item.labels })));
+    const expected = summarizeScores(
+      3,
+      false,
+      testItems.map((item) => ({
+        id: item.id,
+        scores: reference.get(item.id)!,
+        labels: item.labels,
+      })),
+    );
     expect(missing).toBe(0);
     expect(summary.num_videos).toBe(6);
     expect(summary.top1).toBeCloseTo(expected.top1!, 12);
@@ -147,20 +248,45 @@ describe('classify', () => {
   });
 
   it('--format csv writes FILE.csv (top-k per video, quoted labels); --format charades the submission format', async () => {
-    const videos = collectVideos([videosDir]).filter((path) => path !== badVideo).slice(0, 2);
+    const videos = collectVideos([videosDir])
+      .filter((path) => path !== badVideo)
+      .slice(0, 2);
     const csvOut = join(dir, 'two.jsonl');
-    const csv = await runClassifyJob({ model, videos, out: csvOut, pool, cacheDir, progress: false, format: 'csv', top: 2 });
+    const csv = await runClassifyJob({
+      model,
+      videos,
+      out: csvOut,
+      pool,
+      cacheDir,
+      progress: false,
+      format: 'csv',
+      top: 2,
+    });
     expect(csv).toMatchObject({ ok: 2, failed: 0, sideFile: `${csvOut}.csv` });
     const lines = readFileSync(`${csvOut}.csv`, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('video,label,score');
     expect(lines).toHaveLength(1 + 2 * 2);
     const first = readRows(csvOut).find((row) => row.video === videos[0]) as ClassifyOkRow;
-    const label = first.top[0]!.label.includes(',') ? `"${first.top[0]!.label}"` : first.top[0]!.label;
+    const label = first.top[0]!.label.includes(',')
+      ? `"${first.top[0]!.label}"`
+      : first.top[0]!.label;
     expect(lines[1]).toBe(`${videos[0]},${label},${first.top[0]!.score}`);
 
-    const charades = await runClassifyJob({ model, videos, out: csvOut, pool, cacheDir, progress: false, format: 'charades' });
+    const charades = await runClassifyJob({
+      model,
+      videos,
+      out: csvOut,
+      pool,
+      cacheDir,
+      progress: false,
+      format: 'charades',
+    });
     expect(charades).toMatchObject({ ok: 0, skipped: 2, sideFile: `${csvOut}.charades.txt` });
-    const { summary, missing } = scorePredictions({ pred: `${csvOut}.charades.txt`, gt: motionCsv, split: 'test' });
+    const { summary, missing } = scorePredictions({
+      pred: `${csvOut}.charades.txt`,
+      gt: motionCsv,
+      split: 'test',
+    });
     expect(summary.num_videos).toBe(2);
     expect(missing).toBe(4);
     expect(existsSync(`${csvOut}.csv`)).toBe(true);

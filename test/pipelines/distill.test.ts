@@ -8,10 +8,33 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticDataset, parseSyntheticSpec, readManifest, type Manifest } from '../../datasets/index.ts';
-import { ClipPool, distillationLoss, parseGenome, parseStudentSpace, readStudent, reward, selectBackend, studentStreams, tf, type Genome } from '../../src/index.ts';
+import {
+  generateSyntheticDataset,
+  parseSyntheticSpec,
+  readManifest,
+  type Manifest,
+} from '../../datasets/index.ts';
+import {
+  ClipPool,
+  distillationLoss,
+  parseGenome,
+  parseStudentSpace,
+  readStudent,
+  reward,
+  selectBackend,
+  studentStreams,
+  tf,
+  type Genome,
+} from '../../src/index.ts';
 import { loadNetworkFromCheckpoint } from '../../pipelines/jobs/checkpointNetwork.ts';
-import { clipKey, formatDistillTable, kdLabels, runDistillJob, splitKdLabels, type DistillJobResult } from '../../pipelines/jobs/distill.ts';
+import {
+  clipKey,
+  formatDistillTable,
+  kdLabels,
+  runDistillJob,
+  splitKdLabels,
+  type DistillJobResult,
+} from '../../pipelines/jobs/distill.ts';
 import { runEvalJob } from '../../pipelines/jobs/eval.ts';
 import { parseRunConfig } from '../../pipelines/jobs/runConfig.ts';
 import { runTrainJob } from '../../pipelines/jobs/train.ts';
@@ -28,9 +51,21 @@ const GENOME: Genome = parseGenome({
     { level: 3, inputs: [4], filters: 256, dilation: 1, stride: 2 },
   ],
 });
-const CONFIG = parseRunConfig({ frames: 4, size: 32, batch: 2, epochs: 1, width: 0.125, trainClips: 1, testClips: 1, lr: 0.05, flow: 'farneback' });
+const CONFIG = parseRunConfig({
+  frames: 4,
+  size: 32,
+  batch: 2,
+  epochs: 1,
+  width: 0.125,
+  trainClips: 1,
+  testClips: 1,
+  lr: 0.05,
+  flow: 'farneback',
+});
 const MOTION = parseSyntheticSpec({
-  kind: 'motion', name: 'distill-motion', seed: 11,
+  kind: 'motion',
+  name: 'distill-motion',
+  seed: 11,
   video: { width: 32, height: 32, frames: 10, fps: 8 },
   scene: { objects: [1, 1], objectSize: [7, 10] },
   videosPerClass: 4,
@@ -42,7 +77,11 @@ const MOTION = parseSyntheticSpec({
 });
 // Tiny students at the teacher's clip shape; one or two streams.
 const SPACE = parseStudentSpace({
-  name: 'tiny-space', frames: 4, resolution: 32, streams: ['rgb', 'rgb+flow'], fusion: 'sum',
+  name: 'tiny-space',
+  frames: 4,
+  resolution: 32,
+  streams: ['rgb', 'rgb+flow'],
+  fusion: 'sum',
   stem: { filters: 8, kernel: 3, activation: 'relu' },
   stages: [
     { repeats: 1, filters: [8, 16], stride: 2, expand: 2, kernels: [[3]], temporalKernel: 3 },
@@ -64,15 +103,36 @@ const lines: string[] = [];
 beforeAll(async () => {
   await selectBackend('wasm');
   pool = new ClipPool({ workers: 2 });
-  manifestFile = (await generateSyntheticDataset(MOTION, { out: join(dir, 'motion') })).manifests[0]!;
+  manifestFile = (await generateSyntheticDataset(MOTION, { out: join(dir, 'motion') }))
+    .manifests[0]!;
   manifest = readManifest(manifestFile).manifest;
   const trained = await runTrainJob({
-    genome: GENOME, manifest, config: CONFIG, out: join(dir, 'teacher'), cacheDir, pool, skipEval: true, progress: false, log: () => {},
+    genome: GENOME,
+    manifest,
+    config: CONFIG,
+    out: join(dir, 'teacher'),
+    cacheDir,
+    pool,
+    skipEval: true,
+    progress: false,
+    log: () => {},
   });
   trained.network.dispose();
   result = await runDistillJob({
-    teacher: join(dir, 'teacher'), manifest, out, cacheDir, pool, budget: 2, epochs: 1, finalEpochs: 1,
-    latencyTarget: TARGET, space: SPACE, seed: 3, latencyRuns: 3, progress: false, log: (line) => lines.push(line),
+    teacher: join(dir, 'teacher'),
+    manifest,
+    out,
+    cacheDir,
+    pool,
+    budget: 2,
+    epochs: 1,
+    finalEpochs: 1,
+    latencyTarget: TARGET,
+    space: SPACE,
+    seed: 3,
+    latencyRuns: 3,
+    progress: false,
+    log: (line) => lines.push(line),
   });
 }, 120_000);
 afterAll(async () => {
@@ -88,14 +148,21 @@ describe('runDistillJob', () => {
     const body = readFileSync(result.teacherLogits.file, 'utf8').trim().split('\n');
     expect(body).toHaveLength(1 + videos); // header + one line per clip
     const train = manifest.items.find((item) => item.split === 'train')!;
-    expect(body.some((line) => line.includes(`"video":"${train.id}","clip":"${clipKey({ kind: 'train', seed: 0 })}"`))).toBe(true);
+    expect(
+      body.some((line) =>
+        line.includes(`"video":"${train.id}","clip":"${clipKey({ kind: 'train', seed: 0 })}"`),
+      ),
+    ).toBe(true);
   });
 
   it('searches the budget, rewards with the MnasNet formula and keeps a Pareto front', () => {
     expect(result.records).toHaveLength(2);
     for (const record of result.records) {
       expect(record.latencyMs).toBeGreaterThan(0);
-      expect(record.reward).toBeCloseTo(reward(record.accuracy, record.latencyMs, { target: TARGET }), 10);
+      expect(record.reward).toBeCloseTo(
+        reward(record.accuracy, record.latencyMs, { target: TARGET }),
+        10,
+      );
     }
     const bestReward = Math.max(...result.records.map((r) => r.reward));
     expect(result.chosen.hash).toBe(result.records.find((r) => r.reward === bestReward)!.hash);
@@ -138,10 +205,21 @@ describe('runDistillJob', () => {
     try {
       expect(loaded.kind).toBe('student');
       expect(loaded.streams).toEqual(studentStreams(result.chosen.arch));
-      const evaluated = await runEvalJob({ checkpoint: loaded, manifest, split: 'test', cacheDir, pool, out: false, progress: false, log: () => {} });
+      const evaluated = await runEvalJob({
+        checkpoint: loaded,
+        manifest,
+        split: 'test',
+        cacheDir,
+        pool,
+        out: false,
+        progress: false,
+        log: () => {},
+      });
       // the reloaded weights reproduce the job's own test score
       expect(evaluated.top1).toBeCloseTo(result.chosen.test.top1!, 10);
-      expect(evaluated.num_videos).toBe(manifest.items.filter((item) => item.split === 'test').length);
+      expect(evaluated.num_videos).toBe(
+        manifest.items.filter((item) => item.split === 'test').length,
+      );
     } finally {
       loaded.network.dispose();
     }
@@ -150,8 +228,20 @@ describe('runDistillJob', () => {
   it('reads the cached teacher logits on a second call (the teacher is not re-run)', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const reused = await runDistillJob({
-      teacher: join(dir, 'teacher'), manifest, out, cacheDir, pool, budget: 1, epochs: 1, finalEpochs: 1,
-      latencyTarget: TARGET, space: SPACE, seed: 3, latencyRuns: 1, progress: false, log: () => {},
+      teacher: join(dir, 'teacher'),
+      manifest,
+      out,
+      cacheDir,
+      pool,
+      budget: 1,
+      epochs: 1,
+      finalEpochs: 1,
+      latencyTarget: TARGET,
+      space: SPACE,
+      seed: 3,
+      latencyRuns: 1,
+      progress: false,
+      log: () => {},
     });
     expect(reused.teacherLogits.computed).toBe(0);
     expect(reused.teacherLogits.cached).toBe(result.teacherLogits.clips);
@@ -161,16 +251,51 @@ describe('runDistillJob', () => {
   it('CLI: assemblenet distill prints the table and ends with a JSON line (cache reused)', () => {
     const spaceFile = join(dir, 'space.json');
     writeFileSync(spaceFile, JSON.stringify({ ...SPACE, streams: ['rgb', 'rgb+flow'] }));
-    const run = spawnSync(process.execPath, [
-      'bin/assemblenet.mjs', 'distill', '--teacher', join(dir, 'teacher'), '--dataset', manifestFile, '--out', out,
-      '--latency-target', '25ms', '--budget', '1', '--epochs', '1', '--final-epochs', '1', '--rgb-only', '--space', spaceFile,
-      '--cache-dir', cacheDir, '--workers', '1', '--backend', 'wasm', '--json',
-    ], { cwd: resolve(import.meta.dirname, '../..'), encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(
+      process.execPath,
+      [
+        'bin/assemblenet.mjs',
+        'distill',
+        '--teacher',
+        join(dir, 'teacher'),
+        '--dataset',
+        manifestFile,
+        '--out',
+        out,
+        '--latency-target',
+        '25ms',
+        '--budget',
+        '1',
+        '--epochs',
+        '1',
+        '--final-epochs',
+        '1',
+        '--rgb-only',
+        '--space',
+        spaceFile,
+        '--cache-dir',
+        cacheDir,
+        '--workers',
+        '1',
+        '--backend',
+        'wasm',
+        '--json',
+      ],
+      { cwd: resolve(import.meta.dirname, '../..'), encoding: 'utf8', timeout: 60_000 },
+    );
     expect(run.status, run.stderr).toBe(0);
-    const last = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { teacher_logits: { computed: number }; table: { role: string; streams: string[] }[]; target_ms: number };
+    const last = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+      teacher_logits: { computed: number };
+      table: { role: string; streams: string[] }[];
+      target_ms: number;
+    };
     expect(last.teacher_logits.computed).toBe(0);
     expect(last.target_ms).toBe(25);
-    expect(last.table.filter((row) => row.role !== 'teacher').every((row) => row.streams.join() === 'rgb')).toBe(true);
+    expect(
+      last.table
+        .filter((row) => row.role !== 'teacher')
+        .every((row) => row.streams.join() === 'rgb'),
+    ).toBe(true);
     expect(run.stdout).toMatch(/^role\s+name/m);
   }, 60_000);
 });
@@ -180,21 +305,36 @@ describe('KD labels', () => {
     { id: 'a', video: 'a.mp4', labels: [2] },
     { id: 'b', video: 'b.mp4', labels: [0] },
   ];
-  const teacher = [[0.5, -1, 2], [3, 0, -2]];
+  const teacher = [
+    [0.5, -1, 2],
+    [3, 0, -2],
+  ];
 
   it('single-label: [B, 1+C] round trip, and the loss equals distillationLoss on the parts', () => {
     const spec = { numClasses: 3, multiLabel: false };
     const logits = tf.tensor2d(teacher);
     const packed = kdLabels(items, logits, spec);
     expect(packed.shape).toEqual([2, 4]);
-    expect(packed.arraySync()).toEqual([[2, 0.5, -1, 2], [0, 3, 0, -2]]);
+    expect(packed.arraySync()).toEqual([
+      [2, 0.5, -1, 2],
+      [0, 3, 0, -2],
+    ]);
     const { hard, teacher: back } = splitKdLabels(packed, spec);
     expect(hard.dtype).toBe('int32');
     expect(hard.arraySync()).toEqual([2, 0]);
     expect(back.arraySync()).toEqual(teacher);
-    const student = tf.tensor2d([[0, 1, 0], [1, 0, 0]]);
-    const viaParts = distillationLoss(student, back, hard, { alpha: 0.3, temperature: 2 }).dataSync()[0]!;
-    const direct = distillationLoss(student, logits, tf.tensor1d([2, 0], 'int32'), { alpha: 0.3, temperature: 2 }).dataSync()[0]!;
+    const student = tf.tensor2d([
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
+    const viaParts = distillationLoss(student, back, hard, {
+      alpha: 0.3,
+      temperature: 2,
+    }).dataSync()[0]!;
+    const direct = distillationLoss(student, logits, tf.tensor1d([2, 0], 'int32'), {
+      alpha: 0.3,
+      temperature: 2,
+    }).dataSync()[0]!;
     expect(viaParts).toBeCloseTo(direct, 6);
     tf.dispose([logits, packed, hard, back, student]);
   });
@@ -203,9 +343,15 @@ describe('KD labels', () => {
     const spec = { numClasses: 3, multiLabel: true };
     const logits = tf.tensor2d(teacher);
     const packed = kdLabels([{ ...items[0]!, labels: [0, 2] }, items[1]!], logits, spec);
-    expect(packed.arraySync()).toEqual([[1, 0, 1, 0.5, -1, 2], [1, 0, 0, 3, 0, -2]]);
+    expect(packed.arraySync()).toEqual([
+      [1, 0, 1, 0.5, -1, 2],
+      [1, 0, 0, 3, 0, -2],
+    ]);
     const { hard, teacher: back } = splitKdLabels(packed, spec);
-    expect(hard.arraySync()).toEqual([[1, 0, 1], [1, 0, 0]]);
+    expect(hard.arraySync()).toEqual([
+      [1, 0, 1],
+      [1, 0, 0],
+    ]);
     expect(back.arraySync()).toEqual(teacher);
     expect(() => splitKdLabels(logits, spec)).toThrow(/expected KD labels \[B, 6\]/);
     tf.dispose([logits, packed, hard, back]);

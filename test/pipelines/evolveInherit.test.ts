@@ -9,9 +9,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset, parseSyntheticSpec } from '../../datasets/index.ts';
-import { createAssembleNet, parseGenome, selectBackend, tf, type AssembleNetwork, type Genome, type NetworkOptions } from '../../src/index.ts';
-import { fromGenome, parseSearchSpace, readJournal, toGenome, type SearchSpace } from '../../evolution/index.ts';
-import { candidateWeightsDir, inheritFromParent, saveCandidateWeights } from '../../pipelines/evolve/inheritWeights.ts';
+import {
+  createAssembleNet,
+  parseGenome,
+  selectBackend,
+  tf,
+  type AssembleNetwork,
+  type Genome,
+  type NetworkOptions,
+} from '../../src/index.ts';
+import {
+  fromGenome,
+  parseSearchSpace,
+  readJournal,
+  toGenome,
+  type SearchSpace,
+} from '../../evolution/index.ts';
+import {
+  candidateWeightsDir,
+  inheritFromParent,
+  saveCandidateWeights,
+} from '../../pipelines/evolve/inheritWeights.ts';
 import { runEvolveJob } from '../../pipelines/jobs/evolve.ts';
 import { buildProgram } from '../../pipelines/cli.ts';
 import { parsePipeline } from '../../pipelines/run/spec.ts';
@@ -24,7 +42,12 @@ const SPACE: SearchSpace = parseSearchSpace({
   name: 'tiny-rgb',
   stems: [{ stem: 'rgb', temporal: 1 }],
   stemTemporal: { rgb: [1, 2] },
-  nodesPerLevel: [[1, 3], [1, 2], [1, 1], [1, 1]],
+  nodesPerLevel: [
+    [1, 3],
+    [1, 2],
+    [1, 1],
+    [1, 1],
+  ],
   initialNodesPerLevel: [2, 1, 1, 1],
   filters: [8, 16, 16, 16],
   dilations: [1, 2],
@@ -45,7 +68,13 @@ const PARENT: Genome = parseGenome({
   ],
 });
 const PARENT_KEYS = ['s0', 'n1', 'n2', 'n3', 'n4', 'n5'];
-const OPTIONS: NetworkOptions = { numClasses: 3, frames: 2, widthMultiplier: 0.5, temporalModules: 'even', seed: 1 };
+const OPTIONS: NetworkOptions = {
+  numClasses: 3,
+  frames: 2,
+  widthMultiplier: 0.5,
+  temporalModules: 'even',
+  seed: 1,
+};
 
 function values(network: AssembleNetwork, name: string): number[] {
   const variable = network.variables.get(name);
@@ -89,7 +118,12 @@ describe('a child initialised from its parent', () => {
     expect(made.keys).toEqual(['s0', 'n1', 'n2', 'n6', 'n3', 'n4', 'n5']);
     child = createAssembleNet(childGenome, OPTIONS);
     fresh = createAssembleNet(childGenome, OPTIONS);
-    summary = await inheritFromParent(child, made.keys, { index: 0, genome: PARENT, keys: PARENT_KEYS, dir: weightsDir });
+    summary = await inheritFromParent(child, made.keys, {
+      index: 0,
+      genome: PARENT,
+      keys: PARENT_KEYS,
+      dir: weightsDir,
+    });
   });
   afterAll(() => {
     for (const network of [parent, child, fresh]) network?.dispose();
@@ -103,22 +137,34 @@ describe('a child initialised from its parent', () => {
       ['node2/block/module0/expand/filter', 'node2/block/module0/expand/filter'],
       ['node4/block/module0/spatial/filter', 'node3/block/module0/spatial/filter'], // n3 moved from 3 to 4
       ['node4/block/module0/expand/filter', 'node3/block/module0/expand/filter'],
-      ['node4/block/module0/spatial/bn/moving_variance', 'node3/block/module0/spatial/bn/moving_variance'],
+      [
+        'node4/block/module0/spatial/bn/moving_variance',
+        'node3/block/module0/spatial/bn/moving_variance',
+      ],
       ['node5/block/module0/spatial/filter', 'node4/block/module0/spatial/filter'],
       ['node6/block/module0/projection/filter', 'node5/block/module0/projection/filter'],
       ['head/dense/kernel', 'head/dense/kernel'],
     ];
-    for (const [childName, parentName] of same) expect(values(child, childName), childName).toEqual(values(parent, parentName));
+    for (const [childName, parentName] of same)
+      expect(values(child, childName), childName).toEqual(values(parent, parentName));
   });
 
   it('new nodes and shape-changed variables keep their fresh initial values', () => {
     const newNode = [...child.variables.keys()].filter((name) => name.startsWith('node3/'));
     expect(newNode.length).toBeGreaterThan(5);
     // n3 (child node 4) and n4 (child node 5) fuse fewer channels: module 0's first convs are fresh
-    const reshaped = ['node4', 'node5'].flatMap((node) => [`${node}/block/module0/projection/filter`, `${node}/block/module0/temporal/filter`]);
+    const reshaped = ['node4', 'node5'].flatMap((node) => [
+      `${node}/block/module0/projection/filter`,
+      `${node}/block/module0/temporal/filter`,
+    ]);
     for (const name of [...newNode, ...reshaped]) {
       expect(values(child, name), name).toEqual(values(fresh, name));
-      expect(values(child, name), name).not.toEqual(values(parent, name.replace(/^node(\d)/, (_, i) => `node${Number(i) - 1}`)));
+      expect(values(child, name), name).not.toEqual(
+        values(
+          parent,
+          name.replace(/^node(\d)/, (_, i) => `node${Number(i) - 1}`),
+        ),
+      );
     }
   });
 
@@ -126,11 +172,23 @@ describe('a child initialised from its parent', () => {
     // child n3 (index 4) reads [n1, n2, n6]; parent n3 read [s0, n1, n2]
     const parentEdges = values(parent, 'node3/fusion/edge_weights');
     const freshEdges = values(fresh, 'node4/fusion/edge_weights');
-    expect(values(child, 'node4/fusion/edge_weights')).toEqual([parentEdges[1], parentEdges[2], freshEdges[2]]);
+    expect(values(child, 'node4/fusion/edge_weights')).toEqual([
+      parentEdges[1],
+      parentEdges[2],
+      freshEdges[2],
+    ]);
     // child n5 (index 6) reads [n3, n4]; parent n5 had a single input (no edge weights): all fresh
-    expect(values(child, 'node6/fusion/edge_weights')).toEqual(values(fresh, 'node6/fusion/edge_weights'));
+    expect(values(child, 'node6/fusion/edge_weights')).toEqual(
+      values(fresh, 'node6/fusion/edge_weights'),
+    );
     expect(child.variables.has('node5/fusion/edge_weights')).toBe(false);
-    expect(summary).toMatchObject({ parent: 0, persistedNodes: 6, newNodes: 1, inheritedEdges: 6, freshEdges: 3 });
+    expect(summary).toMatchObject({
+      parent: 0,
+      persistedNodes: 6,
+      newNodes: 1,
+      inheritedEdges: 6,
+      freshEdges: 3,
+    });
   });
 
   it('the summary counts exactly the values that came from the parent', () => {
@@ -150,7 +208,12 @@ describe('a child initialised from its parent', () => {
   it('a missing parent folder means training from scratch, said in the summary', async () => {
     const other = createAssembleNet(childGenome, OPTIONS);
     try {
-      const skipped = await inheritFromParent(other, ['s0', 'n1', 'n2', 'n6', 'n3', 'n4', 'n5'], { index: 9, genome: PARENT, keys: PARENT_KEYS, dir: join(dir, 'nowhere') });
+      const skipped = await inheritFromParent(other, ['s0', 'n1', 'n2', 'n6', 'n3', 'n4', 'n5'], {
+        index: 9,
+        genome: PARENT,
+        keys: PARENT_KEYS,
+        dir: join(dir, 'nowhere'),
+      });
       expect(skipped.skipped).toMatch(/no stored weights/);
       expect(skipped.copiedValues).toBe(0);
       expect(values(other, 'head/dense/kernel')).toEqual(values(fresh, 'head/dense/kernel'));
@@ -164,23 +227,41 @@ describe('evolve --inherit-weights (tiny run)', () => {
   it('journals which children inherited; a resumed run finds the stored weights', async () => {
     await selectBackend('wasm');
     const spec = parseSyntheticSpec({
-      kind: 'motion', name: 'inherit-motion', seed: 5,
+      kind: 'motion',
+      name: 'inherit-motion',
+      seed: 5,
       video: { width: 32, height: 32, frames: 10, fps: 8 },
       scene: { objects: [1, 1], objectSize: [7, 10] },
       videosPerClass: 4,
       splits: { train: 0.5, val: 0.5, test: 0 },
       classes: TINY_CLASSES,
     });
-    const manifest = (await generateSyntheticDataset(spec, { out: join(dir, 'data') })).manifests[0]!;
+    const manifest = (await generateSyntheticDataset(spec, { out: join(dir, 'data') }))
+      .manifests[0]!;
     const out = join(dir, 'evolve');
     const run = () =>
       runEvolveJob({
-        space: SPACE, manifest, config: { ...TINY_CONFIG, testClips: 1 },
+        space: SPACE,
+        manifest,
+        config: { ...TINY_CONFIG, testClips: 1 },
         settings: {
-          strategy: 'guided', seed: 3, budget: 3, populationSize: 1, tournamentSize: 1, selection: 'tournament',
-          batchSize: 2, pruneThreshold: 0.5, structuralRate: 0.5, inheritWeights: true,
+          strategy: 'guided',
+          seed: 3,
+          budget: 3,
+          populationSize: 1,
+          tournamentSize: 1,
+          selection: 'tournament',
+          batchSize: 2,
+          pruneThreshold: 0.5,
+          structuralRate: 0.5,
+          inheritWeights: true,
         },
-        out, workers: 2, cacheDir: join(dir, 'cache'), resume: true, progress: false, log: () => {},
+        out,
+        workers: 2,
+        cacheDir: join(dir, 'cache'),
+        resume: true,
+        progress: false,
+        log: () => {},
       });
     const first = await run();
     expect(first.evaluations.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
@@ -195,7 +276,8 @@ describe('evolve --inherit-weights (tiny run)', () => {
       expect(record.inheritance!.copiedValues).toBeGreaterThan(0);
       expect(record.inheritance!.copiedValues).toBeLessThanOrEqual(record.inheritance!.totalValues);
     }
-    for (const index of [0, 1, 2]) expect(existsSync(join(candidateWeightsDir(out, index), 'model.json'))).toBe(true);
+    for (const index of [0, 1, 2])
+      expect(existsSync(join(candidateWeightsDir(out, index), 'model.json'))).toBe(true);
 
     // Forget evaluation 2 (as if killed before it was journaled) and resume: it inherits again.
     const file = join(out, 'journal.jsonl');
@@ -213,11 +295,19 @@ describe('evolve --inherit-weights (tiny run)', () => {
 });
 
 describe('the switch in the CLI and in pipeline files', () => {
-  it('`evolve --inherit-weights` and the evolve stage\'s optional inheritWeights', () => {
+  it("`evolve --inherit-weights` and the evolve stage's optional inheritWeights", () => {
     const evolve = buildProgram().commands.find((command) => command.name() === 'evolve')!;
     expect(evolve.options.map((option) => option.long)).toContain('--inherit-weights');
     const pipeline = (inherit: object) =>
-      parsePipeline({ name: 'p', out: 'o', dataset: { spec: 'synthetic-motion' }, stages: [{ stage: 'evolve', space: 's.json', budget: 2, ...inherit }] }, 'p.json').stages[0];
+      parsePipeline(
+        {
+          name: 'p',
+          out: 'o',
+          dataset: { spec: 'synthetic-motion' },
+          stages: [{ stage: 'evolve', space: 's.json', budget: 2, ...inherit }],
+        },
+        'p.json',
+      ).stages[0];
     expect(pipeline({ inheritWeights: true })).toMatchObject({ inheritWeights: true });
     expect(pipeline({})).not.toHaveProperty('inheritWeights');
     expect(() => pipeline({ inheritWeights: 'yes' })).toThrow(/inheritWeights/);

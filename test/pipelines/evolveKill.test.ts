@@ -20,10 +20,44 @@ let space: string;
 
 function evolveArgs(out: string, resume = false): string[] {
   return [
-    CLI, 'evolve', '--space', space, '--dataset', manifest, '--budget', String(BUDGET), '--out', out,
-    '--workers', '2', '--population', '2', '--batch-size', '2', '--seed', '5', '--backend', 'wasm',
-    '--cache-dir', join(dir, 'cache'), '--flow', 'farneback', '--frames', '4', '--size', '32', '--width', '0.125',
-    '--epochs', '1', '--batch', '2', '--test-clips', '1', '--train-clips', '1',
+    CLI,
+    'evolve',
+    '--space',
+    space,
+    '--dataset',
+    manifest,
+    '--budget',
+    String(BUDGET),
+    '--out',
+    out,
+    '--workers',
+    '2',
+    '--population',
+    '2',
+    '--batch-size',
+    '2',
+    '--seed',
+    '5',
+    '--backend',
+    'wasm',
+    '--cache-dir',
+    join(dir, 'cache'),
+    '--flow',
+    'farneback',
+    '--frames',
+    '4',
+    '--size',
+    '32',
+    '--width',
+    '0.125',
+    '--epochs',
+    '1',
+    '--batch',
+    '2',
+    '--test-clips',
+    '1',
+    '--train-clips',
+    '1',
     ...(resume ? ['--resume'] : []),
   ];
 }
@@ -38,13 +72,16 @@ interface JournalLine {
 function journal(out: string): JournalLine[] {
   const file = join(out, 'journal.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => {
-    try {
-      return [JSON.parse(l) as JournalLine];
-    } catch {
-      return [];
-    }
-  });
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as JournalLine];
+      } catch {
+        return [];
+      }
+    });
 }
 
 function evaluations(out: string): JournalLine[] {
@@ -59,7 +96,9 @@ function finalPopulation(stdout: string): number[] {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'evolve-kill-'));
   const spec = parseSyntheticSpec({
-    kind: 'motion', name: 'tiny-motion', seed: 3,
+    kind: 'motion',
+    name: 'tiny-motion',
+    seed: 3,
     video: { width: 32, height: 32, frames: 8, fps: 8 },
     scene: { objects: [1, 1], objectSize: [8, 12] },
     videosPerClass: 4,
@@ -72,12 +111,28 @@ beforeAll(async () => {
   const summary = await generateSyntheticDataset(spec, { out: join(dir, 'data') });
   manifest = summary.manifests[0]!;
   space = join(dir, 'space.json');
-  writeFileSync(space, JSON.stringify({
-    name: 'tiny', stems: [{ stem: 'rgb', temporal: 1 }, { stem: 'flow', temporal: 1 }],
-    stemTemporal: { rgb: [1, 2], flow: [1] },
-    nodesPerLevel: [[1, 2], [1, 2], [1, 1], [1, 1]], initialNodesPerLevel: [2, 1, 1, 1],
-    filters: [8, 8, 16, 16], dilations: [1, 2], initialInputs: [1, 2], modulesPerLevel: [1, 1, 1, 1],
-  }));
+  writeFileSync(
+    space,
+    JSON.stringify({
+      name: 'tiny',
+      stems: [
+        { stem: 'rgb', temporal: 1 },
+        { stem: 'flow', temporal: 1 },
+      ],
+      stemTemporal: { rgb: [1, 2], flow: [1] },
+      nodesPerLevel: [
+        [1, 2],
+        [1, 2],
+        [1, 1],
+        [1, 1],
+      ],
+      initialNodesPerLevel: [2, 1, 1, 1],
+      filters: [8, 8, 16, 16],
+      dilations: [1, 2],
+      initialInputs: [1, 2],
+      modulesPerLevel: [1, 1, 1, 1],
+    }),
+  );
 }, 120_000);
 
 describe('evolve: SIGKILL mid-run, then --resume', () => {
@@ -86,12 +141,16 @@ describe('evolve: SIGKILL mid-run, then --resume', () => {
     const straight = spawnSync('node', [...evolveArgs(reference), '--json'], { encoding: 'utf8' });
     expect(straight.status, straight.stderr).toBe(0);
     const referenceRecords = evaluations(reference);
-    expect(referenceRecords.map((r) => r.index).sort((a, b) => a! - b!)).toEqual([...Array(BUDGET).keys()]);
+    expect(referenceRecords.map((r) => r.index).sort((a, b) => a! - b!)).toEqual([
+      ...Array(BUDGET).keys(),
+    ]);
 
     // Start the same search in its own process group and kill the group once 3 evaluations are in.
     const killed = join(dir, 'killed');
     const child = spawn('node', evolveArgs(killed), { detached: true, stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     await new Promise<void>((resolve, reject) => {
       const started = Date.now();
       const poll = setInterval(() => {
@@ -111,12 +170,15 @@ describe('evolve: SIGKILL mid-run, then --resume', () => {
     expect(before).toBeGreaterThanOrEqual(3);
     expect(before).toBeLessThan(BUDGET);
 
-    const resumed = spawnSync('node', [...evolveArgs(killed, true), '--json'], { encoding: 'utf8' });
+    const resumed = spawnSync('node', [...evolveArgs(killed, true), '--json'], {
+      encoding: 'utf8',
+    });
     expect(resumed.status, resumed.stderr).toBe(0);
     const after = evaluations(killed);
     expect(after.map((r) => r.index).sort((a, b) => a! - b!)).toEqual([...Array(BUDGET).keys()]);
     expect(journal(killed).filter((l) => l.type === 'header')).toHaveLength(1);
-    const byIndex = (records: JournalLine[]) => [...records].sort((a, b) => a.index! - b.index!).map((r) => [r.genome, r.fitness]);
+    const byIndex = (records: JournalLine[]) =>
+      [...records].sort((a, b) => a.index! - b.index!).map((r) => [r.genome, r.fitness]);
     expect(byIndex(after)).toEqual(byIndex(referenceRecords));
     expect(finalPopulation(resumed.stdout)).toEqual(finalPopulation(straight.stdout));
   }, 600_000);

@@ -19,33 +19,65 @@ describe('pipeline: train stages side by side', () => {
   let sequential: PipelineResult;
 
   const spec = (out: string) =>
-    parsePipeline({
-      name: 'tiny-train-stages', out,
-      dataset: { spec: join(dir, 'motion.json') },
-      settings: { frames: 4, size: 32, batch: 2, epochs: 1, width: 0.125, trainClips: 1, testClips: 1, lr: 0.05, seed: 3 },
-      stages: [
-        { stage: 'generate' },
-        { stage: 'extract' },
-        { stage: 'train', name: 'a', genome: join(dir, 'genome.json') },
-        { stage: 'train', name: 'b', genome: join(dir, 'genome.json'), settings: { seed: 4, lr: 0.1 } },
-        { stage: 'summary' },
-      ],
-    }, 'tiny.json');
+    parsePipeline(
+      {
+        name: 'tiny-train-stages',
+        out,
+        dataset: { spec: join(dir, 'motion.json') },
+        settings: {
+          frames: 4,
+          size: 32,
+          batch: 2,
+          epochs: 1,
+          width: 0.125,
+          trainClips: 1,
+          testClips: 1,
+          lr: 0.05,
+          seed: 3,
+        },
+        stages: [
+          { stage: 'generate' },
+          { stage: 'extract' },
+          { stage: 'train', name: 'a', genome: join(dir, 'genome.json') },
+          {
+            stage: 'train',
+            name: 'b',
+            genome: join(dir, 'genome.json'),
+            settings: { seed: 4, lr: 0.1 },
+          },
+          { stage: 'summary' },
+        ],
+      },
+      'tiny.json',
+    );
 
   beforeAll(async () => {
     await selectBackend('wasm');
-    writeFileSync(join(dir, 'motion.json'), JSON.stringify({
-      kind: 'motion', name: 'stages-motion', seed: 6,
-      video: { width: 32, height: 32, frames: 10, fps: 8 },
-      scene: { objects: [1, 1], objectSize: [7, 10] },
-      videosPerClass: 3,
-      splits: { train: 0.67, val: 0, test: 0.33 },
-      classes: TINY_CLASSES,
-    }));
+    writeFileSync(
+      join(dir, 'motion.json'),
+      JSON.stringify({
+        kind: 'motion',
+        name: 'stages-motion',
+        seed: 6,
+        video: { width: 32, height: 32, frames: 10, fps: 8 },
+        scene: { objects: [1, 1], objectSize: [7, 10] },
+        videosPerClass: 3,
+        splits: { train: 0.67, val: 0, test: 0.33 },
+        classes: TINY_CLASSES,
+      }),
+    );
     writeFileSync(join(dir, 'genome.json'), JSON.stringify(genomeToJSON(TINY_RGB_GENOME)));
     const cacheDir = join(dir, 'cache');
-    parallel = await runPipeline(spec(join(dir, 'parallel')), { cacheDir, workers: 2, log: (line) => lines.push(line) });
-    sequential = await runPipeline(spec(join(dir, 'sequential')), { cacheDir, workers: 1, log: () => undefined });
+    parallel = await runPipeline(spec(join(dir, 'parallel')), {
+      cacheDir,
+      workers: 2,
+      log: (line) => lines.push(line),
+    });
+    sequential = await runPipeline(spec(join(dir, 'sequential')), {
+      cacheDir,
+      workers: 1,
+      log: () => undefined,
+    });
   }, 150_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,7 +85,9 @@ describe('pipeline: train stages side by side', () => {
     expect(lines.some((line) => /train a, b: 2 at a time, one process each/.test(line))).toBe(true);
     expect(lines.some((line) => /^ {2}\[b\] /.test(line))).toBe(true);
     expect(parallel.models.map((m) => m.name)).toEqual(['a', 'b']);
-    const summary = JSON.parse(readFileSync(join(dir, 'parallel', 'summary.json'), 'utf8')) as { models: { name: string; checkpoint: string }[] };
+    const summary = JSON.parse(readFileSync(join(dir, 'parallel', 'summary.json'), 'utf8')) as {
+      models: { name: string; checkpoint: string }[];
+    };
     expect(summary.models.map((m) => m.name)).toEqual(['a', 'b']);
   });
 
@@ -67,9 +101,11 @@ describe('pipeline: train stages side by side', () => {
       expect(model.test?.top5).toBe(same.test?.top5);
     }
     // the two stages differ (seed, lr): a mix-up of their results would show
-    const metrics = (name: string, run: string) => readFileSync(join(dir, run, `train-${name}`, 'metrics.jsonl'), 'utf8').split('\n')[0];
+    const metrics = (name: string, run: string) =>
+      readFileSync(join(dir, run, `train-${name}`, 'metrics.jsonl'), 'utf8').split('\n')[0];
     expect(metrics('a', 'parallel')).not.toBe(metrics('b', 'parallel'));
-    const loss = (name: string, run: string) => (JSON.parse(metrics(name, run)!) as { loss: number }).loss;
+    const loss = (name: string, run: string) =>
+      (JSON.parse(metrics(name, run)!) as { loss: number }).loss;
     expect(loss('b', 'parallel')).toBeCloseTo(loss('b', 'sequential'), 6);
   });
 });

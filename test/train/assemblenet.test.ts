@@ -3,8 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  SgdMomentum, cosineSchedule, createAssembleNet, parseGenome, selectBackend, shuffledBatches, softmaxCrossEntropy, tf, train,
-  type AssembleNetwork, type Genome,
+  SgdMomentum,
+  cosineSchedule,
+  createAssembleNet,
+  parseGenome,
+  selectBackend,
+  shuffledBatches,
+  softmaxCrossEntropy,
+  tf,
+  train,
+  type AssembleNetwork,
+  type Genome,
 } from '../../src/index.ts';
 import { Rng } from '../../src/util/random.ts';
 
@@ -25,7 +34,13 @@ const GENOME: Genome = parseGenome({
 });
 
 const network = () =>
-  createAssembleNet(GENOME, { numClasses: 3, frames: FRAMES, widthMultiplier: 1 / 16, temporalModules: 'even', seed: 5 });
+  createAssembleNet(GENOME, {
+    numClasses: 3,
+    frames: FRAMES,
+    widthMultiplier: 1 / 16,
+    temporalModules: 'even',
+    seed: 5,
+  });
 
 const batches = () =>
   shuffledBatches({
@@ -34,9 +49,19 @@ const batches = () =>
     load: (indices) => {
       const rng = Rng.fromSeed(indices.join(','));
       const clip = (channels: number) =>
-        tf.tensor4d(Float32Array.from({ length: indices.length * FRAMES * SIZE * SIZE * channels }, () => rng.uniform(-1, 1)),
-          [indices.length * FRAMES, SIZE, SIZE, channels]);
-      return { inputs: { rgb: clip(3), flow: clip(2) }, labels: tf.tensor1d(indices.map((i) => i % 3), 'int32') };
+        tf.tensor4d(
+          Float32Array.from({ length: indices.length * FRAMES * SIZE * SIZE * channels }, () =>
+            rng.uniform(-1, 1),
+          ),
+          [indices.length * FRAMES, SIZE, SIZE, channels],
+        );
+      return {
+        inputs: { rgb: clip(3), flow: clip(2) },
+        labels: tf.tensor1d(
+          indices.map((i) => i % 3),
+          'int32',
+        ),
+      };
     },
   });
 
@@ -48,7 +73,9 @@ const common = () => ({
 });
 
 function values(net: AssembleNetwork): Record<string, number[]> {
-  return Object.fromEntries([...net.variables].map(([name, v]) => [name, Array.from(v.dataSync())]));
+  return Object.fromEntries(
+    [...net.variables].map(([name, v]) => [name, Array.from(v.dataSync())]),
+  );
 }
 
 let root: string;
@@ -72,14 +99,27 @@ describe('train() with createAssembleNet', () => {
     const dir = join(root, 'run');
     const first = network();
     const firstOpt = new SgdMomentum({ momentum: 0.9, weightDecay: 1e-4 });
-    await train({ model: first, batches: batches(), optimizer: firstOpt, ...common(), steps: 2, checkpoint: { dir, meta: { genome: GENOME } } });
+    await train({
+      model: first,
+      batches: batches(),
+      optimizer: firstOpt,
+      ...common(),
+      steps: 2,
+      checkpoint: { dir, meta: { genome: GENOME } },
+    });
     first.dispose();
     firstOpt.dispose();
 
     // engine variable names differ per instance; the checkpoint maps by stable names
     const second = network();
     const secondOpt = new SgdMomentum({ momentum: 0.9, weightDecay: 1e-4 });
-    const result = await train({ model: second, batches: batches(), optimizer: secondOpt, ...common(), resume: dir });
+    const result = await train({
+      model: second,
+      batches: batches(),
+      optimizer: secondOpt,
+      ...common(),
+      resume: dir,
+    });
     expect(result.progress.step).toBe(4);
     const got = values(second);
     expect(Object.keys(got).sort()).toEqual(Object.keys(expected).sort());

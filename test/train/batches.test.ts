@@ -14,7 +14,10 @@ describe('epochPlan', () => {
     const kept = epochPlan(Rng.fromSeed(1), { count: 10, batchSize: 4, dropRemainder: false });
     expect(kept.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(kept.slice(0, 2)).toEqual(plan);
-    expect(epochPlan(Rng.fromSeed(1), { count: 5, batchSize: 2, shuffle: false })).toEqual([[0, 1], [2, 3]]);
+    expect(epochPlan(Rng.fromSeed(1), { count: 5, batchSize: 2, shuffle: false })).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     expect(() => epochPlan(Rng.fromSeed(1), { count: 5, batchSize: 0 })).toThrow(/batchSize/);
   });
 });
@@ -28,7 +31,10 @@ describe('shuffledBatches', () => {
       concurrency: 2,
       load: (indices, rng): Batch => {
         seen.push({ indices, draw: rng.nextUint32() });
-        return { inputs: { rgb: tf.zeros([indices.length, 1, 1, 1]) }, labels: tf.tensor1d(indices, 'int32') };
+        return {
+          inputs: { rgb: tf.zeros([indices.length, 1, 1, 1]) },
+          labels: tf.tensor1d(indices, 'int32'),
+        };
       },
     });
     const labels: number[][] = [];
@@ -50,8 +56,14 @@ describe('shuffledBatches', () => {
   it('leaves no tensors behind when the consumer stops early', async () => {
     const before = tf.memory().numTensors;
     const source = shuffledBatches({
-      count: 12, batchSize: 2, concurrency: 2, prefetchDepth: 3,
-      load: (indices): Batch => ({ inputs: { rgb: tf.zeros([indices.length, 1, 1, 1]) }, labels: tf.tensor1d(indices, 'int32') }),
+      count: 12,
+      batchSize: 2,
+      concurrency: 2,
+      prefetchDepth: 3,
+      load: (indices): Batch => ({
+        inputs: { rgb: tf.zeros([indices.length, 1, 1, 1]) },
+        labels: tf.tensor1d(indices, 'int32'),
+      }),
     });
     for await (const batch of source({ epoch: 0, rng: Rng.fromSeed(1), startBatch: 0 })) {
       tf.dispose([batch.labels, ...Object.values(batch.inputs)]);

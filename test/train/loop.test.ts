@@ -23,7 +23,9 @@ function tinyNet(init: 'random' | 'zeros', seed = 1): TrainableModel & { dispose
   const rng = Rng.fromSeed(seed);
   const make = (shape: number[], name: string, scale: number): Variable => {
     const size = shape.reduce((a, b) => a * b, 1);
-    const values = Float32Array.from({ length: size }, () => (init === 'zeros' ? 0 : rng.normal(0, scale)));
+    const values = Float32Array.from({ length: size }, () =>
+      init === 'zeros' ? 0 : rng.normal(0, scale),
+    );
     tf.engine().registeredVariables[name]?.dispose(); // a failed test must not break the next ones
     return tf.variable(tf.tensor(values, shape), true, name);
   };
@@ -39,7 +41,12 @@ function tinyNet(init: 'random' | 'zeros', seed = 1): TrainableModel & { dispose
     trainableVariables: [...variables.values()],
     apply(inputs: Record<string, Tensor4D>) {
       return tf.tidy(() => {
-        let x = tf.relu(tf.add(tf.conv2d(inputs.rgb!, named['conv1/kernel'] as tf.Tensor4D, 1, 'same'), named['conv1/bias']!));
+        let x = tf.relu(
+          tf.add(
+            tf.conv2d(inputs.rgb!, named['conv1/kernel'] as tf.Tensor4D, 1, 'same'),
+            named['conv1/bias']!,
+          ),
+        );
         x = tf.relu(tf.conv2d(x as Tensor4D, named['conv2/kernel'] as tf.Tensor4D, 1, 'same'));
         return tf.matMul(tf.mean(x, [1, 2]) as Tensor2D, named['head/kernel'] as Tensor2D);
       });
@@ -51,11 +58,19 @@ function tinyNet(init: 'random' | 'zeros', seed = 1): TrainableModel & { dispose
 }
 
 /** Synthetic dataset: noise plus a colour offset per class (label = sample % classes). */
-const OFFSETS = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [-1, -1, -1]];
+const OFFSETS = [
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 0, 1],
+  [-1, -1, -1],
+];
 const pixels = (() => {
   const rng = Rng.fromSeed('pixels');
   return Array.from({ length: SAMPLES }, (_, i) =>
-    Float32Array.from({ length: SIZE * SIZE * 3 }, (_, j) => rng.normal(0, 0.5) + OFFSETS[i % CLASSES]![j % 3]!),
+    Float32Array.from(
+      { length: SIZE * SIZE * 3 },
+      (_, j) => rng.normal(0, 0.5) + OFFSETS[i % CLASSES]![j % 3]!,
+    ),
   );
 })();
 
@@ -68,9 +83,20 @@ function dataset(batchSize = 4, loads?: number[][]) {
       loads?.push(indices);
       const flip = rng.bernoulli(0.5); // augmentation from the batch's own generator
       return tf.tidy(() => {
-        let rgb = tf.tensor4d(Float32Array.from(indices.flatMap((i) => Array.from(pixels[i]!))), [indices.length, SIZE, SIZE, 3]);
+        let rgb = tf.tensor4d(Float32Array.from(indices.flatMap((i) => Array.from(pixels[i]!))), [
+          indices.length,
+          SIZE,
+          SIZE,
+          3,
+        ]);
         if (flip) rgb = tf.reverse(rgb, 2);
-        return { inputs: { rgb }, labels: tf.tensor1d(indices.map((i) => i % CLASSES), 'int32') };
+        return {
+          inputs: { rgb },
+          labels: tf.tensor1d(
+            indices.map((i) => i % CLASSES),
+            'int32',
+          ),
+        };
       });
     },
   });
@@ -81,7 +107,8 @@ const optimizer = () => new SgdMomentum({ momentum: 0.9, nesterov: true, weightD
 
 function snapshot(model: TrainableModel): Record<string, number[]> {
   const out: Record<string, number[]> = {};
-  for (const [name, v] of model.variables as Map<string, Variable>) out[name] = Array.from(v.dataSync());
+  for (const [name, v] of model.variables as Map<string, Variable>)
+    out[name] = Array.from(v.dataSync());
   return out;
 }
 
@@ -100,15 +127,26 @@ describe('train', () => {
     const opt = optimizer();
     const records: StepRecord[] = [];
     const result = await train({
-      model, batches: dataset(), optimizer: opt, schedule: cosineSchedule({ baseLr: 0.1, totalSteps: 20, warmupSteps: 3 }),
-      loss: softmaxCrossEntropy, metric: batchAccuracy, epochs: 4, seed: 3, onStep: (r) => { records.push(r); },
+      model,
+      batches: dataset(),
+      optimizer: opt,
+      schedule: cosineSchedule({ baseLr: 0.1, totalSteps: 20, warmupSteps: 3 }),
+      loss: softmaxCrossEntropy,
+      metric: batchAccuracy,
+      epochs: 4,
+      seed: 3,
+      onStep: (r) => {
+        records.push(r);
+      },
     });
     expect(result.stoppedBy).toBe('epochs');
     expect(result.progress.step).toBe(20);
     expect(result.progress.epochs.map((e) => e.steps)).toEqual(new Array(4).fill(5));
     expect(records[0]!.lr).toBe(0);
     expect(records[3]!.lr).toBeCloseTo(0.1 * 0.5 * (1 + Math.cos((Math.PI * 3) / 20)), 9);
-    expect(records.every((r) => r.gradNorm > 0 && r.examples === 4 && r.metric !== undefined)).toBe(true);
+    expect(records.every((r) => r.gradNorm > 0 && r.examples === 4 && r.metric !== undefined)).toBe(
+      true,
+    );
     const epochs = result.progress.epochs;
     expect(epochs.at(-1)!.loss).toBeLessThan(epochs[0]!.loss * 0.7);
     model.dispose();
@@ -124,8 +162,15 @@ describe('train', () => {
     try {
       await expect(
         train({
-          model, batches: dataset(), optimizer: opt, schedule: schedule(), loss: softmaxCrossEntropy, steps: 5,
-          onStep: (r) => { steps.push(r.step); },
+          model,
+          batches: dataset(),
+          optimizer: opt,
+          schedule: schedule(),
+          loss: softmaxCrossEntropy,
+          steps: 5,
+          onStep: (r) => {
+            steps.push(r.step);
+          },
         }),
       ).rejects.toThrow(/wasm heap has already grown .* before training step 2; lower --batch/);
       expect(steps).toEqual([]);
@@ -146,14 +191,33 @@ describe('train', () => {
       for (let b = 0; b < 5; b++) {
         const indices = [0, 1, 2, 3].map(() => context.rng.randInt(SAMPLES));
         yield {
-          inputs: { rgb: tf.tensor4d(Float32Array.from(indices.flatMap((i) => Array.from(pixels[i]!))), [4, SIZE, SIZE, 3]) },
-          labels: tf.tensor1d(indices.map((i) => i % CLASSES), 'int32'),
+          inputs: {
+            rgb: tf.tensor4d(Float32Array.from(indices.flatMap((i) => Array.from(pixels[i]!))), [
+              4,
+              SIZE,
+              SIZE,
+              3,
+            ]),
+          },
+          labels: tf.tensor1d(
+            indices.map((i) => i % CLASSES),
+            'int32',
+          ),
         };
       }
     }
     await train({
-      model, batches: lazy, optimizer: opt, schedule: schedule(), loss: softmaxCrossEntropy,
-      metric: batchAccuracy, steps: 7, clipNorm: 0.5, onStep: () => { counts.push(tf.memory().numTensors); },
+      model,
+      batches: lazy,
+      optimizer: opt,
+      schedule: schedule(),
+      loss: softmaxCrossEntropy,
+      metric: batchAccuracy,
+      steps: 7,
+      clipNorm: 0.5,
+      onStep: () => {
+        counts.push(tf.memory().numTensors);
+      },
     });
     expect(counts.slice(1)).toEqual(new Array(6).fill(counts[1]));
     expect(tf.memory().numTensors).toBe(base + 4); // the 4 momentum slots
@@ -169,8 +233,13 @@ describe('train', () => {
       const straightOpt = optimizer();
       const straightLoads: number[][] = [];
       await train({
-        model: straightModel, batches: dataset(4, straightLoads), optimizer: straightOpt, schedule: schedule(),
-        loss: softmaxCrossEntropy, steps: 7, seed: 11,
+        model: straightModel,
+        batches: dataset(4, straightLoads),
+        optimizer: straightOpt,
+        schedule: schedule(),
+        loss: softmaxCrossEntropy,
+        steps: 7,
+        seed: 11,
       });
       const expected = snapshot(straightModel);
       straightModel.dispose();
@@ -179,13 +248,26 @@ describe('train', () => {
       const dir = join(root, `resume-${split}`);
       const first = tinyNet('random');
       const firstOpt = optimizer();
-      await expect(train({
-        model: first, batches: dataset(), optimizer: firstOpt, schedule: schedule(), loss: softmaxCrossEntropy,
-        steps: 7, seed: 11, checkpoint: { dir, everySteps: split, atEpochEnd: false, meta: { classes: ['a', 'b', 'c', 'd'], genome: [[-1, 4]] } },
-        onStep: (r) => {
-          if (r.step === split + 1) throw new Error('killed');
-        },
-      })).rejects.toThrow('killed');
+      await expect(
+        train({
+          model: first,
+          batches: dataset(),
+          optimizer: firstOpt,
+          schedule: schedule(),
+          loss: softmaxCrossEntropy,
+          steps: 7,
+          seed: 11,
+          checkpoint: {
+            dir,
+            everySteps: split,
+            atEpochEnd: false,
+            meta: { classes: ['a', 'b', 'c', 'd'], genome: [[-1, 4]] },
+          },
+          onStep: (r) => {
+            if (r.step === split + 1) throw new Error('killed');
+          },
+        }),
+      ).rejects.toThrow('killed');
       first.dispose();
       firstOpt.dispose();
       const saved = await listCheckpoints(dir);
@@ -199,9 +281,18 @@ describe('train', () => {
       const resumedLoads: number[][] = [];
       let startStep = -1;
       const result = await train({
-        onStart: ({ progress }) => { startStep = progress.step; },
-        model: fresh, batches: dataset(4, resumedLoads), optimizer: freshOpt, schedule: scheduleFromConfig(state.schedule),
-        loss: softmaxCrossEntropy, steps: 7, seed: 999, resume: dir, checkpoint: { dir, atEpochEnd: false },
+        onStart: ({ progress }) => {
+          startStep = progress.step;
+        },
+        model: fresh,
+        batches: dataset(4, resumedLoads),
+        optimizer: freshOpt,
+        schedule: scheduleFromConfig(state.schedule),
+        loss: softmaxCrossEntropy,
+        steps: 7,
+        seed: 999,
+        resume: dir,
+        checkpoint: { dir, atEpochEnd: false },
       });
       expect(result.resumedFrom).toBe(saved[0]!.path);
       expect(startStep).toBe(split);
@@ -221,8 +312,13 @@ describe('train', () => {
     const model = tinyNet('random');
     const opt = optimizer();
     await train({
-      model, batches: dataset(), optimizer: opt, schedule: schedule(), loss: softmaxCrossEntropy,
-      epochs: 3, checkpoint: { dir, everySteps: 2, keep: 2 },
+      model,
+      batches: dataset(),
+      optimizer: opt,
+      schedule: schedule(),
+      loss: softmaxCrossEntropy,
+      epochs: 3,
+      checkpoint: { dir, everySteps: 2, keep: 2 },
     });
     const names = (await readdir(dir)).sort();
     expect(names).toEqual(['step-00000014', 'step-00000015']);
@@ -242,13 +338,27 @@ describe('train', () => {
       inputs: { rgb: tf.tensor4d(pixels[i]!, [1, SIZE, SIZE, 3]) },
       labels: tf.tensor1d([i % CLASSES], 'int32'),
     }));
-    const result = await train({ model, batches, optimizer: opt, schedule: schedule(), loss: softmaxCrossEntropy });
+    const result = await train({
+      model,
+      batches,
+      optimizer: opt,
+      schedule: schedule(),
+      loss: softmaxCrossEntropy,
+    });
     expect(result.stoppedBy).toBe('exhausted');
     expect(result.progress.step).toBe(3);
     const controller = new AbortController();
     const aborted = await train({
-      model, batches: dataset(), optimizer: opt, schedule: schedule(), loss: softmaxCrossEntropy, steps: 100,
-      signal: controller.signal, onStep: (r) => { if (r.step === 2) controller.abort(); },
+      model,
+      batches: dataset(),
+      optimizer: opt,
+      schedule: schedule(),
+      loss: softmaxCrossEntropy,
+      steps: 100,
+      signal: controller.signal,
+      onStep: (r) => {
+        if (r.step === 2) controller.abort();
+      },
     });
     expect(aborted.stoppedBy).toBe('aborted');
     expect(aborted.progress.step).toBe(2);
@@ -259,10 +369,16 @@ describe('train', () => {
   it('non-finite loss fails with the step number', async () => {
     const model = tinyNet('random');
     const opt = optimizer();
-    await expect(train({
-      model, batches: dataset(), optimizer: opt, schedule: schedule(), steps: 2,
-      loss: (logits) => tf.mul(tf.sum(logits), NaN) as tf.Scalar,
-    })).rejects.toThrow(/finite loss.*step 1/);
+    await expect(
+      train({
+        model,
+        batches: dataset(),
+        optimizer: opt,
+        schedule: schedule(),
+        steps: 2,
+        loss: (logits) => tf.mul(tf.sum(logits), NaN) as tf.Scalar,
+      }),
+    ).rejects.toThrow(/finite loss.*step 1/);
     model.dispose();
     opt.dispose();
   });

@@ -43,10 +43,16 @@ describe('softmaxCrossEntropy', () => {
   });
 
   it('batch 3 x 4 classes with and without label smoothing 0.1 vs a naive reference', () => {
-    const logits = [[0.5, -1, 2, 0], [3, 3, -2, 1], [-0.3, 0.2, 0.1, 4]];
+    const logits = [
+      [0.5, -1, 2, 0],
+      [3, 3, -2, 1],
+      [-0.3, 0.2, 0.1, 4],
+    ];
     const labels = [2, 0, 1];
     for (const smoothing of [0, 0.1]) {
-      const got = softmaxCrossEntropy(tf.tensor2d(logits), tf.tensor1d(labels, 'int32'), { labelSmoothing: smoothing });
+      const got = softmaxCrossEntropy(tf.tensor2d(logits), tf.tensor1d(labels, 'int32'), {
+        labelSmoothing: smoothing,
+      });
       expect(got.dataSync()[0]).toBeCloseTo(referenceSoftmaxCE(logits, labels, smoothing), 5);
     }
   });
@@ -54,16 +60,23 @@ describe('softmaxCrossEntropy', () => {
   it('is finite for logits of 1000 and its gradient is softmax - onehot over batch', () => {
     const big = softmaxCrossEntropy(tf.tensor2d([[1000, 0]]), tf.tensor1d([1], 'int32'));
     expect(big.dataSync()[0]).toBeCloseTo(1000, 3);
-    const x = tf.tensor2d([[1, 2, 3], [0, 0, 0]]);
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [0, 0, 0],
+    ]);
     const labels = tf.tensor1d([0, 2], 'int32');
-    const grad = tf.grad((l: tf.Tensor) => softmaxCrossEntropy(l as tf.Tensor2D, labels))(x).arraySync() as number[][];
+    const grad = tf
+      .grad((l: tf.Tensor) => softmaxCrossEntropy(l as tf.Tensor2D, labels))(x)
+      .arraySync() as number[][];
     const z = Math.exp(1) + Math.exp(2) + Math.exp(3);
     expect(grad[0]![0]).toBeCloseTo((Math.exp(1) / z - 1) / 2, 6);
     expect(grad[1]![2]).toBeCloseTo((1 / 3 - 1) / 2, 6);
   });
 
   it('rejects wrong label shapes', () => {
-    expect(() => softmaxCrossEntropy(tf.zeros([2, 3]), tf.tensor1d([1], 'int32'))).toThrow(/labels \[2\]/);
+    expect(() => softmaxCrossEntropy(tf.zeros([2, 3]), tf.tensor1d([1], 'int32'))).toThrow(
+      /labels \[2\]/,
+    );
   });
 });
 
@@ -76,16 +89,26 @@ describe('sigmoidCrossEntropy', () => {
   });
 
   it('batch 2 x 3 multi-hot vs a naive reference; sumClasses = classes x mean', () => {
-    const logits = [[0.5, -1, 2], [3, -2, 0.1]];
-    const targets = [[1, 0, 1], [0, 1, 1]];
+    const logits = [
+      [0.5, -1, 2],
+      [3, -2, 0.1],
+    ];
+    const targets = [
+      [1, 0, 1],
+      [0, 1, 1],
+    ];
     const mean = sigmoidCrossEntropy(tf.tensor2d(logits), tf.tensor2d(targets));
     expect(mean.dataSync()[0]).toBeCloseTo(referenceBCE(logits, targets), 5);
-    const summed = sigmoidCrossEntropy(tf.tensor2d(logits), tf.tensor2d(targets), { reduction: 'sumClasses' });
+    const summed = sigmoidCrossEntropy(tf.tensor2d(logits), tf.tensor2d(targets), {
+      reduction: 'sumClasses',
+    });
     expect(summed.dataSync()[0]).toBeCloseTo(3 * referenceBCE(logits, targets), 5);
   });
 
   it('label smoothing 0.2 moves targets to 0.9 / 0.1', () => {
-    const got = sigmoidCrossEntropy(tf.tensor2d([[1, -1]]), tf.tensor2d([[1, 0]]), { labelSmoothing: 0.2 });
+    const got = sigmoidCrossEntropy(tf.tensor2d([[1, -1]]), tf.tensor2d([[1, 0]]), {
+      labelSmoothing: 0.2,
+    });
     expect(got.dataSync()[0]).toBeCloseTo(referenceBCE([[1, -1]], [[0.9, 0.1]]), 6);
   });
 
@@ -97,9 +120,21 @@ describe('sigmoidCrossEntropy', () => {
 
 describe('batchAccuracy', () => {
   it('integer and multi-hot labels', () => {
-    const logits = tf.tensor2d([[1, 2, 0], [5, 0, 0], [0, 0, 1], [0, 1, 0]]);
-    expect(batchAccuracy(logits, tf.tensor1d([1, 0, 0, 2], 'int32')).dataSync()[0]).toBeCloseTo(0.5);
-    const multi = tf.tensor2d([[0, 1, 1], [0, 1, 0], [1, 0, 1], [0, 0, 0]]);
+    const logits = tf.tensor2d([
+      [1, 2, 0],
+      [5, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+    ]);
+    expect(batchAccuracy(logits, tf.tensor1d([1, 0, 0, 2], 'int32')).dataSync()[0]).toBeCloseTo(
+      0.5,
+    );
+    const multi = tf.tensor2d([
+      [0, 1, 1],
+      [0, 1, 0],
+      [1, 0, 1],
+      [0, 0, 0],
+    ]);
     expect(batchAccuracy(logits, multi).dataSync()[0]).toBeCloseTo(0.5);
   });
 });

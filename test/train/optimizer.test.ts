@@ -37,7 +37,11 @@ describe('SgdMomentum', () => {
     const l2 = run(new SgdMomentum({ momentum: 0.9, weightDecay: 0.1 }), [[1]], [0.1, 0.1]);
     expect(l2[0]![0]).toBeCloseTo(0.79, 6);
     expect(l2[1]![0]).toBeCloseTo(0.4351, 6); // g' = 2.1*0.79, acc = 1.89 + 1.659
-    const dec = run(new SgdMomentum({ momentum: 0.9, weightDecay: 0.1, weightDecayMode: 'decoupled' }), [[1]], [0.1, 0.1]);
+    const dec = run(
+      new SgdMomentum({ momentum: 0.9, weightDecay: 0.1, weightDecayMode: 'decoupled' }),
+      [[1]],
+      [0.1, 0.1],
+    );
     expect(dec[0]![0]).toBeCloseTo(0.79, 6);
     expect(dec[1]![0]).toBeCloseTo(0.4441, 6); // acc = 1.8 + 1.58; minus 0.01*0.79
   });
@@ -51,7 +55,10 @@ describe('SgdMomentum', () => {
 
   for (const nesterov of [false, true]) {
     it(`matches tf.train.momentum bitwise over 4 steps with a changing lr, nesterov=${nesterov}`, () => {
-      const init = [[0.3, -1.2, 2], [0.7, 0.1, -0.4]];
+      const init = [
+        [0.3, -1.2, 2],
+        [0.7, 0.1, -0.4],
+      ];
       const lrs = [0.05, 0.2, 0.1, 0.01];
       const ours = run(new SgdMomentum({ momentum: 0.9, nesterov }), init, lrs);
       const reference = tf.train.momentum(lrs[0]!, 0.9, nesterov);
@@ -69,7 +76,10 @@ describe('SgdMomentum', () => {
   }
 
   it('getWeights/setWeights restore the momentum exactly: 2+2 steps equal 4 straight', async () => {
-    const init = [[0.5, -0.25], [1.5, 2]];
+    const init = [
+      [0.5, -0.25],
+      [1.5, 2],
+    ];
     const lrs = [0.1, 0.05, 0.2, 0.1];
     const straight = run(new SgdMomentum({ momentum: 0.9, nesterov: true }), init, lrs);
 
@@ -81,14 +91,21 @@ describe('SgdMomentum', () => {
       grad.dispose();
     }
     const live = await first.getWeights();
-    const saved = live.map(({ name, tensor }) => ({ name, values: Array.from(tensor.dataSync()), shape: tensor.shape }));
+    const saved = live.map(({ name, tensor }) => ({
+      name,
+      values: Array.from(tensor.dataSync()),
+      shape: tensor.shape,
+    }));
     expect(saved.map((s) => s.name)).toEqual(['iter', 'resume/kernel/momentum']);
     expect(saved[0]!.values).toEqual([2]);
     live[0]!.tensor.dispose();
     first.dispose();
 
     const second = new SgdMomentum({ momentum: 0.9, nesterov: true });
-    const restored = saved.map(({ name, values, shape }) => ({ name, tensor: tf.tensor(values, shape) }));
+    const restored = saved.map(({ name, values, shape }) => ({
+      name,
+      tensor: tf.tensor(values, shape),
+    }));
     await second.setWeights(restored);
     tf.dispose(restored.map((r) => r.tensor));
     expect(second.iterations).toBe(2);

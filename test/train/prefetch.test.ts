@@ -89,13 +89,17 @@ describe('mapConcurrent', () => {
     let peak = 0;
     const delays = [40, 5, 25, 5, 10, 1];
     const got: string[] = [];
-    for await (const value of mapConcurrent(delays, async (ms, i) => {
-      running++;
-      peak = Math.max(peak, running);
-      await sleep(ms);
-      running--;
-      return `${i}:${ms}`;
-    }, 3)) {
+    for await (const value of mapConcurrent(
+      delays,
+      async (ms, i) => {
+        running++;
+        peak = Math.max(peak, running);
+        await sleep(ms);
+        running--;
+        return `${i}:${ms}`;
+      },
+      3,
+    )) {
       got.push(value);
     }
     expect(got).toEqual(['0:40', '1:5', '2:25', '3:5', '4:10', '5:1']);
@@ -104,17 +108,24 @@ describe('mapConcurrent', () => {
 
   it('disposes results in flight when the consumer stops, and surfaces errors in order', async () => {
     const disposed: number[] = [];
-    for await (const value of mapConcurrent([0, 1, 2, 3, 4], async (x) => x * 10, 3, { dispose: (v) => disposed.push(v) })) {
+    for await (const value of mapConcurrent([0, 1, 2, 3, 4], async (x) => x * 10, 3, {
+      dispose: (v) => disposed.push(v),
+    })) {
       if (value === 0) break;
     }
     await sleep(5);
     expect(disposed.sort((a, b) => a - b)).toEqual([10, 20]);
     const got: number[] = [];
     await expect(async () => {
-      for await (const value of mapConcurrent([1, 2, 3], async (x) => {
-        if (x === 2) throw new Error('worker crashed on 2');
-        return x;
-      }, 2)) got.push(value);
+      for await (const value of mapConcurrent(
+        [1, 2, 3],
+        async (x) => {
+          if (x === 2) throw new Error('worker crashed on 2');
+          return x;
+        },
+        2,
+      ))
+        got.push(value);
     }).rejects.toThrow('worker crashed on 2');
     expect(got).toEqual([1]);
   });

@@ -44,11 +44,18 @@ describe('Rng (xoshiro128**)', () => {
     const saved = JSON.parse(JSON.stringify(rng.state()));
     const expected = [rng.next(), rng.randInt(100), rng.normal(), rng.permutation(8)];
     const resumed = Rng.fromState(saved);
-    expect([resumed.next(), resumed.randInt(100), resumed.normal(), resumed.permutation(8)]).toEqual(expected);
+    expect([
+      resumed.next(),
+      resumed.randInt(100),
+      resumed.normal(),
+      resumed.permutation(8),
+    ]).toEqual(expected);
   });
 
   it('rejects bad states', () => {
-    expect(() => Rng.fromState({ algorithm: 'xoshiro128**', words: [0, 0, 0, 0] })).toThrow(/non-zero/);
+    expect(() => Rng.fromState({ algorithm: 'xoshiro128**', words: [0, 0, 0, 0] })).toThrow(
+      /non-zero/,
+    );
     expect(() => Rng.fromState({ algorithm: 'mt' } as never)).toThrow(/expected/);
   });
 

@@ -33,7 +33,9 @@ describe('cosineSchedule', () => {
   it('constant schedule and errors', () => {
     expect(constantSchedule(0.3).lrAt(1000)).toBe(0.3);
     expect(() => cosineSchedule({ baseLr: 0.1, totalSteps: 0 })).toThrow(/totalSteps/);
-    expect(() => cosineSchedule({ baseLr: 0.1, totalSteps: 5, warmupSteps: 6 })).toThrow(/warmupSteps/);
+    expect(() => cosineSchedule({ baseLr: 0.1, totalSteps: 5, warmupSteps: 6 })).toThrow(
+      /warmupSteps/,
+    );
     expect(() => scheduleFromConfig({ kind: 'step' } as never)).toThrow(/cosine\|constant/);
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
 import { createRng } from '../../src/util/random.ts';
-import { clipSpan, gridFrameCount, sampleTestClips, sampleTrainingClip } from '../../src/video/clips.ts';
+import {
+  clipSpan,
+  gridFrameCount,
+  sampleTestClips,
+  sampleTrainingClip,
+} from '../../src/video/clips.ts';
 import type { ClipSpec } from '../../src/video/clips.ts';
 
 // rgb stride 1 (T=4), rgb stride 4 (T=4), flow stride 1 (T=4, pairs i,i+1): span = max(4, 13, 5) = 13
@@ -17,7 +22,9 @@ const SPEC: ClipSpec = {
 describe('clipSpan', () => {
   it('rgb s1 T4 + rgb s4 T4 + flow s1 T4 -> 13', () => expect(clipSpan(SPEC)).toBe(13));
   it('rejects stride 0 with a path', () => {
-    expect(() => clipSpan({ fps: 10, streams: [{ name: 'a', kind: 'rgb', frames: 4, stride: 0 }] })).toThrow(/streams\[0\]\.stride/);
+    expect(() =>
+      clipSpan({ fps: 10, streams: [{ name: 'a', kind: 'rgb', frames: 4, stride: 0 }] }),
+    ).toThrow(/streams\[0\]\.stride/);
   });
 });
 
@@ -26,14 +33,20 @@ describe('sampleTestClips', () => {
     const [clip] = sampleTestClips(SPEC, { frameCount: 33 });
     // starts 0..20, centre 10; rgb offset floor((13-4)/2)=4; slow offset 0; flow offset floor((13-5)/2)=4
     expect(clip!.start).toBe(10);
-    expect(clip!.streams.map((s) => s.indices)).toEqual([[14, 15, 16, 17], [10, 14, 18, 22], [14, 15, 16, 17]]);
+    expect(clip!.streams.map((s) => s.indices)).toEqual([
+      [14, 15, 16, 17],
+      [10, 14, 18, 22],
+      [14, 15, 16, 17],
+    ]);
     expect(clip!.streams[2]!.pairIndices).toEqual([15, 16, 17, 18]);
     expect(clip!.streams[1]!.timestamps).toEqual([1, 1.4, 1.8, 2.2]);
     expect(clip!.decodeIndices).toEqual([10, 14, 15, 16, 17, 18, 22]);
   });
 
   it('3 evenly spaced clips over 33 frames start at 0, 10, 20', () => {
-    expect(sampleTestClips(SPEC, { frameCount: 33 }, { count: 3 }).map((c) => c.start)).toEqual([0, 10, 20]);
+    expect(sampleTestClips(SPEC, { frameCount: 33 }, { count: 3 }).map((c) => c.start)).toEqual([
+      0, 10, 20,
+    ]);
   });
 
   it("align 'start' puts every stream at the window start", () => {
@@ -52,7 +65,11 @@ describe('sampleTestClips', () => {
   });
 
   it('segment [3 s, 5 s] of a 10 s video: clips stay inside frames 30..50', () => {
-    const clips = sampleTestClips(SPEC, { frameCount: 100 }, { count: 4, segment: { start: 3, end: 5 } });
+    const clips = sampleTestClips(
+      SPEC,
+      { frameCount: 100 },
+      { count: 4, segment: { start: 3, end: 5 } },
+    );
     expect(clips.map((c) => c.start)).toEqual([30, 33, 35, 38]); // 30 + k*8/3 rounded;
     for (const clip of clips) {
       expect(Math.min(...clip.decodeIndices)).toBeGreaterThanOrEqual(30);
@@ -61,7 +78,11 @@ describe('sampleTestClips', () => {
   });
 
   it('segment shorter than a clip is centred on, borrowing frames around it; at the video end it is pushed inside', () => {
-    const [middle] = sampleTestClips(SPEC, { frameCount: 100 }, { segment: { start: 4, end: 4.2 } });
+    const [middle] = sampleTestClips(
+      SPEC,
+      { frameCount: 100 },
+      { segment: { start: 4, end: 4.2 } },
+    );
     // segment frames 40..42, centre 41, span 13 -> start 35
     expect(middle!.start).toBe(35);
     const [end] = sampleTestClips(SPEC, { frameCount: 100 }, { segment: { start: 9.8, end: 12 } });
@@ -77,14 +98,19 @@ describe('sampleTrainingClip', () => {
     expect(a).toEqual(b);
     const rng = createRng(11);
     const counts = new Array(28).fill(0);
-    for (let i = 0; i < 5600; i++) counts[sampleTrainingClip(SPEC, { frameCount: 40 }, { rng }).start]++;
+    for (let i = 0; i < 5600; i++)
+      counts[sampleTrainingClip(SPEC, { frameCount: 40 }, { rng }).start]++;
     // starts 0..27 (40 - 13), each expected 200 times
     expect(counts.every((c) => c > 120 && c < 280)).toBe(true);
   });
 
   it('inside a segment: every index within the segment frames', () => {
     for (let seed = 0; seed < 50; seed++) {
-      const clip = sampleTrainingClip(SPEC, { frameCount: 300 }, { seed, segment: { start: 10, end: 13 } });
+      const clip = sampleTrainingClip(
+        SPEC,
+        { frameCount: 300 },
+        { seed, segment: { start: 10, end: 13 } },
+      );
       expect(Math.min(...clip.decodeIndices)).toBeGreaterThanOrEqual(100);
       expect(Math.max(...clip.decodeIndices)).toBeLessThanOrEqual(130);
     }
@@ -92,7 +118,9 @@ describe('sampleTrainingClip', () => {
 
   it('bad inputs are InputErrors', () => {
     expect(() => sampleTrainingClip(SPEC, { frameCount: 0 })).toThrow(InputError);
-    expect(() => sampleTrainingClip(SPEC, { frameCount: 10 }, { segment: { start: 2, end: 1 } })).toThrow(/segment end/);
+    expect(() =>
+      sampleTrainingClip(SPEC, { frameCount: 10 }, { segment: { start: 2, end: 1 } }),
+    ).toThrow(/segment end/);
   });
 });
 

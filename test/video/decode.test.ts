@@ -5,7 +5,12 @@ import { probeVideo } from '../../src/video/probe.ts';
 import { decodeFrameIndices, decodeFrames } from '../../src/video/decode.ts';
 import type { DecodedFrame } from '../../src/video/decode.ts';
 import {
-  colourDistance, createWorkspace, leftColour, meanColour, rightColour, writeHalfVideo,
+  colourDistance,
+  createWorkspace,
+  leftColour,
+  meanColour,
+  rightColour,
+  writeHalfVideo,
 } from './fixtures.ts';
 import type { Rgb, Workspace } from './fixtures.ts';
 
@@ -29,28 +34,73 @@ function halves(frame: DecodedFrame): [Rgb, Rgb] {
   const y1 = Math.ceil(height * 0.8);
   return [
     meanColour(data, width, { x0: Math.floor(half * 0.2), x1: Math.floor(half * 0.8), y0, y1 }),
-    meanColour(data, width, { x0: half + Math.ceil((width - half) * 0.2), x1: half + Math.floor((width - half) * 0.8), y0, y1 }),
+    meanColour(data, width, {
+      x0: half + Math.ceil((width - half) * 0.2),
+      x1: half + Math.floor((width - half) * 0.8),
+      y0,
+      y1,
+    }),
   ];
 }
 
 function expectFrameColours(frame: DecodedFrame, sourceFrame: number, tolerance = 12): void {
   const [left, right] = halves(frame);
-  expect(colourDistance(left, leftColour(sourceFrame)), `left of frame ${frame.index} vs source ${sourceFrame}`).toBeLessThanOrEqual(tolerance);
-  expect(colourDistance(right, rightColour(sourceFrame)), `right of frame ${frame.index} vs source ${sourceFrame}`).toBeLessThanOrEqual(tolerance);
+  expect(
+    colourDistance(left, leftColour(sourceFrame)),
+    `left of frame ${frame.index} vs source ${sourceFrame}`,
+  ).toBeLessThanOrEqual(tolerance);
+  expect(
+    colourDistance(right, rightColour(sourceFrame)),
+    `right of frame ${frame.index} vs source ${sourceFrame}`,
+  ).toBeLessThanOrEqual(tolerance);
 }
 
 const CONTAINERS = [
-  { name: 'mp4/h264', file: 'c.mp4', codec: 'h264', container: 'mp4', count: 'container', args: ['-c:v', 'libx264', '-crf', '8', '-pix_fmt', 'yuv420p'] },
-  { name: 'webm/vp9', file: 'c.webm', codec: 'vp9', container: 'webm', count: 'estimated', args: ['-c:v', 'libvpx-vp9', '-crf', '10', '-b:v', '0', '-pix_fmt', 'yuv420p'] },
-  { name: 'avi/mpeg4', file: 'c.avi', codec: 'mpeg4', container: 'avi', count: 'container', args: ['-c:v', 'mpeg4', '-q:v', '2', '-pix_fmt', 'yuv420p'] },
-  { name: 'mkv/mjpeg', file: 'c.mkv', codec: 'mjpeg', container: 'matroska', count: 'estimated', args: ['-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p'] },
+  {
+    name: 'mp4/h264',
+    file: 'c.mp4',
+    codec: 'h264',
+    container: 'mp4',
+    count: 'container',
+    args: ['-c:v', 'libx264', '-crf', '8', '-pix_fmt', 'yuv420p'],
+  },
+  {
+    name: 'webm/vp9',
+    file: 'c.webm',
+    codec: 'vp9',
+    container: 'webm',
+    count: 'estimated',
+    args: ['-c:v', 'libvpx-vp9', '-crf', '10', '-b:v', '0', '-pix_fmt', 'yuv420p'],
+  },
+  {
+    name: 'avi/mpeg4',
+    file: 'c.avi',
+    codec: 'mpeg4',
+    container: 'avi',
+    count: 'container',
+    args: ['-c:v', 'mpeg4', '-q:v', '2', '-pix_fmt', 'yuv420p'],
+  },
+  {
+    name: 'mkv/mjpeg',
+    file: 'c.mkv',
+    codec: 'mjpeg',
+    container: 'matroska',
+    count: 'estimated',
+    args: ['-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p'],
+  },
 ] as const;
 
 describe('decodeFrames: containers and codecs, 48x32, 8 frames at 10 fps', () => {
   for (const c of CONTAINERS) {
     it(`${c.name}: probe and every frame's colours`, async () => {
       const path = workspace.file(c.file);
-      await writeHalfVideo(workspace, path, { frames: 8, width: 48, height: 32, fps: 10, codecArgs: [...c.args] });
+      await writeHalfVideo(workspace, path, {
+        frames: 8,
+        width: 48,
+        height: 32,
+        fps: 10,
+        codecArgs: [...c.args],
+      });
       const info = await probeVideo(path);
       expect(info.codec).toBe(c.codec);
       expect(info.container).toContain(c.container);
@@ -61,7 +111,12 @@ describe('decodeFrames: containers and codecs, 48x32, 8 frames at 10 fps', () =>
       const frames = await collect(decodeFrames(path, { info }));
       expect(frames.length).toBe(8);
       frames.forEach((frame, f) => {
-        expect([frame.index, frame.width, frame.height, frame.data.length]).toEqual([f, 48, 32, 48 * 32 * 3]);
+        expect([frame.index, frame.width, frame.height, frame.data.length]).toEqual([
+          f,
+          48,
+          32,
+          48 * 32 * 3,
+        ]);
         expect(frame.timestamp).toBeCloseTo(f / 10, 9);
         expectFrameColours(frame, f);
       });
@@ -77,13 +132,19 @@ describe('decodeFrames: sizes, rates, windows', () => {
     // 97x61: odd sizes need a pixel format without chroma subsampling for x264.
     path = workspace.file('odd.mp4');
     await writeHalfVideo(workspace, path, {
-      frames: 8, width: 97, height: 61, fps: 10, codecArgs: ['-c:v', 'libx264', '-crf', '8', '-pix_fmt', 'yuv444p', '-g', '3'],
+      frames: 8,
+      width: 97,
+      height: 61,
+      fps: 10,
+      codecArgs: ['-c:v', 'libx264', '-crf', '8', '-pix_fmt', 'yuv444p', '-g', '3'],
     });
   });
 
   it('97x61 native size: 8 frames of 97*61*3 bytes', async () => {
     const frames = await collect(decodeFrames(path));
-    expect(frames.map((f) => [f.width, f.height, f.data.length])).toEqual(Array(8).fill([97, 61, 97 * 61 * 3]));
+    expect(frames.map((f) => [f.width, f.height, f.data.length])).toEqual(
+      Array(8).fill([97, 61, 97 * 61 * 3]),
+    );
     frames.forEach((frame, f) => expectFrameColours(frame, f));
   });
 
@@ -96,8 +157,24 @@ describe('decodeFrames: sizes, rates, windows', () => {
   });
 
   it('random crop: same seed same pixels, the crop is inside the resized frame', async () => {
-    const a = await collect(decodeFrames(path, { shortSide: 30, crop: { width: 20, height: 10 }, cropMode: 'random', seed: 7, maxFrames: 1 }));
-    const b = await collect(decodeFrames(path, { shortSide: 30, crop: { width: 20, height: 10 }, cropMode: 'random', seed: 7, maxFrames: 1 }));
+    const a = await collect(
+      decodeFrames(path, {
+        shortSide: 30,
+        crop: { width: 20, height: 10 },
+        cropMode: 'random',
+        seed: 7,
+        maxFrames: 1,
+      }),
+    );
+    const b = await collect(
+      decodeFrames(path, {
+        shortSide: 30,
+        crop: { width: 20, height: 10 },
+        cropMode: 'random',
+        seed: 7,
+        maxFrames: 1,
+      }),
+    );
     expect([a[0]!.width, a[0]!.height]).toEqual([20, 10]);
     expect(Buffer.from(a[0]!.data).equals(Buffer.from(b[0]!.data))).toBe(true);
   });
@@ -137,8 +214,20 @@ describe('decodeFrameIndices', () => {
   it('frames at indices equal the same frames of a full decode (fps 10 grid on 25 fps, keyframes every 10)', async () => {
     const path = workspace.file('seek.mp4');
     await runFfmpeg([
-      '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=25:duration=4',
-      '-c:v', 'libx264', '-crf', '20', '-g', '10', '-pix_fmt', 'yuv420p', path,
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x48:rate=25:duration=4',
+      '-c:v',
+      'libx264',
+      '-crf',
+      '20',
+      '-g',
+      '10',
+      '-pix_fmt',
+      'yuv420p',
+      path,
     ]);
     const options = { fps: 10, shortSide: 32, crop: 32 } as const;
     const full = await collect(decodeFrames(path, options));
@@ -148,7 +237,10 @@ describe('decodeFrameIndices', () => {
     expect(picked.map((f) => f.index)).toEqual(indices);
     for (const frame of picked) {
       expect(frame.timestamp).toBeCloseTo(frame.index / 10, 9);
-      expect(Buffer.from(frame.data).equals(Buffer.from(full[frame.index]!.data)), `index ${frame.index}`).toBe(true);
+      expect(
+        Buffer.from(frame.data).equals(Buffer.from(full[frame.index]!.data)),
+        `index ${frame.index}`,
+      ).toBe(true);
     }
     // Native grid (default fps = the video's rate).
     const native = await collect(decodeFrames(path, { maxFrames: 60 }));
@@ -162,7 +254,13 @@ describe('rotation metadata', () => {
   it('rotate tag set by stream copy: probe gives display size, decode is the source turned by probe.rotation', async () => {
     const source = workspace.file('upright.mp4');
     const rotated = workspace.file('rotated.mp4');
-    await writeHalfVideo(workspace, source, { frames: 3, width: 32, height: 16, fps: 10, codecArgs: ['-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv444p'] });
+    await writeHalfVideo(workspace, source, {
+      frames: 3,
+      width: 32,
+      height: 16,
+      fps: 10,
+      codecArgs: ['-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv444p'],
+    });
     await runFfmpeg(['-y', '-i', source, '-c', 'copy', '-metadata:s:v', 'rotate=90', rotated]);
     const info = await probeVideo(rotated);
     expect([info.codedWidth, info.codedHeight]).toEqual([32, 16]);
@@ -178,14 +276,22 @@ describe('rotation metadata', () => {
 });
 
 /** [h, w, 3] turned clockwise by 90 or 270 degrees -> [w, h, 3]. */
-function rotateClockwise(data: Uint8Array, width: number, height: number, degrees: number): Uint8Array {
+function rotateClockwise(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  degrees: number,
+): Uint8Array {
   const out = new Uint8Array(data.length);
   const outWidth = height;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       // 90 cw: (x, y) -> (height-1-y, x); 270 cw: (x, y) -> (y, width-1-x)
       const [ox, oy] = degrees === 90 ? [height - 1 - y, x] : [y, width - 1 - x];
-      out.set(data.subarray((y * width + x) * 3, (y * width + x) * 3 + 3), (oy * outWidth + ox) * 3);
+      out.set(
+        data.subarray((y * width + x) * 3, (y * width + x) * 3 + 3),
+        (oy * outWidth + ox) * 3,
+      );
     }
   }
   return out;
@@ -196,7 +302,10 @@ describe('variable frame rate', () => {
     const path = workspace.file('vfr.mkv');
     // Source frames at t = 0, .1, .2, .5, .6, 1.0 s.
     await writeHalfVideo(workspace, path, {
-      frames: 6, width: 32, height: 32, fps: 10,
+      frames: 6,
+      width: 32,
+      height: 32,
+      fps: 10,
       filter: 'setpts=(N*0.1+gte(N\\,3)*0.2+gte(N\\,5)*0.3)/TB',
       codecArgs: ['-c:v', 'libx264', '-crf', '8', '-pix_fmt', 'yuv420p'],
       outputArgs: ['-vsync', 'vfr'],
@@ -216,7 +325,18 @@ describe('variable frame rate', () => {
 describe('truncated webm (probe still reads the header duration)', () => {
   it('decodeFrameIndices far past the real end is a VideoError; just past it clamps', async () => {
     const path = workspace.file('long.webm');
-    await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=6', '-c:v', 'libvpx-vp9', '-b:v', '200k', path]);
+    await runFfmpeg([
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x48:rate=10:duration=6',
+      '-c:v',
+      'libvpx-vp9',
+      '-b:v',
+      '200k',
+      path,
+    ]);
     const cut = workspace.file('cut.webm');
     const bytes = readFileSync(path);
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 3)));
@@ -233,9 +353,24 @@ describe('truncated webm (probe still reads the header duration)', () => {
 
 describe('option checks', () => {
   it('fps text other than a number or rational is refused (it would enter the filter graph)', async () => {
-    const info = { path: 'x.mp4', container: 'mp4', codec: 'h264', pixelFormat: 'yuv420p', duration: 1, avgFrameRate: 10,
-      rFrameRate: 10, avgFrameRateText: '10/1', frameCount: 10, frameCountSource: 'container' as const, width: 8, height: 8,
-      codedWidth: 8, codedHeight: 8, rotation: 0, variableFrameRate: false };
+    const info = {
+      path: 'x.mp4',
+      container: 'mp4',
+      codec: 'h264',
+      pixelFormat: 'yuv420p',
+      duration: 1,
+      avgFrameRate: 10,
+      rFrameRate: 10,
+      avgFrameRateText: '10/1',
+      frameCount: 10,
+      frameCountSource: 'container' as const,
+      width: 8,
+      height: 8,
+      codedWidth: 8,
+      codedHeight: 8,
+      rotation: 0,
+      variableFrameRate: false,
+    };
     const run = async (fps: string | number) => {
       for await (const _ of decodeFrames('x.mp4', { info, fps })) void _;
     };

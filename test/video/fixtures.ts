@@ -11,10 +11,10 @@ export type Rgb = [number, number, number];
 
 /** Distinct, far-apart colours per frame (steps of 28 levels), so an off-by-one frame shows. */
 export function leftColour(frame: number): Rgb {
-  return [(40 + 28 * frame) % 224 + 16, 200 - ((frame * 28) % 168), 60];
+  return [((40 + 28 * frame) % 224) + 16, 200 - ((frame * 28) % 168), 60];
 }
 export function rightColour(frame: number): Rgb {
-  return [200, 40 + ((frame * 28) % 168), (220 - 28 * frame) % 200 + 20];
+  return [200, 40 + ((frame * 28) % 168), ((220 - 28 * frame) % 200) + 20];
 }
 
 /** rgb24 frames [frames, height, width, 3]: left half leftColour(f), right half rightColour(f). */
@@ -41,7 +41,11 @@ export interface Workspace {
 
 export function createWorkspace(): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'assemblenet-video-'));
-  return { dir, file: (name) => join(dir, name), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    file: (name) => join(dir, name),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface EncodeSpec {
@@ -57,12 +61,25 @@ export interface EncodeSpec {
 }
 
 /** Encodes halfFrames(...) to `path` through a raw rgb24 file. */
-export async function writeHalfVideo(workspace: Workspace, path: string, spec: EncodeSpec): Promise<void> {
+export async function writeHalfVideo(
+  workspace: Workspace,
+  path: string,
+  spec: EncodeSpec,
+): Promise<void> {
   const raw = `${path}.rgb`;
   writeFileSync(raw, halfFrames(spec.frames, spec.width, spec.height));
   await runFfmpeg([
-    '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${spec.width}x${spec.height}`, '-r', String(spec.fps),
-    '-i', raw,
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${spec.width}x${spec.height}`,
+    '-r',
+    String(spec.fps),
+    '-i',
+    raw,
     ...(spec.filter ? ['-vf', spec.filter] : []),
     ...spec.codecArgs,
     ...(spec.outputArgs ?? []),
@@ -72,7 +89,11 @@ export async function writeHalfVideo(workspace: Workspace, path: string, spec: E
 }
 
 /** Mean colour of the pixels of an rgb24 frame inside [x0,x1) x [y0,y1). */
-export function meanColour(data: Uint8Array, width: number, box: { x0: number; x1: number; y0: number; y1: number }): Rgb {
+export function meanColour(
+  data: Uint8Array,
+  width: number,
+  box: { x0: number; x1: number; y0: number; y1: number },
+): Rgb {
   const sum = [0, 0, 0];
   let count = 0;
   for (let y = box.y0; y < box.y1; y++) {

@@ -6,7 +6,11 @@ function bytes(count: number): Uint8Array {
   return Uint8Array.from({ length: count }, (_, i) => (i * 37 + 11) & 255);
 }
 
-async function* chunked(data: Uint8Array, sizes: number[], pulled: { count: number } = { count: 0 }) {
+async function* chunked(
+  data: Uint8Array,
+  sizes: number[],
+  pulled: { count: number } = { count: 0 },
+) {
   let offset = 0;
   let k = 0;
   while (offset < data.length) {
@@ -24,7 +28,9 @@ describe('cutFrames', () => {
       const frames: Uint8Array[] = [];
       for await (const frame of cutFrames(chunked(data, sizes), 12)) frames.push(frame);
       expect(frames.length).toBe(5);
-      frames.forEach((frame, f) => expect(Array.from(frame)).toEqual(Array.from(data.subarray(f * 12, f * 12 + 12))));
+      frames.forEach((frame, f) =>
+        expect(Array.from(frame)).toEqual(Array.from(data.subarray(f * 12, f * 12 + 12))),
+      );
       expect(new Set(frames.map((f) => f.buffer)).size).toBe(5);
     });
   }
@@ -62,7 +68,9 @@ describe('readFrames (Node stream, data events)', () => {
       next = await generator.next();
     }
     expect(frames.length).toBe(5);
-    frames.forEach((frame, f) => expect(Array.from(frame)).toEqual(Array.from(data.subarray(f * 12, f * 12 + 12))));
+    frames.forEach((frame, f) =>
+      expect(Array.from(frame)).toEqual(Array.from(data.subarray(f * 12, f * 12 + 12))),
+    );
     expect(next.value).toEqual({ trailingBytes: 6 });
   });
 

@@ -13,12 +13,26 @@ beforeAll(async () => {
   workspace = createWorkspace();
   good = workspace.file('good.mp4');
   // moov at the end (no faststart), so cutting the file loses the index.
-  await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=25:duration=2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', good]);
+  await runFfmpeg([
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48:rate=25:duration=2',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    good,
+  ]);
 });
 afterAll(() => workspace.dispose());
 
 async function probeError(path: string): Promise<VideoError> {
-  const error = await probeVideo(path).then(() => undefined, (e: unknown) => e);
+  const error = await probeVideo(path).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(VideoError);
   return error as VideoError;
 }
@@ -27,8 +41,16 @@ describe('probeVideo', () => {
   it('h264 mp4 64x48 25 fps 2 s: duration, rates, frame count from the container', async () => {
     const info = await probeVideo(good);
     expect(info).toMatchObject({
-      codec: 'h264', width: 64, height: 48, rotation: 0, avgFrameRate: 25, rFrameRate: 25,
-      avgFrameRateText: '25/1', frameCount: 50, frameCountSource: 'container', variableFrameRate: false,
+      codec: 'h264',
+      width: 64,
+      height: 48,
+      rotation: 0,
+      avgFrameRate: 25,
+      rFrameRate: 25,
+      avgFrameRateText: '25/1',
+      frameCount: 50,
+      frameCountSource: 'container',
+      variableFrameRate: false,
     });
     expect(info.duration).toBeCloseTo(2, 2);
     expect(info.container).toContain('mp4');
@@ -95,7 +117,8 @@ describe('probeVideo', () => {
 });
 
 describe('untrusted input: -protocol_whitelist file,pipe', () => {
-  const playlist = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nhttp://127.0.0.1:9/segment.ts\n#EXT-X-ENDLIST\n';
+  const playlist =
+    '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nhttp://127.0.0.1:9/segment.ts\n#EXT-X-ENDLIST\n';
 
   it('probe: a playlist pointing at http is refused, naming the file', async () => {
     const path = workspace.file('remote.m3u8');

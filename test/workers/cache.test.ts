@@ -1,4 +1,12 @@
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,8 +45,18 @@ describe('DiskCache entries', () => {
   });
 
   it('keys: equal for reordered object fields, different when any parameter changes', () => {
-    const base = { video: { path: '/v.mp4', size: 10, mtimeMs: 5 }, frames: [0, 2, 4], size: 112, flow: { method: 'tvl1', bound: 20 } };
-    const same = { size: 112, flow: { bound: 20, method: 'tvl1' }, frames: [0, 2, 4], video: { mtimeMs: 5, size: 10, path: '/v.mp4' } };
+    const base = {
+      video: { path: '/v.mp4', size: 10, mtimeMs: 5 },
+      frames: [0, 2, 4],
+      size: 112,
+      flow: { method: 'tvl1', bound: 20 },
+    };
+    const same = {
+      size: 112,
+      flow: { bound: 20, method: 'tvl1' },
+      frames: [0, 2, 4],
+      video: { mtimeMs: 5, size: 10, path: '/v.mp4' },
+    };
     expect(cacheKey(same)).toBe(cacheKey(base));
     const variants = [
       { ...base, frames: [0, 2, 5] },
@@ -64,19 +82,42 @@ describe('DiskCache entries', () => {
     expect(cacheKey(fileIdentity(copy, 'content'))).toBe(cacheKey(fileIdentity(file, 'content')));
     expect(cacheKey(fileIdentity(copy))).not.toBe(cacheKey(fileIdentity(file)));
     writeFileSync(copy, Buffer.concat([Buffer.alloc(200_000, 1), Buffer.from([9])]));
-    expect(cacheKey(fileIdentity(copy, 'content'))).not.toBe(cacheKey(fileIdentity(file, 'content')));
+    expect(cacheKey(fileIdentity(copy, 'content'))).not.toBe(
+      cacheKey(fileIdentity(file, 'content')),
+    );
   });
 
   it('detects a flipped payload byte, a truncated file and a damaged header; the entry is then recomputed', () => {
     const cache = new DiskCache(join(root, 'corrupt'));
     const key = cacheKey({ test: 'corrupt' });
     const data = pattern(10_000);
-    const write = () => cache.write('clips', key, { n: 1 }, [{ name: 'data', dtype: 'uint8', shape: [10_000], data }]);
+    const write = () =>
+      cache.write('clips', key, { n: 1 }, [
+        { name: 'data', dtype: 'uint8', shape: [10_000], data },
+      ]);
     const damages: [string, (bytes: Buffer) => Buffer][] = [
-      ['payload checksum', (b) => { b[b.length - 100] ^= 1; return b; }],
+      [
+        'payload checksum',
+        (b) => {
+          b[b.length - 100] ^= 1;
+          return b;
+        },
+      ],
       ['truncated', (b) => b.subarray(0, b.length - 1)],
-      ['header checksum', (b) => { b[40] ^= 0x20; return b; }],
-      ['bad magic', (b) => { b[0] = 0; return b; }],
+      [
+        'header checksum',
+        (b) => {
+          b[40] ^= 0x20;
+          return b;
+        },
+      ],
+      [
+        'bad magic',
+        (b) => {
+          b[0] = 0;
+          return b;
+        },
+      ],
     ];
     for (const [reason, damage] of damages) {
       const path = write();
@@ -122,9 +163,14 @@ describe('DiskCache entries', () => {
     const key = cacheKey({ test: 'race' });
     const bytes = 1 << 20;
     const expected = pattern(bytes);
-    const pool = new WorkerPool<CacheWriterTask, number>({ workers: 2, taskModule: new URL('./fixtures/cacheWriterTask.ts', import.meta.url) });
+    const pool = new WorkerPool<CacheWriterTask, number>({
+      workers: 2,
+      taskModule: new URL('./fixtures/cacheWriterTask.ts', import.meta.url),
+    });
     try {
-      const writers = Promise.all([0, 1, 2, 3].map(() => pool.run({ dir, key, bytes, repeats: 10 })));
+      const writers = Promise.all(
+        [0, 1, 2, 3].map(() => pool.run({ dir, key, bytes, repeats: 10 })),
+      );
       let done = false;
       void writers.finally(() => (done = true));
       const seen = { hit: 0, miss: 0, invalid: 0 };
@@ -133,7 +179,12 @@ describe('DiskCache entries', () => {
         seen[read.status]++;
         if (read.status === 'hit') {
           const data = read.entry.arrays.get('data')!.data as Uint8Array;
-          expect(Buffer.compare(Buffer.from(data.buffer, data.byteOffset, data.byteLength), Buffer.from(expected))).toBe(0);
+          expect(
+            Buffer.compare(
+              Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+              Buffer.from(expected),
+            ),
+          ).toBe(0);
         }
         if (read.status === 'invalid') throw new Error(read.reason);
         await new Promise((r) => setTimeout(r, 2));

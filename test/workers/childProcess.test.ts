@@ -5,7 +5,10 @@ const TASK = new URL('./fixtures/childTask.ts', import.meta.url);
 
 describe('runInChildProcess', () => {
   it('runs the task in another process and returns its result (typed arrays survive)', async () => {
-    const result = await runInChildProcess<unknown, { pid: number; sum: number; typed: Float32Array }>(TASK, { kind: 'echo', value: [1, 2, 3] });
+    const result = await runInChildProcess<
+      unknown,
+      { pid: number; sum: number; typed: Float32Array }
+    >(TASK, { kind: 'echo', value: [1, 2, 3] });
     expect(result.pid).not.toBe(process.pid);
     expect(result.sum).toBe(6);
     expect(result.typed).toBeInstanceOf(Float32Array);
@@ -21,9 +24,15 @@ describe('runInChildProcess', () => {
       runInChildProcess(TASK, { kind: 'echo', value: [4] }, { label: 'candidate 4' }),
     ]);
     const [thrown, crashed, cancelled, fine] = outcomes;
-    expect(thrown.status === 'rejected' && String(thrown.reason)).toMatch(/candidate 1: bad candidate/);
-    expect(crashed.status === 'rejected' && String(crashed.reason)).toMatch(/candidate 2: process ended without an answer \(exit code 3\)/);
-    expect(cancelled.status === 'rejected' && String(cancelled.reason)).toMatch(/candidate 3: cancelled/);
+    expect(thrown.status === 'rejected' && String(thrown.reason)).toMatch(
+      /candidate 1: bad candidate/,
+    );
+    expect(crashed.status === 'rejected' && String(crashed.reason)).toMatch(
+      /candidate 2: process ended without an answer \(exit code 3\)/,
+    );
+    expect(cancelled.status === 'rejected' && String(cancelled.reason)).toMatch(
+      /candidate 3: cancelled/,
+    );
     expect(fine.status === 'fulfilled' && (fine.value as { sum: number }).sum).toBe(4);
   });
 });

@@ -85,8 +85,14 @@ describe('WorkerPool (piscina + tsx task modules)', () => {
     const running = new AbortController();
     const queued = new AbortController();
     const started = Date.now();
-    const first = pool.run({ mode: 'sleep', ms: 5000 }, { signal: running.signal, label: 'long-a' });
-    const second = pool.run({ mode: 'sleep', ms: 5000 }, { signal: queued.signal, label: 'long-b' });
+    const first = pool.run(
+      { mode: 'sleep', ms: 5000 },
+      { signal: running.signal, label: 'long-a' },
+    );
+    const second = pool.run(
+      { mode: 'sleep', ms: 5000 },
+      { signal: queued.signal, label: 'long-b' },
+    );
     const third = pool.run({ mode: 'sleep', ms: 5000 }, { signal: queued.signal, label: 'long-c' });
     setTimeout(() => {
       running.abort();

@@ -10,14 +10,24 @@ function sink(tty: boolean): Writable & { text: () => string; isTTY?: boolean; c
       chunks.push(String(chunk));
       done();
     },
-  }) as Writable & { text: () => string; isTTY?: boolean; columns?: number; cursorTo?: unknown; clearLine?: unknown };
+  }) as Writable & {
+    text: () => string;
+    isTTY?: boolean;
+    columns?: number;
+    cursorTo?: unknown;
+    clearLine?: unknown;
+  };
   stream.text = () => chunks.join('');
   if (tty) {
     stream.isTTY = true;
     stream.columns = 120;
     stream.cursorTo = (_x: number, _y?: number, cb?: () => void) => (cb?.(), true);
     stream.clearLine = (_dir: number, cb?: () => void) => (cb?.(), true);
-    (stream as unknown as { moveCursor: unknown }).moveCursor = (_x: number, _y: number, cb?: () => void) => (cb?.(), true);
+    (stream as unknown as { moveCursor: unknown }).moveCursor = (
+      _x: number,
+      _y: number,
+      cb?: () => void,
+    ) => (cb?.(), true);
   }
   return stream;
 }
@@ -27,13 +37,25 @@ describe('progress display', () => {
     expect(progressStats(3, 10, 6)).toEqual({ rate: 0.5, etaSeconds: 14 });
     expect(progressStats(10, 10, 6).etaSeconds).toBe(0);
     expect(progressStats(0, 10, 0).etaSeconds).toBe(Number.POSITIVE_INFINITY);
-    expect([formatDuration(14), formatDuration(125), formatDuration(3 * 3600 + 61), formatDuration(Infinity)]).toEqual(['14s', '2m05s', '3h01m', '?']);
+    expect([
+      formatDuration(14),
+      formatDuration(125),
+      formatDuration(3 * 3600 + 61),
+      formatDuration(Infinity),
+    ]).toEqual(['14s', '2m05s', '3h01m', '?']);
   });
 
   it('plain lines (no TTY): one per 10% or interval, with done/total, rate, ETA; no control characters', () => {
     let clock = 0;
     const stream = sink(false);
-    const progress = createProgress({ label: 'extract', unit: 'clips', total: 10, stream, tty: false, now: () => clock });
+    const progress = createProgress({
+      label: 'extract',
+      unit: 'clips',
+      total: 10,
+      stream,
+      tty: false,
+      now: () => clock,
+    });
     for (let i = 1; i <= 10; i++) {
       clock += 2000;
       progress.tick(1, `video${i}`);
@@ -48,7 +70,13 @@ describe('progress display', () => {
 
   it('a bar on a TTY', () => {
     const stream = sink(true);
-    const progress = createProgress({ label: 'extract', unit: 'clips', total: 4, stream, tty: true });
+    const progress = createProgress({
+      label: 'extract',
+      unit: 'clips',
+      total: 4,
+      stream,
+      tty: true,
+    });
     progress.tick(1, 'a');
     progress.tick(1, 'b');
     progress.stop();

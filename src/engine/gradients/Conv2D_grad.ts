@@ -34,19 +34,28 @@ export const conv2DGradConfig: GradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const [x, filter] = saved as [Tensor4D, Tensor4D];
     // Attrs arrive as a NamedAttrMap; these are the Conv2D kernel's attributes.
-    const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as Conv2DAttrs;
+    const { strides, pad, dataFormat, dilations, dimRoundingMode } =
+      attrs as unknown as Conv2DAttrs;
     const dy4 = dy as Tensor4D;
     if (isOne(dilations)) {
       // The same kernels tfjs-core's gradient calls.
       const common = { strides, pad, dataFormat, dimRoundingMode };
       return {
-        x: () => runKernel('Conv2DBackpropInput', { dy: dy4, filter }, { ...common, inputShape: x.shape }),
-        filter: () => runKernel('Conv2DBackpropFilter', { x, dy: dy4 }, { ...common, filterShape: filter.shape }),
+        x: () =>
+          runKernel('Conv2DBackpropInput', { dy: dy4, filter }, { ...common, inputShape: x.shape }),
+        filter: () =>
+          runKernel(
+            'Conv2DBackpropFilter',
+            { x, dy: dy4 },
+            { ...common, filterShape: filter.shape },
+          ),
       };
     }
     const geometry: Conv2DGeometry = { strides, pad, dilations, dimRoundingMode };
-    const toNhwc = (t: Tensor4D): Tensor4D => (dataFormat === 'NCHW' ? tf.transpose(t, [0, 2, 3, 1]) : t);
-    const fromNhwc = (t: Tensor4D): Tensor4D => (dataFormat === 'NCHW' ? tf.transpose(t, [0, 3, 1, 2]) : t);
+    const toNhwc = (t: Tensor4D): Tensor4D =>
+      dataFormat === 'NCHW' ? tf.transpose(t, [0, 2, 3, 1]) : t;
+    const fromNhwc = (t: Tensor4D): Tensor4D =>
+      dataFormat === 'NCHW' ? tf.transpose(t, [0, 3, 1, 2]) : t;
     return {
       x: (): Tensor => {
         const xNhwc = toNhwc(x);

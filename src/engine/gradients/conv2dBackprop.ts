@@ -32,7 +32,12 @@ export interface Conv2DGeometry {
 }
 
 /** tfjs' conv geometry of a NHWC conv2d (or depthwise conv, whose filter is [kh, kw, C, M]). */
-export function convInfo(xShape: readonly number[], filterShape: readonly number[], geometry: Conv2DGeometry, depthwise = false): Conv2DInfo {
+export function convInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  geometry: Conv2DGeometry,
+  depthwise = false,
+): Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -45,9 +50,16 @@ export function convInfo(xShape: readonly number[], filterShape: readonly number
   );
 }
 
-function checkShape(op: string, name: string, actual: readonly number[], expected: readonly number[]): void {
+function checkShape(
+  op: string,
+  name: string,
+  actual: readonly number[],
+  expected: readonly number[],
+): void {
   if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
-    throw new EngineError(`${op}: expected ${name} [${expected.join(',')}], got [${actual.join(',')}]`);
+    throw new EngineError(
+      `${op}: expected ${name} [${expected.join(',')}], got [${actual.join(',')}]`,
+    );
   }
 }
 
@@ -62,7 +74,12 @@ export function conv2dFilterGrad(
   geometry: Conv2DGeometry,
 ): Tensor4D {
   const info = convInfo(x.shape, filterShape, geometry);
-  checkShape('conv2dFilterGrad', 'dy', dy.shape, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+  checkShape('conv2dFilterGrad', 'dy', dy.shape, [
+    info.batchSize,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+  ]);
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
   const [, height, width] = x.shape;
@@ -79,13 +96,23 @@ export function conv2dFilterGrad(
       // reduction axis ("channels" W instead of N): far better for XNNPACK when N is small.
       const xByChannel = tf.transpose(xUsed, [3, 1, 0, 2]); // [Ci, H, N, W]
       const dyAsFilter = tf.transpose(dy, [1, 0, 2, 3]); // [Ho, N, W, Co]
-      const pad: Explicit = [[0, 0], [top, spanH - top - keepH], [0, 0], [0, 0]];
+      const pad: Explicit = [
+        [0, 0],
+        [top, spanH - top - keepH],
+        [0, 0],
+        [0, 0],
+      ];
       const grad = tf.conv2d(xByChannel, dyAsFilter, [dh, 1], pad, 'NHWC', [sh, 1]); // [Ci, kh, 1, Co]
       return tf.transpose(grad, [1, 2, 0, 3]);
     }
     const xByChannel = tf.transpose(xUsed, [3, 1, 2, 0]); // [Ci, H, W, N]
     const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
-    const pad: Explicit = [[0, 0], [top, spanH - top - keepH], [left, spanW - left - keepW], [0, 0]];
+    const pad: Explicit = [
+      [0, 0],
+      [top, spanH - top - keepH],
+      [left, spanW - left - keepW],
+      [0, 0],
+    ];
     const grad = tf.conv2d(xByChannel, dyAsFilter, [dh, dw], pad, 'NHWC', [sh, sw]); // [Ci, kh, kw, Co]
     return tf.transpose(grad, [1, 2, 0, 3]);
   });
@@ -96,9 +123,21 @@ function insertZeros(dy: Tensor4D, sh: number, sw: number): Tensor4D {
   if (sh === 1 && sw === 1) return dy;
   const [n, ho, wo, c] = dy.shape;
   let wide = dy.reshape([n * ho, wo, 1, c]);
-  if (sw > 1) wide = tf.pad(wide, [[0, 0], [0, 0], [0, sw - 1], [0, 0]]);
+  if (sw > 1)
+    wide = tf.pad(wide, [
+      [0, 0],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
   let tall = wide.reshape([n, ho, 1, wo * sw * c]);
-  if (sh > 1) tall = tf.pad(tall, [[0, 0], [0, 0], [0, sh - 1], [0, 0]]);
+  if (sh > 1)
+    tall = tf.pad(tall, [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+    ]);
   return tall.reshape([n, ho * sh, wo * sw, c]);
 }
 
@@ -160,7 +199,12 @@ export function conv2dInputGrad(
   geometry: Conv2DGeometry,
 ): Tensor4D {
   const info = convInfo(xShape, filter.shape, geometry);
-  checkShape('conv2dInputGrad', 'dy', dy.shape, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+  checkShape('conv2dInputGrad', 'dy', dy.shape, [
+    info.batchSize,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+  ]);
   const { dilationHeight: dh, dilationWidth: dw } = info;
   const [, height, width] = xShape;
   return tf.tidy(() => {

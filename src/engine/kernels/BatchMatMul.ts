@@ -7,7 +7,13 @@
  *   -> [...batch, M, N]
  */
 import { tf, type Tensor } from '../tf.ts';
-import { asTensor, type KernelArgs, type KernelConfig, type KernelFunc, type TensorInfo } from './tensorInfo.ts';
+import {
+  asTensor,
+  type KernelArgs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from './tensorInfo.ts';
 
 interface Attrs {
   transposeA: boolean;
@@ -29,7 +35,11 @@ const product = (dims: number[]): number => dims.reduce((p, d) => p * d, 1);
 export function makeBatchMatMulConfig(stockConfig: KernelConfig): KernelConfig {
   const stock: KernelFunc = stockConfig.kernelFunc;
   const multiply = (a: Tensor, b: Tensor, args: KernelArgs): Tensor => {
-    const out = stock({ ...args, inputs: { a, b }, attrs: { transposeA: false, transposeB: false } });
+    const out = stock({
+      ...args,
+      inputs: { a, b },
+      attrs: { transposeA: false, transposeB: false },
+    });
     return tf.engine().makeTensorFromTensorInfo(out as TensorInfo);
   };
   return {
@@ -50,7 +60,10 @@ export function makeBatchMatMulConfig(stockConfig: KernelConfig): KernelConfig {
         if (transposeB) b = swapLast(b);
         const [m, k] = a.shape.slice(-2) as [number, number];
         const n = b.shape[b.rank - 1]!;
-        const batchShape = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+        const batchShape = tf.backend_util.assertAndGetBroadcastShape(
+          a.shape.slice(0, -2),
+          b.shape.slice(0, -2),
+        );
         if (foldA) {
           const folded = multiply(a.reshape([1, batchA * m, k]), b.reshape([1, k, n]), args);
           return folded.reshape([...batchShape, m, n]);

@@ -16,7 +16,8 @@ export const conv2DBackpropFilterConfig: KernelConfig = {
   kernelName: 'Conv2DBackpropFilter',
   backendName: 'wasm',
   kernelFunc: (args) => {
-    const { strides, pad, dimRoundingMode, dataFormat, filterShape } = args.attrs as unknown as Attrs;
+    const { strides, pad, dimRoundingMode, dataFormat, filterShape } =
+      args.attrs as unknown as Attrs;
     return tf.tidy(() => {
       let x = input(args, 'x') as Tensor4D;
       let dy = input(args, 'dy') as Tensor4D;

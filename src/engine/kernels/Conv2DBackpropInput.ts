@@ -17,7 +17,8 @@ export const conv2DBackpropInputConfig: KernelConfig = {
   kernelName: 'Conv2DBackpropInput',
   backendName: 'wasm',
   kernelFunc: (args) => {
-    const { strides, pad, dimRoundingMode, dataFormat, inputShape } = args.attrs as unknown as Attrs;
+    const { strides, pad, dimRoundingMode, dataFormat, inputShape } =
+      args.attrs as unknown as Attrs;
     return tf.tidy(() => {
       const filter = input(args, 'filter') as Tensor4D;
       let dy = input(args, 'dy') as Tensor4D;

@@ -26,13 +26,19 @@ export interface DepthwiseGeometry {
 
 type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
-export function depthwiseInfo(xShape: readonly number[], filterShape: readonly number[], geometry: DepthwiseGeometry) {
+export function depthwiseInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  geometry: DepthwiseGeometry,
+) {
   return convInfo(xShape, filterShape, geometry, true);
 }
 
 export function checkDyShape(op: string, dy: Tensor4D, expected: readonly number[]): void {
   if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
-    throw new EngineError(`${op}: expected dy [${expected.join(',')}], got [${dy.shape.join(',')}]`);
+    throw new EngineError(
+      `${op}: expected dy [${expected.join(',')}], got [${dy.shape.join(',')}]`,
+    );
   }
 }
 
@@ -47,10 +53,17 @@ export function depthwiseFilterGrad(
   geometry: DepthwiseGeometry,
 ): Tensor4D {
   const info = depthwiseInfo(x.shape, filterShape, geometry);
-  checkDyShape('depthwiseFilterGrad', dy, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+  checkDyShape('depthwiseFilterGrad', dy, [
+    info.batchSize,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+  ]);
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) {
-    throw new EngineError(`depthwiseFilterGrad: expected strides or dilations of 1, got strides [${sh},${sw}] dilations [${dh},${dw}]`);
+    throw new EngineError(
+      `depthwiseFilterGrad: expected strides or dilations of 1, got strides [${sh},${sw}] dilations [${dh},${dw}]`,
+    );
   }
   const [kh, kw, channels, multiplier] = filterShape;
   const [n, height, width] = x.shape;
@@ -65,15 +78,42 @@ export function depthwiseFilterGrad(
     if (keepH < height || keepW < width) xUsed = tf.slice(x, [0, 0, 0, 0], [-1, keepH, keepW, -1]);
     if (multiplier > 1) {
       // [N, H, W, C] -> [N, H, W, C*M] with channel c repeated M times (matches dy's c*M+m).
-      xUsed = tf.reshape(tf.mul(tf.expandDims(xUsed, 4), tf.ones([multiplier])), [n, keepH, keepW, channels * multiplier]);
+      xUsed = tf.reshape(tf.mul(tf.expandDims(xUsed, 4), tf.ones([multiplier])), [
+        n,
+        keepH,
+        keepW,
+        channels * multiplier,
+      ]);
     }
     const lanes = n * channels * multiplier;
     const xLanes = tf.reshape(tf.transpose(xUsed, [1, 2, 0, 3]), [1, keepH, keepW, lanes]);
-    const dyFilter = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [info.outHeight, info.outWidth, lanes, 1]);
-    const pad: Explicit = [[0, 0], [top, spanH - top - keepH], [left, spanW - left - keepW], [0, 0]];
+    const dyFilter = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [
+      info.outHeight,
+      info.outWidth,
+      lanes,
+      1,
+    ]);
+    const pad: Explicit = [
+      [0, 0],
+      [top, spanH - top - keepH],
+      [left, spanW - left - keepW],
+      [0, 0],
+    ];
     // Explicit padding is handled inside the XNNPACK conv (no padded copy).
-    const perLane = tf.depthwiseConv2d(xLanes as Tensor4D, dyFilter as Tensor4D, [dh, dw], pad, 'NHWC', [sh, sw]); // [1, kh, kw, lanes]
-    return tf.reshape(tf.sum(tf.reshape(perLane, [kh, kw, n, channels * multiplier]), 2), [kh, kw, channels, multiplier]);
+    const perLane = tf.depthwiseConv2d(
+      xLanes as Tensor4D,
+      dyFilter as Tensor4D,
+      [dh, dw],
+      pad,
+      'NHWC',
+      [sh, sw],
+    ); // [1, kh, kw, lanes]
+    return tf.reshape(tf.sum(tf.reshape(perLane, [kh, kw, n, channels * multiplier]), 2), [
+      kh,
+      kw,
+      channels,
+      multiplier,
+    ]);
   });
 }
 
@@ -85,14 +125,20 @@ export const depthwiseConv2dNativeBackpropFilterConfig: KernelConfig = {
   kernelName: 'DepthwiseConv2dNativeBackpropFilter',
   backendName: 'wasm',
   kernelFunc: (args) => {
-    const { strides, pad, dilations, dimRoundingMode, filterShape } = args.attrs as unknown as Attrs;
+    const { strides, pad, dilations, dimRoundingMode, filterShape } =
+      args.attrs as unknown as Attrs;
     return tf.tidy(() =>
-      depthwiseFilterGrad(input(args, 'x') as Tensor4D, input(args, 'dy') as Tensor4D, filterShape, {
-        strides,
-        pad,
-        dilations,
-        dimRoundingMode,
-      }),
+      depthwiseFilterGrad(
+        input(args, 'x') as Tensor4D,
+        input(args, 'dy') as Tensor4D,
+        filterShape,
+        {
+          strides,
+          pad,
+          dilations,
+          dimRoundingMode,
+        },
+      ),
     );
   },
 };

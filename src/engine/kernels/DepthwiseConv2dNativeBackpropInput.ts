@@ -10,7 +10,11 @@
  */
 import { tf, type Tensor4D } from '../tf.ts';
 import { EngineError } from '../../errors.ts';
-import { checkDyShape, depthwiseInfo, type DepthwiseGeometry } from './DepthwiseConv2dNativeBackpropFilter.ts';
+import {
+  checkDyShape,
+  depthwiseInfo,
+  type DepthwiseGeometry,
+} from './DepthwiseConv2dNativeBackpropFilter.ts';
 import { input, type KernelConfig } from './tensorInfo.ts';
 import { spreadForTransposedConv } from '../gradients/conv2dBackprop.ts';
 
@@ -25,16 +29,28 @@ export function depthwiseInputGrad(
   geometry: DepthwiseGeometry,
 ): Tensor4D {
   const info = depthwiseInfo(xShape, filter.shape, geometry);
-  checkDyShape('depthwiseInputGrad', dy, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+  checkDyShape('depthwiseInputGrad', dy, [
+    info.batchSize,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+  ]);
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) {
-    throw new EngineError(`depthwiseInputGrad: expected strides or dilations of 1, got strides [${sh},${sw}] dilations [${dh},${dw}]`);
+    throw new EngineError(
+      `depthwiseInputGrad: expected strides or dilations of 1, got strides [${sh},${sw}] dilations [${dh},${dw}]`,
+    );
   }
   const [n, height, width, channels] = xShape;
   const [kh, kw, , multiplier] = filter.shape;
   return tf.tidy(() => {
     const { spread, pad } = spreadForTransposedConv(dy, info, height, width);
-    const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, channels * multiplier, 1]) as Tensor4D;
+    const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [
+      kh,
+      kw,
+      channels * multiplier,
+      1,
+    ]) as Tensor4D;
     const perLane = tf.depthwiseConv2d(spread, flipped, 1, pad, 'NHWC', [dh, dw]);
     if (multiplier === 1) return perLane;
     return tf.sum(tf.reshape(perLane, [n, height, width, channels, multiplier]), 4) as Tensor4D;
@@ -51,12 +67,17 @@ export const depthwiseConv2dNativeBackpropInputConfig: KernelConfig = {
   kernelFunc: (args) => {
     const { strides, pad, dilations, dimRoundingMode, inputShape } = args.attrs as unknown as Attrs;
     return tf.tidy(() =>
-      depthwiseInputGrad(inputShape, input(args, 'dy') as Tensor4D, input(args, 'filter') as Tensor4D, {
-        strides,
-        pad,
-        dilations,
-        dimRoundingMode,
-      }),
+      depthwiseInputGrad(
+        inputShape,
+        input(args, 'dy') as Tensor4D,
+        input(args, 'filter') as Tensor4D,
+        {
+          strides,
+          pad,
+          dilations,
+          dimRoundingMode,
+        },
+      ),
     );
   },
 };

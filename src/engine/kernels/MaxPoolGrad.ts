@@ -27,7 +27,8 @@ export const maxPoolGradConfig: KernelConfig = {
   backendName: 'wasm',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-    if (input.dtype !== 'float32') throw new Error(`MaxPoolGrad: expected float32 input, got ${input.dtype}`);
+    if (input.dtype !== 'float32')
+      throw new Error(`MaxPoolGrad: expected float32 input, got ${input.dtype}`);
     const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as Attrs;
     const info = tf.backend_util.computePool2DInfo(
       input.shape as [number, number, number, number],

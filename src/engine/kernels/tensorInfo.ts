@@ -22,6 +22,7 @@ export function asTensor(info: TensorInfo): Tensor {
 /** The named input of a kernel call, as a Tensor; fails clearly when it is missing. */
 export function input(args: KernelArgs, name: string): Tensor {
   const info = args.inputs[name];
-  if (!info) throw new Error(`kernel: expected input "${name}", got ${Object.keys(args.inputs).join(', ')}`);
+  if (!info)
+    throw new Error(`kernel: expected input "${name}", got ${Object.keys(args.inputs).join(', ')}`);
   return asTensor(info);
 }

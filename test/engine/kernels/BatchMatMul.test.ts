@@ -15,7 +15,11 @@ interface Case {
 }
 
 /** Naive batched matmul with broadcasting of the batch dims (leading dims of equal rank or absent). */
-function naiveMatMul(c: Case, a: Float32Array, b: Float32Array): { shape: number[]; values: Float64Array } {
+function naiveMatMul(
+  c: Case,
+  a: Float32Array,
+  b: Float32Array,
+): { shape: number[]; values: Float64Array } {
   const [ar, br] = [c.a.length, c.b.length];
   const m = c.transposeA ? c.a[ar - 1]! : c.a[ar - 2]!;
   const k = c.transposeA ? c.a[ar - 2]! : c.a[ar - 1]!;
@@ -60,7 +64,8 @@ const CASES: Case[] = [
   { a: [3, 7, 5], b: [1, 7, 2], transposeA: true, transposeB: false },
 ];
 
-const label = (c: Case) => `a=[${c.a.join(',')}] b=[${c.b.join(',')}] tA=${c.transposeA} tB=${c.transposeB}`;
+const label = (c: Case) =>
+  `a=[${c.a.join(',')}] b=[${c.b.join(',')}] tA=${c.transposeA} tB=${c.transposeB}`;
 
 describe('BatchMatMul on wasm', () => {
   beforeAll(async () => {
@@ -87,7 +92,9 @@ describe('BatchMatMul on wasm', () => {
         const x = tf.tensor2d(seeded([6, 9], 1), [6, 9]);
         const w = tf.tensor2d(seeded([9, 4], 2), [9, 4]);
         const u = tf.tensor2d(seeded([6, 4], 3), [6, 4]);
-        const grads = tf.grads((p: Tensor, q: Tensor) => tf.sum(tf.mul(tf.relu(tf.matMul(p, q)), u)))([x, w]);
+        const grads = tf.grads((p: Tensor, q: Tensor) =>
+          tf.sum(tf.mul(tf.relu(tf.matMul(p, q)), u)),
+        )([x, w]);
         return grads.map((g) => g.dataSync() as Float32Array);
       });
     const actual = run();

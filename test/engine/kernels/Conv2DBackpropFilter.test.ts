@@ -7,7 +7,14 @@ import { selectBackend } from '../../../src/engine/backend.ts';
 import { tf, type Tensor } from '../../../src/engine/tf.ts';
 import { conv2DBackpropFilterConfig } from '../../../src/engine/kernels/Conv2DBackpropFilter.ts';
 import { UNDILATED_SPECS } from './convSpecs.ts';
-import { naiveConvFilterGrad, outShape, relError, seeded, specName, type ConvSpec } from './naive.ts';
+import {
+  naiveConvFilterGrad,
+  outShape,
+  relError,
+  seeded,
+  specName,
+  type ConvSpec,
+} from './naive.ts';
 
 function filterGrad(s: ConvSpec, dataFormat: 'NHWC' | 'NCHW'): Float32Array {
   return tf.tidy(() => {
@@ -18,7 +25,9 @@ function filterGrad(s: ConvSpec, dataFormat: 'NHWC' | 'NCHW'): Float32Array {
       dy = tf.transpose(dy, [0, 3, 1, 2]);
     }
     const attrs = { strides: s.stride, pad: s.padding, dataFormat, filterShape: s.filterShape };
-    return (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as Tensor).dataSync() as Float32Array;
+    return (
+      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as Tensor
+    ).dataSync() as Float32Array;
   });
 }
 
@@ -28,7 +37,9 @@ describe('Conv2DBackpropFilter on wasm', () => {
   });
 
   it('is the project kernel', () => {
-    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc).toBe(conv2DBackpropFilterConfig.kernelFunc);
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc).toBe(
+      conv2DBackpropFilterConfig.kernelFunc,
+    );
   });
 
   for (const s of UNDILATED_SPECS) {

@@ -7,7 +7,14 @@ import { selectBackend } from '../../../src/engine/backend.ts';
 import { tf, type Tensor, type Tensor4D } from '../../../src/engine/tf.ts';
 import { conv2DBackpropInputConfig } from '../../../src/engine/kernels/Conv2DBackpropInput.ts';
 import { UNDILATED_SPECS } from './convSpecs.ts';
-import { naiveConvInputGrad, outShape, relError, seeded, specName, type ConvSpec } from './naive.ts';
+import {
+  naiveConvInputGrad,
+  outShape,
+  relError,
+  seeded,
+  specName,
+  type ConvSpec,
+} from './naive.ts';
 
 function inputGrad(s: ConvSpec, dataFormat: 'NHWC' | 'NCHW'): Float32Array {
   return tf.tidy(() => {
@@ -19,7 +26,9 @@ function inputGrad(s: ConvSpec, dataFormat: 'NHWC' | 'NCHW'): Float32Array {
       inputShape = [s.xShape[0], s.xShape[3], s.xShape[1], s.xShape[2]];
     }
     const attrs = { strides: s.stride, pad: s.padding, dataFormat, inputShape };
-    return (tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as Tensor).dataSync() as Float32Array;
+    return (
+      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as Tensor
+    ).dataSync() as Float32Array;
   });
 }
 
@@ -29,7 +38,9 @@ describe('Conv2DBackpropInput on wasm', () => {
   });
 
   it('is the project kernel', () => {
-    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc).toBe(conv2DBackpropInputConfig.kernelFunc);
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc).toBe(
+      conv2DBackpropInputConfig.kernelFunc,
+    );
   });
 
   for (const s of UNDILATED_SPECS) {
@@ -50,12 +61,22 @@ describe('Conv2DBackpropInput on wasm', () => {
   }
 
   it('conv2dTranspose x=[2,5,5,4] f=[3,3,3,4] s=2 p=same -> [2,9,9,3] vs naive', () => {
-    const s: ConvSpec = { xShape: [2, 9, 9, 3], filterShape: [3, 3, 3, 4], stride: [2, 2], dilation: [1, 1], padding: 'same' };
+    const s: ConvSpec = {
+      xShape: [2, 9, 9, 3],
+      filterShape: [3, 3, 3, 4],
+      stride: [2, 2],
+      dilation: [1, 1],
+      padding: 'same',
+    };
     const actual = tf.tidy(() => {
       const dy = tf.tensor4d(seeded(outShape(s), 3), outShape(s));
       const filter = tf.tensor4d(seeded(s.filterShape, 2), s.filterShape);
-      return tf.conv2dTranspose(dy, filter as Tensor4D, s.xShape, 2, 'same').dataSync() as Float32Array;
+      return tf
+        .conv2dTranspose(dy, filter as Tensor4D, s.xShape, 2, 'same')
+        .dataSync() as Float32Array;
     });
-    expect(relError(actual, naiveConvInputGrad(s, seeded(outShape(s), 3), seeded(s.filterShape, 2)))).toBeLessThan(1e-4);
+    expect(
+      relError(actual, naiveConvInputGrad(s, seeded(outShape(s), 3), seeded(s.filterShape, 2))),
+    ).toBeLessThan(1e-4);
   });
 });

@@ -26,7 +26,10 @@ function gradsOf(s: ConvSpec): { y: Float32Array; dx: Float32Array; df: Float32A
     const upstream = tf.tensor(seeded(outShape(s), 3), outShape(s));
     const conv = (a: Tensor, b: Tensor) =>
       tf.conv2d(a as Tensor4D, b as Tensor4D, s.stride, s.padding, 'NHWC', s.dilation);
-    const [dx, df] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(conv(a, b), upstream)))([x, f]);
+    const [dx, df] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(conv(a, b), upstream)))([
+      x,
+      f,
+    ]);
     return {
       y: conv(x, f).dataSync() as Float32Array,
       dx: dx!.dataSync() as Float32Array,

@@ -37,7 +37,9 @@ function poolGrad(c: PoolCase): Float32Array {
     if (c.relu) x = tf.relu(x);
     const pool = (t: Tensor) => tf.maxPool(t as Tensor4D, c.size, c.stride, c.padding);
     const upstream = tf.tensor(seeded(pool(x).shape, 2), pool(x).shape);
-    return tf.grad((t: Tensor) => tf.sum(tf.mul(pool(t), upstream)))(x).dataSync() as Float32Array;
+    return tf
+      .grad((t: Tensor) => tf.sum(tf.mul(pool(t), upstream)))(x)
+      .dataSync() as Float32Array;
   });
 }
 
@@ -52,9 +54,11 @@ describe('MaxPoolGrad on wasm', () => {
 
   it('x=[1,2,2,1] all negative k=2 s=2: the gradient goes to the max (hand-computed)', () => {
     const dx = tf.tidy(() =>
-      tf.grad((t: Tensor) => tf.sum(tf.mul(tf.maxPool(t as Tensor4D, 2, 2, 'valid'), 3)))(
-        tf.tensor4d([-4, -1, -2, -3], [1, 2, 2, 1]),
-      ).dataSync(),
+      tf
+        .grad((t: Tensor) => tf.sum(tf.mul(tf.maxPool(t as Tensor4D, 2, 2, 'valid'), 3)))(
+          tf.tensor4d([-4, -1, -2, -3], [1, 2, 2, 1]),
+        )
+        .dataSync(),
     );
     expect(Array.from(dx)).toEqual([0, 3, 0, 0]);
   });

@@ -37,6 +37,5 @@ export const CONV_SPECS: ConvSpec[] = [
   spec([1, 8, 9, 2], [1, 3, 2, 2], 1, [1, 3], 'same'),
 ];
 
-
 /** The specs without dilation (the backprop kernels have no dilation attribute). */
 export const UNDILATED_SPECS = CONV_SPECS.filter((s) => s.dilation[0] === 1 && s.dilation[1] === 1);

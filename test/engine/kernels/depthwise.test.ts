@@ -28,7 +28,13 @@ const dw = (
   stride: number,
   dilation: number | [number, number],
   padding: DwSpec['padding'],
-): DwSpec => ({ xShape, filterShape, stride, dilation: typeof dilation === 'number' ? [dilation, dilation] : dilation, padding });
+): DwSpec => ({
+  xShape,
+  filterShape,
+  stride,
+  dilation: typeof dilation === 'number' ? [dilation, dilation] : dilation,
+  padding,
+});
 
 const SPECS: DwSpec[] = [
   dw([2, 9, 9, 3], [3, 3, 3, 1], 1, 1, 'same'),
@@ -61,9 +67,17 @@ function spreadFilter(filter: Tensor4D, [dh, dwid]: [number, number]): Tensor4D 
   const eh = (kh - 1) * dh + 1;
   const ew = (kw - 1) * dwid + 1;
   const place = (rows: number, cols: number, step: number) =>
-    tf.tensor2d(Array.from({ length: rows * cols }, (_, i) => (Math.floor(i / cols) === (i % cols) * step ? 1 : 0)), [rows, cols]);
+    tf.tensor2d(
+      Array.from({ length: rows * cols }, (_, i) =>
+        Math.floor(i / cols) === (i % cols) * step ? 1 : 0,
+      ),
+      [rows, cols],
+    );
   const tall = tf.matMul(place(eh, kh, dh), tf.reshape(filter, [kh, kw * c * m])); // [eh, kw*c*m]
-  const byCol = tf.reshape(tf.transpose(tf.reshape(tall, [eh, kw, c * m]), [1, 0, 2]), [kw, eh * c * m]);
+  const byCol = tf.reshape(tf.transpose(tf.reshape(tall, [eh, kw, c * m]), [1, 0, 2]), [
+    kw,
+    eh * c * m,
+  ]);
   const wide = tf.reshape(tf.matMul(place(ew, kw, dwid), byCol), [ew, eh, c, m]);
   return tf.transpose(wide, [1, 0, 2, 3]) as Tensor4D;
 }
@@ -90,9 +104,20 @@ function reference(s: DwSpec): Results {
     const { x, filter } = inputs(s);
     const y = tf.depthwiseConv2d(x, filter, s.stride, s.padding, 'NHWC', s.dilation);
     const dy = dyFor(y.shape);
-    const grads = tf.grads((a: Tensor, f: Tensor) => tf.depthwiseConv2d(a as Tensor4D, spreadFilter(f as Tensor4D, s.dilation), s.stride, s.padding));
+    const grads = tf.grads((a: Tensor, f: Tensor) =>
+      tf.depthwiseConv2d(
+        a as Tensor4D,
+        spreadFilter(f as Tensor4D, s.dilation),
+        s.stride,
+        s.padding,
+      ),
+    );
     const [dx, dFilter] = grads([x, filter], dy);
-    return { y: y.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array, dFilter: dFilter.dataSync() as Float32Array };
+    return {
+      y: y.dataSync() as Float32Array,
+      dx: dx.dataSync() as Float32Array,
+      dFilter: dFilter.dataSync() as Float32Array,
+    };
   });
 }
 
@@ -104,11 +129,17 @@ function kernels(s: DwSpec): Results {
     const dy = dyFor(y.shape);
     const attrs = { strides: s.stride, pad: s.padding, dilations: s.dilation };
     const run = (kernel: string, ins: Record<string, Tensor>, extra: object) =>
-      (tf.engine().runKernel(kernel, ins, { ...attrs, ...extra } as never) as Tensor).dataSync() as Float32Array;
+      (
+        tf.engine().runKernel(kernel, ins, { ...attrs, ...extra } as never) as Tensor
+      ).dataSync() as Float32Array;
     return {
       y: y.dataSync() as Float32Array,
       dx: run('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { inputShape: s.xShape }),
-      dFilter: run('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { filterShape: s.filterShape }),
+      dFilter: run(
+        'DepthwiseConv2dNativeBackpropFilter',
+        { x, dy },
+        { filterShape: s.filterShape },
+      ),
     };
   });
 }
@@ -117,10 +148,15 @@ function kernels(s: DwSpec): Results {
 function viaGrads(s: DwSpec): Results {
   return tf.tidy(() => {
     const { x, filter } = inputs(s);
-    const f = (a: Tensor, w: Tensor) => tf.depthwiseConv2d(a as Tensor4D, w as Tensor4D, s.stride, s.padding);
+    const f = (a: Tensor, w: Tensor) =>
+      tf.depthwiseConv2d(a as Tensor4D, w as Tensor4D, s.stride, s.padding);
     const y = f(x, filter);
     const [dx, dFilter] = tf.grads(f)([x, filter], dyFor(y.shape));
-    return { y: y.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array, dFilter: dFilter.dataSync() as Float32Array };
+    return {
+      y: y.dataSync() as Float32Array,
+      dx: dx.dataSync() as Float32Array,
+      dFilter: dFilter.dataSync() as Float32Array,
+    };
   });
 }
 
@@ -134,8 +170,12 @@ describe('depthwise conv kernels on wasm vs cpu', () => {
   });
 
   it('installs the project kernels', () => {
-    expect(tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm')?.kernelFunc).toBe(depthwiseConv2dNativeBackpropFilterConfig.kernelFunc);
-    expect(tf.getKernel('DepthwiseConv2dNativeBackpropInput', 'wasm')?.kernelFunc).toBe(depthwiseConv2dNativeBackpropInputConfig.kernelFunc);
+    expect(tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm')?.kernelFunc).toBe(
+      depthwiseConv2dNativeBackpropFilterConfig.kernelFunc,
+    );
+    expect(tf.getKernel('DepthwiseConv2dNativeBackpropInput', 'wasm')?.kernelFunc).toBe(
+      depthwiseConv2dNativeBackpropInputConfig.kernelFunc,
+    );
   });
 
   it('the spread-filter reference equals the dilated cpu forward (reference self-check)', async () => {
@@ -163,7 +203,10 @@ describe('depthwise conv kernels on wasm vs cpu', () => {
     });
   }
 
-  for (const s of SPECS.filter((spec) => spec.dilation[0] === 1 && spec.dilation[1] === 1).slice(0, 6)) {
+  for (const s of SPECS.filter((spec) => spec.dilation[0] === 1 && spec.dilation[1] === 1).slice(
+    0,
+    6,
+  )) {
     it(`${name(s)} tf.grads through the stock gradient`, () => {
       const actual = viaGrads(s);
       const want = expected.get(s)!;

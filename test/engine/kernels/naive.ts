@@ -72,7 +72,11 @@ function forEachTap(spec: ConvSpec, visit: (xi: number, fi: number, yi: number) 
             if (s < 0 || s >= w) continue;
             for (let k = 0; k < ci; k++)
               for (let o = 0; o < co; o++)
-                visit(((b * h + r) * w + s) * ci + k, ((a * kw + c) * ci + k) * co + o, ((b * g.outH + i) * g.outW + j) * co + o);
+                visit(
+                  ((b * h + r) * w + s) * ci + k,
+                  ((a * kw + c) * ci + k) * co + o,
+                  ((b * g.outH + i) * g.outW + j) * co + o,
+                );
           }
         }
 }
@@ -88,13 +92,21 @@ export function naiveConv(spec: ConvSpec, x: Float32Array, filter: Float32Array)
   return y;
 }
 
-export function naiveConvInputGrad(spec: ConvSpec, dy: Float32Array, filter: Float32Array): Float64Array {
+export function naiveConvInputGrad(
+  spec: ConvSpec,
+  dy: Float32Array,
+  filter: Float32Array,
+): Float64Array {
   const dx = new Float64Array(sizeOf(spec.xShape));
   forEachTap(spec, (xi, fi, yi) => (dx[xi]! += dy[yi]! * filter[fi]!));
   return dx;
 }
 
-export function naiveConvFilterGrad(spec: ConvSpec, x: Float32Array, dy: Float32Array): Float64Array {
+export function naiveConvFilterGrad(
+  spec: ConvSpec,
+  x: Float32Array,
+  dy: Float32Array,
+): Float64Array {
   const df = new Float64Array(sizeOf(spec.filterShape));
   forEachTap(spec, (xi, fi, yi) => (df[fi]! += x[xi]! * dy[yi]!));
   return df;
