@@ -35,7 +35,7 @@ export function motionOffset(
     case 'rotate':
       return { ...still, angle: motion.speed * speedFactor * t };
     case 'scale':
-      return { ...still, scale: Math.pow(motion.rate, t * speedFactor) };
+      return { ...still, scale: motion.rate ** (t * speedFactor) };
     case 'pulse':
       return {
         ...still,

@@ -4,6 +4,7 @@
  * several writers, threads or processes, never expose a partial file: the last rename wins and
  * both wrote the same bytes), verified on read (see entryFile.ts) and dropped when invalid.
  */
+import type { Dirent } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -132,7 +133,7 @@ export class DiskCache {
    */
   sweepTemporaries(maxAgeMs = 60 * 60 * 1000): number {
     let removed = 0;
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(this.dir, { recursive: true, withFileTypes: true });
     } catch {

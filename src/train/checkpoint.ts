@@ -12,7 +12,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { tf, type Variable } from '../engine/tf.ts';
+import type { tf, Variable } from '../engine/tf.ts';
 import {
   assignWeights,
   loadCheckpoint,

@@ -323,7 +323,10 @@ async function computeStreams(
   const grays = new Map<number, Float32Array>();
   const grayAt = (index: number): Float32Array => {
     let gray = grays.get(index);
-    if (!gray) grays.set(index, (gray = rgbToGray(frameAt(index), width, height)));
+    if (!gray) {
+      gray = rgbToGray(frameAt(index), width, height);
+      grays.set(index, gray);
+    }
     return gray;
   };
   const flows = new Map<string, Uint8Array>();

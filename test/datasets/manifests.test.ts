@@ -274,8 +274,8 @@ describe('plain list', () => {
     expect(thrown(() => readVideoList(bad, { classes })).message).toBe(
       'video list: expected a class name or index < 2, got "7" (bad.txt:2)',
     );
-    const escape = write('l2/escape.txt', '/etc/passwd\n');
-    expect(thrown(() => readVideoList(escape)).message).toMatch(
+    const escapeList = write('l2/escape.txt', '/etc/passwd\n');
+    expect(thrown(() => readVideoList(escapeList)).message).toMatch(
       /inside the dataset root.*"\/etc\/passwd" \(escape\.txt:1\)/,
     );
   });

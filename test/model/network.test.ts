@@ -60,7 +60,10 @@ function clipInputs(genome: Genome, batch: number, frames: number, size: number,
 function builtCount(variables: Iterable<{ size: number; trainable: boolean }>) {
   let trainable = 0;
   let nonTrainable = 0;
-  for (const v of variables) v.trainable ? (trainable += v.size) : (nonTrainable += v.size);
+  for (const v of variables) {
+    if (v.trainable) trainable += v.size;
+    else nonTrainable += v.size;
+  }
   return { trainable, nonTrainable, total: trainable + nonTrainable };
 }
 

@@ -7,7 +7,7 @@
  * Plain JS over the wasm heap: one pass over the windows, channels innermost.
  */
 import { tf } from '../tf.ts';
-import { type KernelConfig, type TensorInfo } from './tensorInfo.ts';
+import type { KernelConfig, TensorInfo } from './tensorInfo.ts';
 
 /** The two BackendWasm methods used here (typed locally: tf.ts is the only tfjs import). */
 interface WasmHeap {
