@@ -15,7 +15,7 @@ import {
   type Genome,
 } from '../../src/index.ts';
 
-// The published lists (DESIGN.md; tensorflow/models official/projects/assemblenet/configs),
+// The published lists (docs/architecture.md; tensorflow/models official/projects/assemblenet/configs),
 // written out here independently of evolution/*.json.
 const ASN50 = [
   [-1, 4],
@@ -73,7 +73,7 @@ const ASN_WEIGHTS = [
   [[0.5047007203102112, 0.8876819610595703]],
   [[0.9892204403877258, 0.8454614877700806]],
 ];
-// DESIGN.md's rounded weights, to check the JSON files against a second source.
+// docs/architecture.md's rounded weights, to check the JSON files against a second source.
 const DESIGN_WEIGHTS: Record<number, number[]> = {
   6: [0.138, 0.847, 0.307, 0.287],
   7: [0.585, 0.607],

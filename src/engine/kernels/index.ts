@@ -1,7 +1,7 @@
 /**
  * The project's kernel overrides for the wasm backend, one file per kernel.
  * Each entry replaces a kernel that is missing, slow or wrong in tfjs-backend-wasm 4.22
- * (see DESIGN.md); each has a test against the `cpu` backend or naive loops under
+ * (see docs/architecture.md, "The engine"); each has a test against the `cpu` backend or naive loops under
  * test/engine/kernels.
  */
 import { tf } from '../tf.ts';
