@@ -1,40 +1,108 @@
 import { Command } from 'commander';
-import { AssembleNetError } from '../src/index.ts';
-import { registerClassify } from './commands/classify.ts';
-import { registerDataset } from './commands/dataset.ts';
-import { registerDistill } from './commands/distill.ts';
-import { registerDoctor } from './commands/doctor.ts';
-import { registerEval } from './commands/eval.ts';
-import { registerExtract } from './commands/extract.ts';
-import { registerFlow } from './commands/flow.ts';
-import { registerScore } from './commands/score.ts';
-import { registerTrain } from './commands/train.ts';
-import { registerEvolve } from './commands/evolve.ts';
-import { registerRun } from './commands/run.ts';
+import { AssembleNetError } from '../src/errors.ts';
+import { PACKAGE_VERSION } from '../src/version.ts';
 
-/** The `assemblenet` program: one module per command under pipelines/commands. */
-export function buildProgram(): Command {
-  const program = new Command('assemblenet')
+type Register = (program: Command) => void;
+
+/**
+ * Every command, loaded only when it runs: `assemblenet --help` and light commands such as `score`
+ * never pay for the whole tfjs bundle. One row per command; `summary` is what top-level help shows.
+ */
+const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Register> }[] =
+  Object.freeze([
+    {
+      name: 'doctor',
+      summary:
+        'versions, backend choice, ffmpeg/ffprobe and a forward+backward check of the (2+1)D op',
+      load: async () => (await import('./commands/doctor.ts')).registerDoctor,
+    },
+    {
+      name: 'dataset',
+      summary: 'generate or inspect datasets (synthetic sets of real H.264 videos)',
+      load: async () => (await import('./commands/dataset.ts')).registerDataset,
+    },
+    {
+      name: 'extract',
+      summary: 'decode clips and compute optical flow in the worker pool into the clip cache',
+      load: async () => (await import('./commands/extract.ts')).registerExtract,
+    },
+    {
+      name: 'flow',
+      summary: 'optical flow between two images, written as Middlebury .flo',
+      load: async () => (await import('./commands/flow.ts')).registerFlow,
+    },
+    {
+      name: 'score',
+      summary: 'score predictions from any model against a manifest',
+      load: async () => (await import('./commands/score.ts')).registerScore,
+    },
+    {
+      name: 'train',
+      summary: "train a genome's network on a dataset, resumable, scored on the held-out split",
+      load: async () => (await import('./commands/train.ts')).registerTrain,
+    },
+    {
+      name: 'evolve',
+      summary: 'connectivity evolution guided by learned connection weights, resumable',
+      load: async () => (await import('./commands/evolve.ts')).registerEvolve,
+    },
+    {
+      name: 'distill',
+      summary: 'KD-guided, latency-aware search of compact students for a trained teacher',
+      load: async () => (await import('./commands/distill.ts')).registerDistill,
+    },
+    {
+      name: 'run',
+      summary: 'run a pipeline file (stages and their parameters), e.g. pipelines/demo.json',
+      load: async () => (await import('./commands/run.ts')).registerRun,
+    },
+    {
+      name: 'eval',
+      summary: 'multi-clip testing of a checkpoint: top-1/top-5/mean class accuracy, or mAP',
+      load: async () => (await import('./commands/eval.ts')).registerEval,
+    },
+    {
+      name: 'classify',
+      summary: 'the batch job: one JSONL row per video, resumable, bad videos as error rows',
+      load: async () => (await import('./commands/classify.ts')).registerClassify,
+    },
+  ]);
+
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map((command) => command.name);
+
+function createProgram(): Command {
+  return new Command('assemblenet')
     .description('Video understanding with evolved multi-stream (2+1)D networks (AssembleNet)')
-    .version('0.1.0')
+    .version(PACKAGE_VERSION)
     .showHelpAfterError();
-  registerDoctor(program);
-  registerDataset(program);
-  registerExtract(program);
-  registerFlow(program);
-  registerScore(program);
-  registerTrain(program);
-  registerEvolve(program);
-  registerDistill(program);
-  registerRun(program);
-  registerEval(program);
-  registerClassify(program);
+}
+
+/** The whole program with every command registered (tests, shell completion). */
+export async function buildProgram(): Promise<Command> {
+  const program = createProgram();
+  for (const command of COMMANDS) (await command.load())(program);
+  return program;
+}
+
+/**
+ * The program for one invocation: only the command named in `argv` is loaded; without one, the
+ * other commands are listed by name and summary (their own `--help` loads them).
+ */
+export async function programFor(argv: readonly string[]): Promise<Command> {
+  const program = createProgram();
+  const name = argv[2] === 'help' ? argv[3] : argv[2]; // `assemblenet help NAME` too
+  const named = COMMANDS.find((command) => command.name === name);
+  if (named) {
+    (await named.load())(program);
+    return program;
+  }
+  for (const command of COMMANDS) program.command(command.name).description(command.summary);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await programFor(argv)).parseAsync(argv);
   } catch (error) {
     if (error instanceof AssembleNetError) {
       process.stderr.write(`assemblenet: ${error.message}\n`);

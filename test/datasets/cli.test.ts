@@ -15,7 +15,7 @@ async function run(args: string[]): Promise<string> {
     return true;
   });
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  await buildProgram().parseAsync(['node', 'assemblenet', ...args]);
+  await (await buildProgram()).parseAsync(['node', 'assemblenet', ...args]);
   return out;
 }
 

@@ -295,8 +295,8 @@ describe('evolve --inherit-weights (tiny run)', () => {
 });
 
 describe('the switch in the CLI and in pipeline files', () => {
-  it("`evolve --inherit-weights` and the evolve stage's optional inheritWeights", () => {
-    const evolve = buildProgram().commands.find((command) => command.name() === 'evolve')!;
+  it("`evolve --inherit-weights` and the evolve stage's optional inheritWeights", async () => {
+    const evolve = (await buildProgram()).commands.find((command) => command.name() === 'evolve')!;
     expect(evolve.options.map((option) => option.long)).toContain('--inherit-weights');
     const pipeline = (inherit: object) =>
       parsePipeline(

@@ -205,7 +205,7 @@ describe('extractDataset', () => {
     const saved = process.exitCode;
     const run = async (manifest: string) => {
       process.exitCode = undefined;
-      await buildProgram().parseAsync([
+      await (await buildProgram()).parseAsync([
         'node',
         'assemblenet',
         'extract',
