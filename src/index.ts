@@ -43,6 +43,7 @@ export * from './train/index.ts';
 // util: seeded random numbers with saveable state
 export * from './util/random.ts';
 export * from './util/lanes.ts';
+export { writeFileAtomic, writeFileAtomicAsync, writeJsonAtomic } from './util/atomicFile.ts';
 
 // workers: piscina pool (TypeScript tasks, zero-copy results), clip task (decode + flow), clip cache, extraction
 export * from './workers/index.ts';

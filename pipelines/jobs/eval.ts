@@ -7,7 +7,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InputError, type ClipPool } from '../../src/index.ts';
+import { InputError, type ClipPool, writeJsonAtomic } from '../../src/index.ts';
 import type { Manifest } from '../../datasets/index.ts';
 import { createProgress } from '../progress.ts';
 import { loadNetworkFromCheckpoint, type CheckpointNetwork } from './checkpointNetwork.ts';
@@ -74,13 +74,6 @@ function checkClasses(model: CheckpointNetwork, manifest: Manifest): void {
       `eval: expected a ${model.multiLabel ? 'multi' : 'single'}-label manifest like the checkpoint's training set, got a ${manifest.multiLabel ? 'multi' : 'single'}-label one`,
     );
   }
-}
-
-function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, path);
 }
 
 export async function runEvalJob(input: EvalJobInput): Promise<EvalJobResult> {

@@ -22,6 +22,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { InputError } from '../errors.ts';
+import { writeFileAtomic } from '../util/atomicFile.ts';
 import {
   decodeEntry,
   encodeEntry,
@@ -160,19 +161,6 @@ export class DiskCache {
     const path = this.pathFor(namespace, key);
     writeFileAtomic(path, encodeEntry(key, meta, arrays));
     return path;
-  }
-}
-
-/** Writes to a unique temporary file beside `path`, then renames it over `path`. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}-${threadId}-${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (error) {
-    removeQuietly(tmp);
-    throw error;
   }
 }
 

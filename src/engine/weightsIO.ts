@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { tf } from './tf.ts';
 import type { Variable } from './tf.ts';
 import { InputError } from '../errors.ts';
+import { writeFileAtomicAsync } from '../util/atomicFile.ts';
 
 type Tensor = import('@tensorflow/tfjs').Tensor;
 type NamedTensorMap = import('@tensorflow/tfjs').NamedTensorMap;
@@ -356,28 +357,11 @@ async function writeArtifacts(
   }
   Object.assign(modelJson, extra, { weightsSha256: sha256(data) });
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, WEIGHTS_BIN), data);
-  await writeFileAtomic(
+  await writeFileAtomicAsync(join(dir, WEIGHTS_BIN), data);
+  await writeFileAtomicAsync(
     join(dir, MODEL_JSON),
     new TextEncoder().encode(`${JSON.stringify(modelJson, null, 1)}\n`),
   );
-}
-
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    const file = await open(temporary, 'w');
-    try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 interface ModelJsonFile {

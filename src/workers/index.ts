@@ -31,7 +31,6 @@ export {
   canonicalJson,
   defaultCacheDir,
   fileIdentity,
-  writeFileAtomic,
 } from '../cache/diskCache.ts';
 export type { CacheRead, FileIdentity, FileIdentityMode } from '../cache/diskCache.ts';
 export { decodeEntry, encodeEntry, ENTRY_FORMAT } from '../cache/entryFile.ts';
