@@ -3,6 +3,7 @@ import { tf } from './tf.ts';
 import { EngineError, describeError } from '../errors.ts';
 import { installWasmKernels } from './kernels/index.ts';
 import { installEngineGradients } from './gradients/index.ts';
+import { muteCpuBackendBanner } from './quietCpuBackend.ts';
 
 /** Backends in the order `auto` tries them. */
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -101,6 +102,7 @@ export async function selectBackend(
       continue;
     }
     await tf.ready();
+    muteCpuBackendBanner();
     installEngineGradients();
     const kernelOverrides = name === 'wasm' ? installWasmKernels() : [];
     current = { requested, chosen: name, skipped, threads: 1, kernelOverrides };
