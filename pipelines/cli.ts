@@ -66,6 +66,21 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Re
       summary: 'the batch job: one JSONL row per video, resumable, bad videos as error rows',
       load: async () => (await import('./commands/classify.ts')).registerClassify,
     },
+    {
+      name: 'report',
+      summary: 'an HTML report of an output folder: genome graphs, curves, search plots',
+      load: async () => (await import('./commands/report.ts')).registerReport,
+    },
+    {
+      name: 'worker',
+      summary: 'take evolve/classify/extract jobs from a Redis queue (BullMQ), one process per job',
+      load: async () => (await import('./commands/worker.ts')).registerWorker,
+    },
+    {
+      name: 'queue',
+      summary: 'queue status: waiting / active / failed jobs of the Redis queue',
+      load: async () => (await import('./commands/queue.ts')).registerQueue,
+    },
   ]);
 
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((command) => command.name);

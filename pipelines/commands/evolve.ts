@@ -32,6 +32,7 @@ interface EvolveFlags extends BackendFlag {
   out: string;
   cacheDir?: string;
   resume?: boolean;
+  queue?: string;
   json?: boolean;
 }
 
@@ -155,6 +156,10 @@ export function registerEvolve(program: Command): void {
     )
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
     .option('--resume', 'continue the search journaled in --out')
+    .option(
+      '--queue <url>',
+      'redis://[user:pass@]host:port[/db]: candidates are trained by `assemblenet worker` processes',
+    )
     .option('--json', 'end with one JSON object on the last line')
     .addOption(backendOption());
   addRunConfigOptions(command);
@@ -173,6 +178,7 @@ export function registerEvolve(program: Command): void {
       workers: flags.workers,
       cacheDir: flags.cacheDir ?? defaultCacheDir(),
       resume: Boolean(flags.resume),
+      ...(flags.queue ? { queue: flags.queue } : {}),
       ...(flags.classes ? { classes: flags.classes } : {}),
     });
     process.stdout.write(`${formatRecordTable(result.evaluations.map(summarizeRecord))}\n`);

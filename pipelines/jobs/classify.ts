@@ -256,7 +256,10 @@ export interface ClassifyJobInput {
   model: CheckpointNetwork;
   videos: string[];
   out: string;
-  pool: ClipPool;
+  /** Decodes the clips; not needed when `classifier` is given. */
+  pool?: ClipPool;
+  /** Who classifies the videos still to do (default: `classifyVideos` here, with `pool`). */
+  classifier?: VideoClassifier;
   cacheDir: string;
   format?: ClassifyFormat;
   /** Classes listed in `top` (default 5, at most the class count). */
@@ -296,9 +299,66 @@ export function topClasses(scores: ArrayLike<number>, classes: string[], k: numb
     .map((index) => ({ label: classes[index]!, index, score: scores[index]! }));
 }
 
+/** What one video needs: the network, the pool that decodes its clips, the clip cache. */
+export interface VideoClassifierInput {
+  model: CheckpointNetwork;
+  pool: ClipPool;
+  cacheDir: string;
+  /** Clips per video (default: the checkpoint's test clips). */
+  clips?: number;
+  /** Classes listed in `top` (default 5, at most the class count). */
+  top?: number;
+  /** Videos in flight (default: twice the pool's workers, at least 2). */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+/** Classifies `videos` (rows to `onRow`, completion order): locally, or through a queue. */
+export type VideoClassifier = (
+  videos: string[],
+  onRow: (row: ClassifyRow) => void,
+) => Promise<void>;
+
+/** --clips and --top resolved against the checkpoint, checked. */
+export function clipsAndTop(
+  model: CheckpointNetwork,
+  clipsFlag?: number,
+  topFlag?: number,
+): { clips: number; k: number } {
+  const clips = clipsFlag ?? model.config.testClips;
+  if (!Number.isInteger(clips) || clips < 1)
+    throw new InputError(`classify: expected --clips >= 1, got ${clips}`);
+  const k = Math.min(topFlag ?? 5, model.classes.length);
+  if (!Number.isInteger(k) || k < 1)
+    throw new InputError(`classify: expected --top >= 1, got ${topFlag}`);
+  return { clips, k };
+}
+
+/** The local classifier: several videos in flight through the pool, one row per video. */
+export async function classifyVideos(
+  input: VideoClassifierInput,
+  videos: string[],
+  onRow: (row: ClassifyRow) => void,
+): Promise<void> {
+  const { clips, k } = clipsAndTop(input.model, input.clips, input.top);
+  const template = input.model.template(input.cacheDir);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < videos.length) {
+      const video = videos[next++]!;
+      onRow(await classifyVideo(input, template, video, clips, k));
+    }
+  };
+  const lanes = Math.max(
+    1,
+    Math.min(videos.length, input.concurrency ?? Math.max(2, input.pool.size * 2)),
+  );
+  await Promise.all(Array.from({ length: lanes }, lane));
+}
+
 /** One video: its clips from the pool -> network -> mean probabilities. */
 async function classifyVideo(
-  input: ClassifyJobInput,
+  input: VideoClassifierInput,
   template: ClipTemplate,
   video: string,
   clips: number,
@@ -359,12 +419,26 @@ export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJ
     throw new InputError(
       `classify: expected --format ${CLASSIFY_FORMATS.join('|')}, got ${format}`,
     );
-  const clips = input.clips ?? model.config.testClips;
-  if (!Number.isInteger(clips) || clips < 1)
-    throw new InputError(`classify: expected --clips >= 1, got ${clips}`);
-  const k = Math.min(input.top ?? 5, model.classes.length);
-  if (!Number.isInteger(k) || k < 1)
-    throw new InputError(`classify: expected --top >= 1, got ${input.top}`);
+  clipsAndTop(model, input.clips, input.top);
+  const { pool, classifier } = input;
+  if (!classifier && !pool)
+    throw new InputError('classify: expected a clip pool or a classifier, got neither');
+  const classify: VideoClassifier =
+    classifier ??
+    ((videos, onRow) =>
+      classifyVideos(
+        {
+          model,
+          pool: pool!,
+          cacheDir: input.cacheDir,
+          ...(input.clips ? { clips: input.clips } : {}),
+          ...(input.top ? { top: input.top } : {}),
+          ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+          ...(input.signal ? { signal: input.signal } : {}),
+        },
+        videos,
+        onRow,
+      ));
   const out = resolve(input.out);
   if (statSync(dirname(out), { throwIfNoEntry: false })?.isDirectory() !== true) {
     throw new InputError(`classify: expected the folder of --out to exist, got ${dirname(out)}`);
@@ -372,7 +446,6 @@ export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJ
   const previous = prepareOutput(out, model.classes.length);
   const todo = input.videos.filter((video) => !previous.done.has(video));
   const skipped = input.videos.length - todo.length;
-  const template = model.template(input.cacheDir);
   const failures: { video: string; error: string }[] = [];
   const fresh = new Map<string, ClassifyOkRow>();
   const bar =
@@ -381,23 +454,14 @@ export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJ
       : createProgress({ label: 'classify', unit: 'videos', total: todo.length });
   const appender = new RowAppender(out);
   try {
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < todo.length) {
-        const video = todo[next++]!;
-        const row = await classifyVideo(input, template, video, clips, k);
+    if (todo.length)
+      await classify(todo, (row) => {
         appender.append(row);
-        if (isOkRow(row)) fresh.set(video, row);
-        else failures.push({ video, error: row.error });
-        bar?.tick(1, videoKey(video));
+        if (isOkRow(row)) fresh.set(row.video, row);
+        else failures.push({ video: row.video, error: row.error });
+        bar?.tick(1, videoKey(row.video));
         input.onRow?.(row);
-      }
-    };
-    const lanes = Math.max(
-      1,
-      Math.min(todo.length, input.concurrency ?? Math.max(2, input.pool.size * 2)),
-    );
-    await Promise.all(Array.from({ length: lanes }, lane));
+      });
   } finally {
     appender.close();
     bar?.stop();

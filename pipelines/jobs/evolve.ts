@@ -48,6 +48,8 @@ export interface EvolveJobInput {
   workers: number;
   cacheDir: string;
   resume: boolean;
+  /** redis:// URL: candidates are trained by queue workers (pipelines/queue), not here. */
+  queue?: string;
   signal?: AbortSignal;
   progress?: boolean;
   log?: (line: string) => void;
@@ -127,22 +129,27 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
     input.progress === false
       ? undefined
       : createProgress({ label: 'evolve', unit: 'evaluations', total: input.settings.budget });
-  const evaluate = (candidate: Candidate, signal: AbortSignal) =>
-    runInChildProcess<CandidateRequest, CandidateResult>(
-      CANDIDATE_TASK,
-      {
-        genome: candidate.genome,
-        manifest: resolve(input.manifest),
-        ...(input.classes ? { classes: resolve(input.classes) } : {}),
-        config: input.config,
-        cacheDir: input.cacheDir,
-        out: join(out, 'candidates', `candidate-${candidate.index}`),
-        evalSplit,
-        failed: [...failures.keys()],
-        ...(input.settings.inheritWeights ? { inherit: inheritRequest(out, candidate) } : {}),
-      },
-      { signal, label: `candidate ${candidate.index}` },
-    );
+  const request = (candidate: Candidate): CandidateRequest => ({
+    genome: candidate.genome,
+    manifest: resolve(input.manifest),
+    ...(input.classes ? { classes: resolve(input.classes) } : {}),
+    config: input.config,
+    cacheDir: resolve(input.cacheDir),
+    out: join(out, 'candidates', `candidate-${candidate.index}`),
+    evalSplit,
+    failed: [...failures.keys()],
+    ...(input.settings.inheritWeights ? { inherit: inheritRequest(out, candidate) } : {}),
+  });
+  const coordinator = input.queue
+    ? new (await import('../queue/coordinator.ts')).Coordinator({ url: input.queue, log })
+    : undefined;
+  const evaluate = coordinator
+    ? (await import('../queue/evolve.ts')).queueCandidateEvaluator(coordinator, out, request)
+    : (candidate: Candidate, signal: AbortSignal) =>
+        runInChildProcess<CandidateRequest, CandidateResult>(CANDIDATE_TASK, request(candidate), {
+          signal,
+          label: `candidate ${candidate.index}`,
+        });
   let result: SearchResult;
   try {
     result = await runSearch({
@@ -150,7 +157,10 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
       settings: input.settings,
       journalFile: join(out, 'journal.jsonl'),
       resume: input.resume,
-      workers: input.workers,
+      // through the queue, a whole batch is in flight: the workers decide how many run at once
+      workers: coordinator
+        ? Math.max(input.settings.populationSize, input.settings.batchSize)
+        : input.workers,
       evaluate,
       ...(input.signal ? { signal: input.signal } : {}),
       onEvaluation: (progress: SearchProgress) => {
@@ -167,6 +177,7 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
     });
   } finally {
     bar?.stop();
+    await coordinator?.close();
   }
   const best = result.best;
   if (!best || best.status !== 'ok')
