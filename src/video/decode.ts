@@ -7,6 +7,7 @@
  * short-side scale -> crop -> rgb24.
  */
 import { VideoError } from '../errors.ts';
+import { checkFrameSize } from './bounds.ts';
 import { collectTail, inputArgs, spawnFfmpeg } from './ffmpegAdapter.ts';
 import { readFrames } from './frameCutter.ts';
 import { geometryFilters, planFrameGeometry } from './geometry.ts';
@@ -57,6 +58,7 @@ export interface DecodePlan {
 export async function planDecode(path: string, options: DecodeOptions = {}): Promise<DecodePlan> {
   const info = options.info ?? (await probeVideo(path));
   const frame = planFrameGeometry(info, options);
+  checkFrameSize(frame.resizedWidth, frame.resizedHeight, path, 'a resized frame');
   const filters: string[] = [];
   let outputFps = info.avgFrameRate;
   if (options.fps !== undefined) {
@@ -198,12 +200,16 @@ async function* runRawDecode(
   const child = spawnFfmpeg(args);
   const stderr = collectTail(child.stderr);
   let spawnError: Error | undefined;
+  let signal: NodeJS.Signals | null = null;
   const closed = new Promise<number | null>((resolve) => {
     child.on('error', (error) => {
       spawnError = error;
       resolve(null);
     });
-    child.on('close', (code) => resolve(code));
+    child.on('close', (code, killedBy) => {
+      signal = killedBy;
+      resolve(code);
+    });
   });
   let finished = false;
   try {
@@ -217,6 +223,12 @@ async function* runRawDecode(
     const code = await closed;
     if (spawnError)
       throw new VideoError(`decode: could not start ffmpeg for ${path} (${spawnError.message})`);
+    if (signal) {
+      throw new VideoError(
+        `decode: expected ffmpeg to decode ${path}, got ffmpeg killed by signal ${signal} ` +
+          `(a crash of ffmpeg, not a verdict on the file; set FFMPEG_PATH to a maintained ffmpeg >= 5): ${lastLines(stderr())}`,
+      );
+    }
     if (code !== 0) {
       throw new VideoError(
         `decode: expected ffmpeg to decode ${path}, got exit code ${code}: ${lastLines(stderr())}`,
@@ -236,6 +248,12 @@ async function* runRawDecode(
   }
 }
 
+/** The last distinct lines of ffmpeg's stderr ("Last message repeated N times" is dropped). */
 function lastLines(text: string, count = 3): string {
-  return text.trim().split('\n').slice(-count).join(' | ') || '(no message)';
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^Last message repeated/.test(line));
+  return lines.slice(-count).join(' | ') || '(no message)';
 }

@@ -1,23 +1,50 @@
 /**
- * The one place that talks to ffmpeg/ffprobe. fluent-ffmpeg (archived upstream in May 2025) is
- * used for probing only and is imported nowhere else, so it can be swapped out here alone.
- * Raw decoding spawns the resolved ffmpeg binary directly: fluent-ffmpeg adds nothing to a
- * plain argument array and its pipe wrapper hides backpressure and exit status.
+ * The one place that talks to ffmpeg/ffprobe: both are spawned directly with argument arrays
+ * (never a shell), so exit codes and signals are seen as they are.
  *
- * Rules for every invocation: arguments are arrays (never a shell string), inputs are given as
- * `file:<absolute path>` (a name like `-x` or `http:...` cannot become an option or a protocol),
- * and `-protocol_whitelist file,pipe` stops media files from pulling in network URLs or playlists.
+ * Rules for every invocation: inputs are given as `file:<absolute path>` (a name like `-x` or
+ * `http:...` cannot become an option or a protocol), `-protocol_whitelist file,pipe` stops media
+ * files from pulling in network URLs, and `-format_whitelist` admits only real containers: the
+ * demuxers that read one file. concat/ffconcat, hls, image2 (which expands `%d` patterns) and the
+ * like, which open further files named inside the input, are refused.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { resolve } from 'node:path';
-import ffmpeg from 'fluent-ffmpeg';
 import { ToolError } from '../errors.ts';
 import { resolveTool } from './tools.ts';
 
 /** Protocols an input may use; anything else (http, tcp, concat, hls...) is refused by ffmpeg. */
 export const PROTOCOL_WHITELIST = 'file,pipe';
+
+/**
+ * Video containers (demuxer names; "mov" admits ffmpeg's "mov,mp4,m4a,3gp,3g2,mj2", "matroska"
+ * its "matroska,webm"): mp4/mov, matroska/webm, avi, MPEG-TS, FLV, Ogg.
+ */
+export const VIDEO_FORMATS: readonly string[] = Object.freeze([
+  'mov',
+  'matroska',
+  'avi',
+  'mpegts',
+  'flv',
+  'ogg',
+]);
+
+/** Still-image demuxers that read exactly one file (image2 is left out: it expands patterns). */
+export const STILL_FORMATS: readonly string[] = Object.freeze([
+  'png_pipe',
+  'jpeg_pipe',
+  'bmp_pipe',
+  'ppm_pipe',
+  'tiff_pipe',
+  'webp_pipe',
+]);
+
+/** The input-side whitelist arguments every ffmpeg/ffprobe input gets. */
+export function whitelistArgs(formats: readonly string[] = VIDEO_FORMATS): string[] {
+  return ['-protocol_whitelist', PROTOCOL_WHITELIST, '-format_whitelist', formats.join(',')];
+}
 
 /** One stream as ffprobe reports it (the fields this project reads; all optional). */
 export interface ProbedStream {
@@ -35,6 +62,8 @@ export interface ProbedStream {
   start_time?: number | string;
   /** Display-matrix rotation, counter-clockwise degrees (ffprobe >= 5 side data). */
   rotation?: number | string;
+  side_data_list?: { side_data_type?: string; rotation?: number | string }[];
+  disposition?: Record<string, number | string>;
   tags?: Record<string, string | number>;
 }
 
@@ -59,7 +88,7 @@ export function inputArgs(
   path: string,
   window: { start?: number; duration?: number } = {},
 ): string[] {
-  const args = ['-protocol_whitelist', PROTOCOL_WHITELIST];
+  const args = whitelistArgs();
   if (window.start !== undefined && window.start > 0) args.push('-ss', formatSeconds(window.start));
   if (window.duration !== undefined) args.push('-t', formatSeconds(window.duration));
   args.push('-i', inputUrl(path));
@@ -71,23 +100,93 @@ export function formatSeconds(seconds: number): string {
   return seconds.toFixed(6);
 }
 
-/**
- * ffprobe through fluent-ffmpeg: `-show_streams -show_format` on one file, plus `extraArgs`
- * (e.g. `-count_packets`). Rejects with ffprobe's own error text (stderr) on failure.
- */
-export function ffprobeFile(path: string, extraArgs: string[] = []): Promise<ProbedFile> {
-  const ffprobePath = resolveTool('ffprobe').path;
-  return new Promise((resolvePromise, reject) => {
-    const command = ffmpeg();
-    command.setFfprobePath(ffprobePath);
-    command.input(inputUrl(path));
-    command.ffprobe(
-      ['-v', 'error', '-protocol_whitelist', PROTOCOL_WHITELIST, ...extraArgs],
-      (error, data) => {
-        if (error) reject(error instanceof Error ? error : new Error(String(error)));
-        else resolvePromise(data as unknown as ProbedFile);
-      },
+/** ffprobe did not answer: its exit code or the signal that killed it, and its stderr. */
+export class ProbeFailure extends Error {
+  constructor(
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+    readonly stderr: string,
+    readonly timedOut = false,
+  ) {
+    super(
+      timedOut
+        ? 'ffprobe: timed out'
+        : signal
+          ? `ffprobe: killed by signal ${signal}`
+          : `ffprobe: exit code ${exitCode}: ${stderr.trim()}`,
     );
+    this.name = 'ProbeFailure';
+  }
+}
+
+/** Longest ffprobe run before it is killed (a probe reads headers, not the whole file). */
+export const PROBE_TIMEOUT_MS = 60_000;
+/** Largest ffprobe JSON answer read; more is a hostile file (thousands of streams). */
+const PROBE_MAX_OUTPUT = 8 * 1024 * 1024;
+
+/**
+ * ffprobe `-show_streams -show_format -of json` on one file, plus `extraArgs` (e.g.
+ * `-count_packets`), with the whitelists. Rejects with a ProbeFailure (exit code or signal,
+ * stderr) when ffprobe fails, crashes or runs past PROBE_TIMEOUT_MS.
+ */
+export function ffprobeFile(
+  path: string,
+  extraArgs: string[] = [],
+  formats: readonly string[] = VIDEO_FORMATS,
+): Promise<ProbedFile> {
+  const ffprobePath = resolveTool('ffprobe').path;
+  const args = [
+    '-v',
+    'error',
+    ...whitelistArgs(formats),
+    '-show_streams',
+    '-show_format',
+    '-of',
+    'json',
+    ...extraArgs,
+    inputUrl(path),
+  ];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(ffprobePath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let timedOut = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > PROBE_MAX_OUTPUT) child.kill('SIGKILL');
+      else chunks.push(chunk);
+    });
+    const stderr = collectTail(child.stderr);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, PROBE_TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new ToolError(`ffprobe: could not start ${ffprobePath} (${error.message})`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (size > PROBE_MAX_OUTPUT) {
+        reject(new ProbeFailure(code, null, `more than ${PROBE_MAX_OUTPUT} bytes of probe output`));
+        return;
+      }
+      if (code !== 0 || timedOut) {
+        reject(new ProbeFailure(code, timedOut ? null : signal, stderr(), timedOut));
+        return;
+      }
+      try {
+        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<ProbedFile>;
+        resolvePromise({ streams: parsed.streams ?? [], format: parsed.format ?? {} });
+      } catch (error) {
+        reject(
+          new ProbeFailure(code, null, `unparsable ffprobe output (${(error as Error).message})`),
+        );
+      }
+    });
   });
 }
 

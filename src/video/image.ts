@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError, ToolError, VideoError } from '../errors.ts';
+import { MEDIA_BOUNDS, checkFrameSize } from './bounds.ts';
+import { STILL_FORMATS, whitelistArgs } from './ffmpegAdapter.ts';
 import { resolveTool } from './tools.ts';
 
 export interface RgbImage {
@@ -33,7 +35,13 @@ function run(binary: string, args: string[], input?: Uint8Array): Promise<RunRes
     child.on('error', (error) =>
       fail(new ToolError(`${binary}: could not start (${error.message})`)),
     );
-    child.on('close', (code) => done({ code, stdout: Buffer.concat(chunks), stderr }));
+    child.on('close', (code, signal) =>
+      done({
+        code,
+        stdout: Buffer.concat(chunks),
+        stderr: signal ? `${stderr}\nkilled by signal ${signal} (a crash of ${binary})` : stderr,
+      }),
+    );
     if (input && child.stdin) {
       child.stdin.on('error', () => {}); // ffmpeg may exit before reading everything; reported via code
       child.stdin.end(input);
@@ -64,15 +72,20 @@ async function checkReadable(path: string): Promise<void> {
   }
 }
 
-/** Width and height of the first video stream of an image file (ffprobe). */
-export async function probeImageSize(path: string): Promise<{ width: number; height: number }> {
+/**
+ * Width and height of the first video stream of an image file (ffprobe), within
+ * `maxPixels` (default MEDIA_BOUNDS.maxStillPixels: what optical flow can hold in memory).
+ */
+export async function probeImageSize(
+  path: string,
+  maxPixels: number = MEDIA_BOUNDS.maxStillPixels,
+): Promise<{ width: number; height: number }> {
   await checkReadable(path);
   const ffprobe = resolveTool('ffprobe');
   const result = await run(ffprobe.path, [
     '-v',
     'error',
-    '-protocol_whitelist',
-    'file,pipe',
+    ...whitelistArgs(STILL_FORMATS),
     '-select_streams',
     'v:0',
     '-show_entries',
@@ -88,19 +101,29 @@ export async function probeImageSize(path: string): Promise<{ width: number; hei
       path,
     );
   }
-  return { width: Number(match[1]), height: Number(match[2]) };
+  const size = { width: Number(match[1]), height: Number(match[2]) };
+  checkFrameSize(
+    size.width,
+    size.height,
+    path,
+    'an image (downscale it first, e.g. ffmpeg -i IN -vf scale=1920:-2 OUT)',
+    maxPixels,
+  );
+  return size;
 }
 
-/** Decodes the first frame of an image file to rgb24. */
-export async function readImage(path: string): Promise<RgbImage> {
-  const { width, height } = await probeImageSize(path);
+/** Decodes the first frame of an image file to rgb24 (sizes bounded as in probeImageSize). */
+export async function readImage(
+  path: string,
+  maxPixels: number = MEDIA_BOUNDS.maxStillPixels,
+): Promise<RgbImage> {
+  const { width, height } = await probeImageSize(path, maxPixels);
   const ffmpeg = resolveTool('ffmpeg');
   const result = await run(ffmpeg.path, [
     '-v',
     'error',
     '-nostdin',
-    '-protocol_whitelist',
-    'file,pipe',
+    ...whitelistArgs(STILL_FORMATS),
     '-i',
     fileInput(path),
     '-frames:v',

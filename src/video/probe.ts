@@ -5,8 +5,10 @@
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { VideoError } from '../errors.ts';
-import { ffprobeFile } from './ffmpegAdapter.ts';
+import { checkFrameSize, checkTimeline } from './bounds.ts';
+import { PROBE_TIMEOUT_MS, ProbeFailure, VIDEO_FORMATS, ffprobeFile } from './ffmpegAdapter.ts';
 import type { ProbedFile, ProbedStream } from './ffmpegAdapter.ts';
+import { resolveTool } from './tools.ts';
 
 /** Where `frameCount` came from. */
 export type FrameCountSource =
@@ -69,8 +71,7 @@ export async function probeVideo(path: string, options: ProbeOptions = {}): Prom
 }
 
 function isAttachedPicture(stream: ProbedStream): boolean {
-  const disposition = (stream as { disposition?: Record<string, unknown> }).disposition;
-  return Number(disposition?.attached_pic ?? 0) === 1;
+  return Number(stream.disposition?.attached_pic ?? 0) === 1;
 }
 
 function describeStream(path: string, probed: ProbedFile, stream: ProbedStream): VideoInfo {
@@ -81,6 +82,8 @@ function describeStream(path: string, probed: ProbedFile, stream: ProbedStream):
       `probeVideo: expected a frame size in ${path}, got ${stream.width}x${stream.height}`,
     );
   }
+  // Bounds before anything else reads the numbers: a damaged header can declare anything.
+  checkFrameSize(codedWidth, codedHeight, path);
   const rotation = clockwiseRotation(stream);
   const quarterTurn = rotation === 90 || rotation === 270;
   const avgFrameRate = parseRate(stream.avg_frame_rate);
@@ -93,7 +96,9 @@ function describeStream(path: string, probed: ProbedFile, stream: ProbedStream):
         `frame rate ${stream.avg_frame_rate ?? '?'} (damaged or truncated file?)`,
     );
   }
+  checkTimeline(duration, frameRate, 0, path);
   const [frameCount, frameCountSource] = countFrames(stream, duration, frameRate);
+  checkTimeline(duration, frameRate, frameCount, path);
   return {
     path,
     container: String(probed.format.format_name ?? 'unknown'),
@@ -134,10 +139,11 @@ function countFrames(
  */
 function clockwiseRotation(stream: ProbedStream): number {
   const tag = stream.tags?.rotate;
+  const matrix =
+    stream.rotation ?? stream.side_data_list?.find((side) => side.rotation !== undefined)?.rotation;
   let clockwise = 0;
   if (tag !== undefined && Number.isFinite(Number(tag))) clockwise = Number(tag);
-  else if (stream.rotation !== undefined && Number.isFinite(Number(stream.rotation)))
-    clockwise = -Number(stream.rotation);
+  else if (matrix !== undefined && Number.isFinite(Number(matrix))) clockwise = -Number(matrix);
   const quarter = Math.round(clockwise / 90) * 90;
   return ((quarter % 360) + 360) % 360;
 }
@@ -175,10 +181,38 @@ function checkFileReadable(path: string): void {
     throw new VideoError(`probeVideo: expected a video file, got an empty (0-byte) file: ${path}`);
 }
 
-/** Turns ffprobe's failure into a specific message: text file, truncated media, or other. */
-function explainProbeFailure(path: string, error: unknown): VideoError {
-  const message = error instanceof Error ? error.message : String(error);
+/**
+ * Turns ffprobe's failure into a specific message: a crash or time-out of ffprobe itself, a
+ * refused format or protocol, a text file, truncated media, or other.
+ */
+function explainProbeFailure(path: string, error: unknown): Error {
+  if (!(error instanceof ProbeFailure))
+    return error instanceof Error ? error : new Error(String(error));
+  if (error.signal) {
+    const tool = resolveTool('ffprobe');
+    return new VideoError(
+      `probeVideo: expected ffprobe to answer, got ffprobe killed by signal ${error.signal} ` +
+        `(a crash of ${tool.path} [${tool.source}], not a verdict on the file; ` +
+        `set FFPROBE_PATH to a maintained ffprobe >= 5): ${path}`,
+    );
+  }
+  if (error.timedOut) {
+    return new VideoError(
+      `probeVideo: expected ffprobe to answer within ${PROBE_TIMEOUT_SECONDS} s, got no answer (killed): ${path}`,
+    );
+  }
+  const message = error.stderr;
   const detail = lastLine(message);
+  const format = /Format not on whitelist/i.test(message)
+    ? message.split('\n').find((line) => /\[(\w+) @/.test(line))
+    : undefined;
+  if (/Format not on whitelist/i.test(message)) {
+    const demuxer = /\[(\w+) @/.exec(format ?? '')?.[1] ?? 'unknown';
+    return new VideoError(
+      `probeVideo: expected a video container (${VIDEO_FORMATS.join(', ')}), got format "${demuxer}", ` +
+        `which may open other files named inside it (refused): ${path}`,
+    );
+  }
   const refused = message.split('\n').find((line) => line.includes('not on whitelist'));
   if (refused) {
     return new VideoError(
@@ -201,6 +235,8 @@ function explainProbeFailure(path: string, error: unknown): VideoError {
     `probeVideo: expected a video file ffprobe can read, got unreadable data: ${path} (${detail})`,
   );
 }
+
+const PROBE_TIMEOUT_SECONDS = PROBE_TIMEOUT_MS / 1000;
 
 function lastLine(text: string): string {
   const lines = text

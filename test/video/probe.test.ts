@@ -116,15 +116,15 @@ describe('probeVideo', () => {
   });
 });
 
-describe('untrusted input: -protocol_whitelist file,pipe', () => {
+describe('untrusted input: -protocol_whitelist file,pipe and -format_whitelist', () => {
   const playlist =
     '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nhttp://127.0.0.1:9/segment.ts\n#EXT-X-ENDLIST\n';
 
-  it('probe: a playlist pointing at http is refused, naming the file', async () => {
+  it('probe: a playlist pointing at http is refused (hls is not a whitelisted format), naming the file', async () => {
     const path = workspace.file('remote.m3u8');
     writeFileSync(path, playlist);
     const error = await probeError(path);
-    expect(error.message).toMatch(/another protocol/);
+    expect(error.message).toMatch(/got format "hls".*refused/);
     expect(error.message).toContain(path);
   });
 
