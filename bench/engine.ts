@@ -3,7 +3,7 @@
  * with the project's gradient and kernels) against `tf.conv3d` (same backend, same run), and,
  * when Debian's python3-torch imports, against PyTorch with the same thread count.
  *
- * `npm run bench -- engine [--json] [--steps N] [--baseline-steps N] [--no-torch]`
+ * `npm run bench -- engine [--json] [--steps N] [--baseline-steps N] [--no-torch] [--profile]`
  *
  * Step: x [B,T,H,W,C] = [2,16,32,32,32] -> spatial 1x3x3 conv (32->32) -> temporal 3x1x1 conv
  * (32->32, dilation d, 'same') -> loss mean(y^2); backward to x and both filters (a block inside
@@ -12,13 +12,21 @@
  * wall time of N steps after a warm-up (conv3d: no warm-up, its steps take seconds; other load
  * only ever adds time), and the median CPU
  * time of this process per step (cpu_*), which other processes disturb less.
+ * --profile: one more step per dilation with every kernel timed (src/engine/profile.ts); prints
+ * the top kernels by self time with their share of the step (and `profile` in the JSON).
  */
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { backendReport, conv2plus1d, selectBackend, tf } from '../src/index.ts';
+import {
+  formatProfile,
+  profileKernels,
+  summariseProfile,
+  type KernelProfile,
+} from '../src/engine/profile.ts';
 import type { Tensor, Tensor4D, Tensor5D, Variable } from '../src/engine/tf.ts';
 
 const SHAPE = { batch: 2, frames: 16, height: 32, width: 32, channels: 32 } as const;
@@ -145,6 +153,9 @@ export async function main(args: string[]): Promise<void> {
   const json = args.includes('--json');
   const steps = numberArg(args, '--steps', 5);
   const baselineSteps = numberArg(args, '--baseline-steps', 2);
+  const profile = args.includes('--profile');
+  const profiles = new Map<number, KernelProfile>();
+  const loadBefore = loadavg()[0]!;
   await selectBackend('wasm');
   const threads = backendReport()?.threads ?? 1;
   const { batch, frames, height, width, channels } = SHAPE;
@@ -162,26 +173,31 @@ export async function main(args: string[]): Promise<void> {
     ) as Tensor4D;
     const spatial = tf.variable(tf.randomNormal([3, 3, channels, channels], 0, 0.1, 'float32', 2));
     const temporal = tf.variable(tf.randomNormal([3, 1, channels, channels], 0, 0.1, 'float32', 3));
-    const project = time(projectStep(x, spatial, temporal, dilation), steps);
+    const stepOnce = projectStep(x, spatial, temporal, dilation);
+    const project = time(stepOnce, steps);
+    if (profile) profiles.set(dilation, profileKernels(stepOnce).profile);
 
     // conv3d: the same numbers on the rank-5 layout.
     const x5 = x.reshape([batch, frames, height, width, channels]) as Tensor5D;
     const spatial5 = tf.variable(spatial.reshape([1, 3, 3, channels, channels]));
     const temporal5 = tf.variable(temporal.reshape([3, 1, 1, channels, channels]));
     let baseline: (Timing & { dilation: number }) | undefined;
-    try {
-      baseline = baselineByDilation.get(dilation) ?? {
-        // A conv3d step takes seconds: no warm-up call, best of the timed ones.
-        ...time(conv3dStep(x5, spatial5, temporal5, dilation), baselineSteps, 0),
-        dilation,
-      };
-    } catch (error) {
-      const reason = error instanceof Error ? error.message.split('.')[0] : String(error);
-      notes.push(
-        `conv3d at dilation ${dilation} failed ("${reason}"): its baseline is timed at dilation 1`,
-      );
-      baseline = baselineByDilation.get(1);
-    }
+    if (baselineSteps <= 0) {
+      // --baseline-steps 0: no conv3d timing (its steps take seconds).
+    } else
+      try {
+        baseline = baselineByDilation.get(dilation) ?? {
+          // A conv3d step takes seconds: no warm-up call, best of the timed ones.
+          ...time(conv3dStep(x5, spatial5, temporal5, dilation), baselineSteps, 0),
+          dilation,
+        };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message.split('.')[0] : String(error);
+        notes.push(
+          `conv3d at dilation ${dilation} failed ("${reason}"): its baseline is timed at dilation 1`,
+        );
+        baseline = baselineByDilation.get(1);
+      }
     if (baseline) baselineByDilation.set(dilation, baseline);
     tf.dispose([x, spatial, temporal, x5, spatial5, temporal5]);
     runs.push({
@@ -210,11 +226,12 @@ export async function main(args: string[]): Promise<void> {
     }
   }
 
+  const loadAfter = loadavg()[0]!;
   const shapes = `x=[${batch},${frames},${height},${width},${channels}] (4-D view [${batch * frames},${height},${width},${channels}]) spatial=[1,3,3,${channels},${channels}] temporal=[3,1,1,${channels},${channels}]`;
   const cpuModel = cpus()[0]?.model ?? 'unknown';
   const fmt = (v: number | null, unit = ' ms') => (v === null ? '-' : `${v.toFixed(1)}${unit}`);
   const lines = [
-    `engine: one training step (forward, backward to x and filters, SGD) on wasm, ${threads} thread(s), ${cpuModel}`,
+    `engine: one training step (forward, backward to x and filters, SGD) on wasm, ${threads} thread(s), ${cpuModel}, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
     `  ${shapes}`,
     '  dilation | project (4-D conv2d) | tf.conv3d baseline      | ratio  | PyTorch 1 thread | ratio vs torch',
     ...runs.map(
@@ -223,6 +240,10 @@ export async function main(args: string[]): Promise<void> {
     ),
     `  cpu time per step (median): ${runs.map((r) => `d=${r.dilation} project ${fmt(r.project_cpu_ms)}, conv3d ${fmt(r.baseline_cpu_ms)}, torch ${fmt(r.torch_cpu_ms)}`).join('; ')}`,
     ...notes.map((note) => `  note: ${note}`),
+    ...[...profiles.entries()].flatMap(([dilation, p]) => [
+      `  profile, dilation ${dilation}: one step ${p.wallMs.toFixed(1)} ms wall, ${p.cpuMs.toFixed(1)} ms CPU; kernels by self time:`,
+      ...formatProfile(p).map((line) => `    ${line}`),
+    ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (json) {
@@ -239,6 +260,8 @@ export async function main(args: string[]): Promise<void> {
       threads,
       cpu: cpuModel,
       cores: cpus().length,
+      load_before: round(loadBefore, 2),
+      load_after: round(loadAfter, 2),
       node: process.version,
       tfjs: tf.version.tfjs,
       torch: typeof torch === 'string' ? null : torch.torch,
@@ -253,6 +276,16 @@ export async function main(args: string[]): Promise<void> {
         ),
       ),
       notes,
+      ...(profiles.size > 0
+        ? {
+            profile: Object.fromEntries(
+              [...profiles.entries()].map(([dilation, p]) => [
+                `dilation${dilation}`,
+                summariseProfile(p),
+              ]),
+            ),
+          }
+        : {}),
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   }

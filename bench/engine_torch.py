@@ -2,7 +2,7 @@
 
 Run by bench/engine.ts as `/usr/bin/python3 bench/engine_torch.py '<json config>'`; prints one
 JSON line. Config: {"shape": [B, T, H, W, C], "channels": Cout, "dilations": [1, 2],
-"steps": N, "threads": 1}. Step = spatial 1x3x3 conv, temporal 3x1x1 conv (dilation d, 'same'),
+"steps": N, "threads": 1} (intra-op threads; one interop thread). Step = spatial 1x3x3 conv, temporal 3x1x1 conv (dilation d, 'same'),
 loss mean(y^2), backward to x and both filters, SGD update of the filters.
 Times per step: best wall time (ms) and median process CPU time (ms) over `steps` after a warm-up.
 """
@@ -18,6 +18,7 @@ import torch.nn.functional as F
 def main() -> None:
     config = json.loads(sys.argv[1])
     torch.set_num_threads(int(config["threads"]))
+    torch.set_num_interop_threads(1)
     torch.manual_seed(0)
     b, t, h, w, c = config["shape"]
     cout = int(config["channels"])

@@ -83,38 +83,44 @@ export function conv2dFilterGrad(
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
   const [, height, width] = x.shape;
+  const { filterHeight: kh, filterWidth: kw } = info;
   // Rows of the padded input that the conv reads: [0, spanH) in padded coordinates.
-  const spanH = (info.filterHeight - 1) * dh + (info.outHeight - 1) * sh + 1;
-  const spanW = (info.filterWidth - 1) * dw + (info.outWidth - 1) * sw + 1;
+  const spanH = (kh - 1) * dh + (info.outHeight - 1) * sh + 1;
+  const spanW = (kw - 1) * dw + (info.outWidth - 1) * sw + 1;
+  // Input rows past the span (a strided 'valid' conv often leaves some) are not cropped from x
+  // (a Slice of the whole input, a JavaScript loop on wasm): the conv below then yields a few
+  // extra filter rows/columns, and the small result is cropped instead.
+  const padBottom = Math.max(0, spanH - top - height);
+  const padRight = Math.max(0, spanW - left - width);
+  const cropToFilter = (grad: Tensor4D): Tensor4D =>
+    grad.shape[1] === kh && grad.shape[2] === kw
+      ? grad
+      : tf.slice(grad, [0, 0, 0, 0], [-1, kh, kw, -1]);
   return tf.tidy(() => {
-    const keepH = Math.min(height, spanH - top);
-    const keepW = Math.min(width, spanW - left);
-    let xUsed = x;
-    if (keepH < height || keepW < width) xUsed = tf.slice(x, [0, 0, 0, 0], [-1, keepH, keepW, -1]);
-    if (info.filterWidth === 1 && sw === 1 && left === 0 && keepW === width) {
+    if (kw === 1 && sw === 1 && left === 0 && padRight === 0 && spanW === width) {
       // A (k,1) kernel (the temporal conv): W behaves like batch, so it becomes the contiguous
       // reduction axis ("channels" W instead of N): far better for XNNPACK when N is small.
-      const xByChannel = tf.transpose(xUsed, [3, 1, 0, 2]); // [Ci, H, N, W]
+      const xByChannel = tf.transpose(x, [3, 1, 0, 2]); // [Ci, H, N, W]
       const dyAsFilter = tf.transpose(dy, [1, 0, 2, 3]); // [Ho, N, W, Co]
       const pad: Explicit = [
         [0, 0],
-        [top, spanH - top - keepH],
+        [top, padBottom],
         [0, 0],
         [0, 0],
       ];
-      const grad = tf.conv2d(xByChannel, dyAsFilter, [dh, 1], pad, 'NHWC', [sh, 1]); // [Ci, kh, 1, Co]
-      return tf.transpose(grad, [1, 2, 0, 3]);
+      const grad = tf.conv2d(xByChannel, dyAsFilter, [dh, 1], pad, 'NHWC', [sh, 1]); // [Ci, >=kh, 1, Co]
+      return tf.transpose(cropToFilter(grad), [1, 2, 0, 3]);
     }
-    const xByChannel = tf.transpose(xUsed, [3, 1, 2, 0]); // [Ci, H, W, N]
+    const xByChannel = tf.transpose(x, [3, 1, 2, 0]); // [Ci, H, W, N]
     const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
     const pad: Explicit = [
       [0, 0],
-      [top, spanH - top - keepH],
-      [left, spanW - left - keepW],
+      [top, padBottom],
+      [left, padRight],
       [0, 0],
     ];
-    const grad = tf.conv2d(xByChannel, dyAsFilter, [dh, dw], pad, 'NHWC', [sh, sw]); // [Ci, kh, kw, Co]
-    return tf.transpose(grad, [1, 2, 0, 3]);
+    const grad = tf.conv2d(xByChannel, dyAsFilter, [dh, dw], pad, 'NHWC', [sh, sw]); // [Ci, >=kh, >=kw, Co]
+    return tf.transpose(cropToFilter(grad), [1, 2, 0, 3]);
   });
 }
 
@@ -209,7 +215,10 @@ export function conv2dInputGrad(
   const [, height, width] = xShape;
   return tf.tidy(() => {
     const { spread, pad } = spreadForTransposedConv(dy, info, height, width);
-    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
+    // A 1x1 filter has nothing to flip (and wasm's Reverse costs ~1 ms even on small filters).
+    const spatial =
+      filter.shape[0] === 1 && filter.shape[1] === 1 ? filter : tf.reverse(filter, [0, 1]);
+    const flipped = tf.transpose(spatial, [0, 1, 3, 2]); // [kh, kw, Co, Ci]
     return tf.conv2d(spread, flipped as Tensor4D, 1, pad, 'NHWC', [dh, dw]);
   });
 }

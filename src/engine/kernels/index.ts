@@ -9,6 +9,7 @@ import type { KernelConfig } from './tensorInfo.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { makeBatchMatMulConfig } from './BatchMatMul.ts';
+import { makeCastConfig, makeIdentityConfig } from './Identity.ts';
 import { maxPoolGradConfig } from './MaxPoolGrad.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
@@ -31,6 +32,8 @@ function wasmOverrides(): KernelConfig[] {
     conv2DBackpropFilterConfig,
     conv2DBackpropInputConfig,
     makeBatchMatMulConfig(stock('BatchMatMul')),
+    makeIdentityConfig(stock('Identity')),
+    makeCastConfig(stock('Cast')),
     maxPoolGradConfig,
     depthwiseConv2dNativeBackpropFilterConfig,
     depthwiseConv2dNativeBackpropInputConfig,

@@ -28,6 +28,10 @@ export const CONV_SPECS: ConvSpec[] = [
   spec([1, 13, 12, 2], [7, 7, 2, 3], 2, 1, 'same'),
   spec([1, 13, 12, 2], [7, 7, 2, 3], 2, 1, 'valid'),
   spec([1, 10, 9, 3], [3, 3, 3, 2], [2, 1], 1, 'same'),
+  // strided 'valid' convs that leave input rows/columns past the last window (the stem's case)
+  spec([1, 14, 12, 2], [7, 7, 2, 3], 2, 1, 'valid'),
+  spec([2, 10, 10, 3], [3, 3, 3, 2], 2, 1, 'valid'),
+  spec([2, 10, 6, 3], [3, 1, 3, 4], [2, 1], 1, 'valid'),
   spec([2, 9, 9, 3], [3, 3, 3, 4], 1, 2, 'same'),
   spec([2, 9, 9, 3], [3, 3, 3, 4], 1, 2, 'valid'),
   spec([1, 13, 11, 2], [3, 3, 2, 3], 1, 3, 'same'),
