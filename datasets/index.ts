@@ -10,6 +10,7 @@ export { readKineticsCsv, kineticsClipId } from './manifests/kinetics.ts';
 export { readCharadesCsv, parseCharadesActions } from './manifests/charades.ts';
 export { readFolderDataset } from './manifests/folder.ts';
 export { readVideoList } from './manifests/list.ts';
+export { displayBytes, pathFromBytes, readDirectory } from './manifests/bytePaths.ts';
 export * from './synthetic/index.ts';
 
 /** Folder holding the dataset specs shipped with the project (synthetic-motion.json, ...). */

@@ -5,6 +5,7 @@ import { readCharadesClasses } from './classes.ts';
 import { readCsv } from './csv.ts';
 import { findVideo, normaliseSplit } from './locate.ts';
 import { lineRef, resolveInsideRoot } from './paths.ts';
+import { checkUniqueIds, type ReportedRow, settleReported } from './report.ts';
 import type { Manifest, ManifestItem, ManifestOptions, Segment } from './types.ts';
 
 const COMPONENT = 'charades csv';
@@ -136,12 +137,13 @@ export function readCharadesCsv(file: string, options: ManifestOptions = {}): Ma
   const { codes, names } = readCharadesClasses(classesFile);
   const codeIndex = new Map(codes.map((code, index) => [code, index]));
   const root = resolve(options.root ?? dirname(file));
+  const confine = options.root !== undefined;
   const split = options.split ? normaliseSplit(options.split) : (splitFromFileName(file) ?? 'all');
   if (!options.split) notes.push(`split "${split}" from the file name`);
-  const missingPolicy = options.missing ?? 'skip';
+  const missingPolicy = options.missing ?? 'error';
 
   const items: ManifestItem[] = [];
-  const missing: string[] = [];
+  const reported: ReportedRow[] = [];
   const at = (name: string, fields: string[]) => {
     const index = column.get(name);
     return index === undefined ? undefined : fields[index];
@@ -169,23 +171,20 @@ export function readCharadesCsv(file: string, options: ManifestOptions = {}): Ma
       }
     }
     const stems = VIDEO_FOLDERS.map((folder) => (folder ? join(folder, id) : id));
-    for (const stem of stems) resolveInsideRoot(root, stem, COMPONENT, where);
+    for (const stem of stems) resolveInsideRoot(root, stem, COMPONENT, where, confine);
     const found = findVideo(root, stems);
     if (!found) {
-      if (missingPolicy === 'error')
-        throw new InputError(
-          `${COMPONENT}: expected a video ${id}.mp4 under ${root}, got none`,
-          where,
-        );
-      if (missingPolicy === 'skip') {
-        missing.push(`${id} (${where})`);
-        continue;
-      }
+      reported.push({
+        id,
+        where,
+        reason: `no ${id}.mp4 (or .mkv/.webm/.avi/.mov) under ${root} or ${VIDEO_FOLDERS.filter(Boolean).join('/, ')}/`,
+      });
+      if (missingPolicy !== 'keep') continue;
     }
     const labels = [...new Set(segments.map((segment) => segment.label))].sort((a, b) => a - b);
     items.push({
       id,
-      path: resolveInsideRoot(root, found ?? `${id}.mp4`, COMPONENT, where),
+      path: resolveInsideRoot(root, found ?? `${id}.mp4`, COMPONENT, where, confine),
       labels,
       segments,
       split,
@@ -193,6 +192,8 @@ export function readCharadesCsv(file: string, options: ManifestOptions = {}): Ma
       source: where,
     });
   }
+  checkUniqueIds(COMPONENT, items);
+  const missing = settleReported(COMPONENT, file, reported, missingPolicy);
   return {
     kind: 'charades',
     root,

@@ -5,6 +5,7 @@ import { readClassNames } from './classes.ts';
 import { readCsv } from './csv.ts';
 import { findVideo, normaliseSplit, splitFolders } from './locate.ts';
 import { lineRef, resolveInsideRoot } from './paths.ts';
+import { checkUniqueIds, type ReportedRow, settleReported } from './report.ts';
 import type { Manifest, ManifestItem, ManifestOptions } from './types.ts';
 
 const COMPONENT = 'kinetics csv';
@@ -46,7 +47,8 @@ export function readKineticsCsv(file: string, options: ManifestOptions = {}): Ma
     }
   }
   const root = resolve(options.root ?? dirname(file));
-  const missingPolicy = options.missing ?? 'skip';
+  const confine = options.root !== undefined;
+  const missingPolicy = options.missing ?? 'error';
   const notes: string[] = [];
 
   let classes: string[] | undefined;
@@ -65,7 +67,7 @@ export function readKineticsCsv(file: string, options: ManifestOptions = {}): Ma
     return index === undefined ? undefined : fields[index]?.trim();
   };
   const pending: (Omit<ManifestItem, 'labels'> & { label?: string })[] = [];
-  const missing: string[] = [];
+  const reported: ReportedRow[] = [];
   for (const { fields, line } of rows) {
     const where = lineRef(file, line);
     if (fields.length !== header.length) {
@@ -104,25 +106,21 @@ export function readKineticsCsv(file: string, options: ManifestOptions = {}): Ma
       for (const dir of labelDirs) stems.push(join(splitDir, dir, id));
     }
     // the clip id itself must stay inside the root; label/split folders are only places to look
-    resolveInsideRoot(root, id, COMPONENT, where);
+    resolveInsideRoot(root, id, COMPONENT, where, confine);
     const safeStems = stems.filter((stem) => {
       const rel = relative(root, resolve(root, stem));
       return !rel.startsWith('..') && !isAbsolute(rel);
     });
     const found = findVideo(root, [...new Set(safeStems)]);
     if (!found) {
-      if (missingPolicy === 'error') {
-        throw new InputError(
-          `${COMPONENT}: expected a video ${id}.mp4 under ${root} (also tried label/split folders), got none`,
-          where,
-        );
-      }
-      if (missingPolicy === 'skip') {
-        missing.push(`${id} (${where})`);
-        continue;
-      }
+      reported.push({
+        id,
+        where,
+        reason: `no ${id}.mp4 (or .mkv/.webm/.avi/.mov) under ${root} or its label/split folders`,
+      });
+      if (missingPolicy !== 'keep') continue;
     }
-    const path = resolveInsideRoot(root, found ?? `${id}.mp4`, COMPONENT, where);
+    const path = resolveInsideRoot(root, found ?? `${id}.mp4`, COMPONENT, where, confine);
     pending.push({ id, path, label, split, duration: end - start, source: where });
   }
   if (!classes) {
@@ -134,5 +132,7 @@ export function readKineticsCsv(file: string, options: ManifestOptions = {}): Ma
     ...item,
     labels: label === undefined ? [] : [classIndex.get(label) as number],
   }));
+  checkUniqueIds(COMPONENT, items);
+  const missing = settleReported(COMPONENT, file, reported, missingPolicy);
   return { kind: 'kinetics', root, classes, multiLabel: false, items, missing, notes };
 }

@@ -7,15 +7,58 @@ function isInside(root: string, path: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
+/** Bytes variant of isInside, for real paths that may not be UTF-8. */
+function isInsideBytes(root: Buffer, path: Buffer): boolean {
+  if (path.equals(root)) return true;
+  const prefix = root[root.length - 1] === 0x2f ? root : Buffer.concat([root, Buffer.from('/')]);
+  return path.length > prefix.length && path.subarray(0, prefix.length).equals(prefix);
+}
+
 /**
- * Resolves `entry` (relative to `root`, or absolute) and refuses anything outside the root:
- * `../` segments, absolute paths elsewhere, and symlinks whose target leaves the root.
+ * Refuses `path` (absolute; a string, or bytes for names that are not UTF-8) unless it lies in
+ * `root`, both lexically and after following symbolic links (when it exists).
+ */
+export function confineToRoot(
+  root: string,
+  path: string | Buffer,
+  component: string,
+  shown: string,
+  where?: string,
+): void {
+  const absoluteRoot = resolve(root);
+  // bytes are compared as latin1 text: one character per byte
+  const inside =
+    typeof path === 'string'
+      ? isInside(absoluteRoot, path)
+      : isInside(Buffer.from(absoluteRoot, 'utf8').toString('latin1'), path.toString('latin1'));
+  if (!inside) {
+    throw new InputError(
+      `${component}: expected a path inside the root ${absoluteRoot} (--root), got "${shown}"`,
+      where,
+    );
+  }
+  if (!existsSync(path)) return;
+  const realRoot = realpathSync(absoluteRoot, { encoding: 'buffer' });
+  const realPath = realpathSync(path, { encoding: 'buffer' });
+  if (!isInsideBytes(realRoot, realPath)) {
+    throw new InputError(
+      `${component}: expected a path inside the root ${absoluteRoot} (--root), got "${shown}" (a link to ${realPath.toString('utf8')})`,
+      where,
+    );
+  }
+}
+
+/**
+ * Resolves `entry` (a name relative to `root`) and refuses one that leaves the root lexically
+ * (`../`, an absolute path elsewhere): ids and clip names are names, not paths. With `confine`
+ * (an explicit --root), symbolic links that lead out of the root are refused too.
  */
 export function resolveInsideRoot(
   root: string,
   entry: string,
   component: string,
   where?: string,
+  confine = true,
 ): string {
   const absoluteRoot = resolve(root);
   if (entry.includes('\0'))
@@ -27,16 +70,7 @@ export function resolveInsideRoot(
       where,
     );
   }
-  if (existsSync(path)) {
-    const realRoot = realpathSync(absoluteRoot);
-    const realPath = realpathSync(path);
-    if (!isInside(realRoot, realPath)) {
-      throw new InputError(
-        `${component}: expected a path inside the dataset root ${absoluteRoot}, got "${entry}" (a link to ${realPath})`,
-        where,
-      );
-    }
-  }
+  if (confine) confineToRoot(absoluteRoot, path, component, entry, where);
   return path;
 }
 

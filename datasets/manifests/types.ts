@@ -10,7 +10,7 @@ export interface Segment {
 export interface ManifestItem {
   /** Dataset-wide id (Kinetics: `{youtube_id}_{start:06d}_{end:06d}`, Charades: the video id). */
   id: string;
-  /** Absolute path of the video file, inside Manifest.root. */
+  /** Absolute path of the video file (inside Manifest.root when a root was given). */
   path: string;
   /** Class indices into Manifest.classes; empty for unlabelled (inference / test) rows. */
   labels: number[];
@@ -28,7 +28,10 @@ export type ManifestKind = 'kinetics' | 'charades' | 'folder' | 'list';
 /** A dataset as every reader returns it. */
 export interface Manifest {
   kind: ManifestKind;
-  /** Absolute dataset root: every item path lies inside it. */
+  /**
+   * Absolute dataset root: where Kinetics/Charades clips are looked for and what list ids are
+   * relative to. Item paths lie inside it when it was given (`ManifestOptions.root`).
+   */
   root: string;
   /** Class names, index = label. */
   classes: string[];
@@ -37,17 +40,26 @@ export interface Manifest {
   /** True when a video may carry several labels (sigmoid + BCE, mAP); false for softmax sets. */
   multiLabel: boolean;
   items: ManifestItem[];
-  /** Rows whose video file was not found (when `missing: 'skip'`), as "id (file:line)". */
+  /** Rows reported instead of read (when `missing` is 'skip' or 'keep'): "id (file:line: why)". */
   missing: string[];
   /** What the reader decided on its own (labels file picked, layout found, ...). */
   notes: string[];
 }
 
-/** What to do with a row whose video file does not exist. */
+/**
+ * What to do with rows whose video file does not exist (or whose path is ambiguous):
+ * 'error' (default) throws one InputError listing every such row (file:line and why);
+ * 'skip' (`--allow-missing`) leaves them out and lists them in Manifest.missing;
+ * 'keep' keeps the expected path (scoring needs every labelled row).
+ */
 export type MissingPolicy = 'skip' | 'keep' | 'error';
 
 export interface ManifestOptions {
-  /** Dataset root; defaults to the manifest file's folder (or the folder itself). */
+  /**
+   * Confines every resolved path, after symbolic links, to this folder (`--root`, for
+   * manifests from elsewhere). Kinetics/Charades clips are looked for under it. Default: no
+   * confinement; clips are looked for beside the manifest, list paths are relative to it.
+   */
   root?: string;
   /** Class list file: one name per line (Kinetics/list) or `c000 name` (Charades). */
   classes?: string;

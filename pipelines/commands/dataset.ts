@@ -105,7 +105,7 @@ function registerInspect(dataset: Command): void {
       'read a manifest (Kinetics CSV, Charades CSV, class folders, list) and count videos per class and split',
     )
     .argument('<manifest>', 'CSV, list file or folder')
-    .option('--root <dir>', 'dataset root (default: beside the manifest)')
+    .option('--root <dir>', 'confine every path to this folder (default: beside the manifest)')
     .option('--classes <file>', 'class list file')
     .option('--split <name>', 'split for sources that do not state one')
     .option('--json', 'end with one JSON object on the last line')
@@ -118,6 +118,7 @@ function registerInspect(dataset: Command): void {
           root: flags.root,
           classes: flags.classes,
           split: flags.split,
+          missing: 'skip', // inspect lists rows without a video instead of failing on them
         });
         const counts = countManifest(manifest);
         const splitNames = Object.keys(counts.splits).sort();

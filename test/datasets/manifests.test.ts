@@ -45,7 +45,7 @@ describe('kinetics csv', () => {
         'playing drums,d4,1,11,train\n' +
         'abseiling,gone,0,10,train\n',
     );
-    const m = readKineticsCsv(csv);
+    const m = readKineticsCsv(csv, { missing: 'skip' });
     expect(m.classes).toEqual(['abseiling', 'playing drums', 'riding bike']);
     expect(m.multiLabel).toBe(false);
     expect(m.items.map((i) => [i.id, i.labels, i.split, i.duration])).toEqual([
@@ -56,7 +56,9 @@ describe('kinetics csv', () => {
     ]);
     expect(m.items[2].path).toBe(join(dir, 'k1/val/riding bike/c3_000005_000015.mp4'));
     expect(m.items[3].path).toBe(join(dir, 'k1/playing_drums/d4_000001_000011.mp4'));
-    expect(m.missing).toEqual(['gone_000000_000010 (train.csv:6)']);
+    expect(m.missing).toEqual([
+      `gone_000000_000010 (train.csv:6: no gone_000000_000010.mp4 (or .mkv/.webm/.avi/.mov) under ${join(dir, 'k1')} or its label/split folders)`,
+    ]);
   });
 
   it('uses labels.txt beside the CSV for the class order', () => {
@@ -94,7 +96,7 @@ describe('kinetics csv', () => {
     );
   });
 
-  it('refuses a file that is a symlink leaving the root', () => {
+  it('with --root, refuses a file that is a symlink leaving the root (without, follows it)', () => {
     write('outside/secret_000000_000001.mp4');
     mkdirSync(join(dir, 'k5'), { recursive: true });
     symlinkSync(
@@ -105,7 +107,10 @@ describe('kinetics csv', () => {
       'k5/t.csv',
       'label,youtube_id,time_start,time_end,split\na,secret,0,1,train\n',
     );
-    expect(thrown(() => readKineticsCsv(csv)).message).toMatch(/a link to .*outside/);
+    expect(thrown(() => readKineticsCsv(csv, { root: join(dir, 'k5') })).message).toMatch(
+      /inside the root .*\(--root\).*a link to .*outside/,
+    );
+    expect(readKineticsCsv(csv).items.map((item) => item.id)).toEqual(['secret_000000_000001']);
   });
 });
 
@@ -235,13 +240,17 @@ describe('folder per class', () => {
     ]);
   });
 
-  it('refuses a symlink leaving the root', () => {
+  it('with --root, refuses a symlink leaving the root (without, follows it)', () => {
     write('f3/a/ok.mp4');
     mkdirSync(join(dir, 'f3/b'), { recursive: true });
     symlinkSync(join(dir, 'outside/secret_000000_000001.mp4'), join(dir, 'f3/b/leak.mp4'));
-    expect(thrown(() => readFolderDataset(join(dir, 'f3'))).message).toMatch(
-      /inside the dataset root.*a link/,
-    );
+    expect(
+      thrown(() => readFolderDataset(join(dir, 'f3'), { root: join(dir, 'f3') })).message,
+    ).toMatch(/inside the root.*a link/);
+    expect(readFolderDataset(join(dir, 'f3')).items.map((item) => item.id)).toEqual([
+      'a/ok',
+      'b/leak',
+    ]);
   });
 });
 
@@ -267,7 +276,7 @@ describe('plain list', () => {
     expect(readVideoList(indexed, { classes }).items.map((i) => i.labels)).toEqual([[1], [0]]);
   });
 
-  it('names file:line of an out-of-range label and refuses escaping paths', () => {
+  it('names file:line of an out-of-range label; with --root, refuses paths outside it', () => {
     const classes = write('l2/classes.txt', 'a\nb\n');
     write('l2/x.mp4');
     const bad = write('l2/bad.txt', 'x.mp4 a\nx.mp4 7\n');
@@ -275,15 +284,15 @@ describe('plain list', () => {
       'video list: expected a class name or index < 2, got "7" (bad.txt:2)',
     );
     const escapeList = write('l2/escape.txt', '/etc/passwd\n');
-    expect(thrown(() => readVideoList(escapeList)).message).toMatch(
-      /inside the dataset root.*"\/etc\/passwd" \(escape\.txt:1\)/,
+    expect(thrown(() => readVideoList(escapeList, { root: join(dir, 'l2') })).message).toMatch(
+      /inside the root.*"\/etc\/passwd" \(escape\.txt:1\)/,
     );
   });
 });
 
 describe('readManifest', () => {
   it('picks the reader by kind and header, and says which', () => {
-    expect(readManifest(join(dir, 'k1/train.csv')).reader).toBe('kinetics');
+    expect(readManifest(join(dir, 'k1/train.csv'), { missing: 'skip' }).reader).toBe('kinetics');
     expect(readManifest(join(dir, 'c1/Charades_v1_train.csv'))).toMatchObject({
       reader: 'charades',
     });
