@@ -1,5 +1,6 @@
 import { kineticsClipId } from '../manifests/kinetics.ts';
 import { deriveSeed, Prng } from './prng.ts';
+import { luminance, tintLuminanceRange, tintedColor } from './tint.ts';
 import type { BackgroundParams, ObjectParams, Rgb, SceneParams } from './render.ts';
 import type {
   CharadesDatasetSpec,
@@ -60,6 +61,17 @@ function randomBackground(random: Prng, texture: number): BackgroundParams {
   return { base: randomColor(random, 50, 205), gratings, grain: 12 * texture };
 }
 
+/** Moves the background's colours toward gray of the same luminance (texture kept). */
+function desaturate(background: BackgroundParams, saturation: number): void {
+  if (saturation === 1) return;
+  const mix = (color: Rgb): Rgb => {
+    const lum = luminance(color);
+    return color.map((c) => lum + saturation * (c - lum)) as Rgb;
+  };
+  background.base = mix(background.base);
+  for (const grating of background.gratings) grating.amplitude = mix(grating.amplitude);
+}
+
 function randomObject(
   random: Prng,
   scene: SceneSpec,
@@ -103,6 +115,29 @@ function assignSplits(
   );
 }
 
+/** Frames [start, end] of an `active` window given as fractions of the video. */
+export function activeFrames(
+  active: [number, number] | undefined,
+  frames: number,
+): [number, number] {
+  if (!active) return [0, frames - 1];
+  const start = Math.max(0, Math.ceil(active[0] * (frames - 1) - 1e-9));
+  const end = Math.max(start, Math.floor(active[1] * (frames - 1) + 1e-9));
+  return [start, end];
+}
+
+/**
+ * Luminance of a tinted object: far enough from the background's (45-80 gray levels, so flow
+ * sees the object) and inside the range where the tint fits in 0..255.
+ */
+function contrastingLuminance(random: Prng, background: Rgb, range: [number, number]): number {
+  const base = luminance(background);
+  const darker = base - range[0] > range[1] - base;
+  const offset = random.uniform(45, 80);
+  const lum = darker ? base - offset : base + offset;
+  return Math.min(range[1], Math.max(range[0], lum));
+}
+
 /** Single-label motion set: every object of a video follows its class's motion for the whole clip. */
 export function planMotionDataset(spec: MotionDatasetSpec, seed = spec.seed): DatasetPlan {
   const { width, height, frames, fps } = spec.video;
@@ -119,13 +154,53 @@ export function planMotionDataset(spec: MotionDatasetSpec, seed = spec.seed): Da
     // interleaved classes: ids say nothing about the label
     const label = index % classCount;
     const random = new Prng(deriveSeed(seed, STREAM_MOTION_VIDEO, index));
-    const motion = spec.classes[label].motion;
+    const { motion, tint, active } = spec.classes[label]!;
     const background = randomBackground(random, spec.scene.texture);
+    desaturate(background, spec.scene.backgroundSaturation);
     const speedFactor = randomSpeedFactor(random, spec.scene);
     const count = random.int(spec.scene.objects[0], Math.max(1, spec.scene.objects[1]));
+    const [start, end] = activeFrames(active, frames);
     const objects = Array.from({ length: Math.max(1, count) }, () =>
-      randomObject(random, spec.scene, width, height, motion, 0, frames - 1),
+      randomObject(random, spec.scene, width, height, motion, start, end),
     );
+    // Draws below happen only for the options that need them, so sets without them stay as before.
+    if (tint !== undefined) {
+      const range = tintLuminanceRange(tint, spec.scene.tintChroma);
+      for (const object of objects) {
+        const lum = contrastingLuminance(random, background.base, range);
+        // the accent half: the same hue, a little lighter or darker (rotation stays visible)
+        const accent = Math.min(range[1], Math.max(range[0], lum + random.uniform(-30, 30)));
+        object.color = tintedColor(lum, tint, spec.scene.tintChroma);
+        object.accent = tintedColor(accent, tint, spec.scene.tintChroma);
+      }
+    }
+    const distractors =
+      spec.scene.distractors[1] > 0
+        ? random.int(spec.scene.distractors[0], spec.scene.distractors[1])
+        : 0;
+    for (let d = 0; d < distractors; d++) {
+      const object = randomObject(
+        random,
+        spec.scene,
+        width,
+        height,
+        spec.scene.distractorMotion ?? null,
+        0,
+        frames - 1,
+      );
+      if (tint !== undefined) {
+        // gray: a distractor never carries a class's hue
+        const lum = contrastingLuminance(random, background.base, [20, 235]);
+        object.color = tintedColor(lum, 0, 0);
+        object.accent = tintedColor(
+          Math.min(235, Math.max(20, lum + random.uniform(-30, 30))),
+          0,
+          0,
+        );
+      }
+      // below the class objects, so they are never hidden
+      objects.unshift(object);
+    }
     const split = splitOf.get(index) as SplitName;
     const id = kineticsClipId(`mv${String(index).padStart(5, '0')}`, 0, seconds);
     videos.push({
@@ -189,7 +264,19 @@ export function planCharadesDataset(spec: CharadesDatasetSpec, seed = spec.seed)
     }
     const distractors = random.int(spec.scene.objects[0], spec.scene.objects[1]);
     for (let d = 0; d < distractors; d++)
-      objects.push(randomObject(random, spec.scene, width, height, null, 0, 0));
+      objects.push(
+        spec.scene.distractorMotion
+          ? randomObject(
+              random,
+              spec.scene,
+              width,
+              height,
+              spec.scene.distractorMotion,
+              0,
+              frames - 1,
+            )
+          : randomObject(random, spec.scene, width, height, null, 0, 0),
+      );
     // draw order random, so the acting objects are not always below the distractors
     const drawOrder = random.shuffle(objects);
     const split = splitOf.get(index) as SplitName;

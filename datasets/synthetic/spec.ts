@@ -77,6 +77,20 @@ const sceneSchema = z.strictObject({
   texture: z.number().min(0).max(1).default(0.5),
   /** Per-video speed factor drawn from [1 - speedJitter, 1 + speedJitter]. */
   speedJitter: z.number().min(0).max(0.5).default(0.15),
+  /**
+   * Motion set: still (or `distractorMotion`) objects beside the class objects. (The Charades set
+   * draws its distractors from `objects`.)
+   */
+  distractors: intRange.default([0, 0]),
+  /** What distractor objects do (default: hold still), e.g. spin in place. */
+  distractorMotion: motionSchema.optional(),
+  /**
+   * Colour distance (0..255 scale) of a tinted class's objects from gray of the same luminance:
+   * the strength of the appearance cue of classes with a `tint`.
+   */
+  tintChroma: z.number().min(0).max(100).default(60),
+  /** Background colourfulness: 1 as drawn, 0 gray (its luminance and texture unchanged). */
+  backgroundSaturation: z.number().min(0).max(1).default(1),
 });
 
 const splitsSchema = z
@@ -84,6 +98,20 @@ const splitsSchema = z
   .refine((s) => Math.abs(s.train + s.val + s.test - 1) < 1e-6, 'expected train + val + test = 1');
 
 const classSchema = z.strictObject({ name: z.string().min(1), motion: motionSchema });
+/**
+ * A motion-set class. `tint` (degrees in the plane of colours with equal BT.601 luminance):
+ * the class's objects get this hue at a random luminance, so the class shows in any single frame
+ * but not in the gray frames optical flow is computed from (tint 0 and 180 differ only in
+ * colour). `active` ([from, to], fractions of the video): when the motion runs; the objects hold
+ * still before and after (temporal order: "moves then stops" [0, 0.5] vs "stops then moves"
+ * [0.5, 1]).
+ */
+const motionClassSchema = classSchema.extend({
+  tint: z.number().optional(),
+  active: range
+    .refine(([from, to]) => from >= 0 && to <= 1, 'expected fractions in [0, 1]')
+    .optional(),
+});
 const uniqueNames = (classes: { name: string }[]) =>
   new Set(classes.map((c) => c.name)).size === classes.length;
 
@@ -97,7 +125,7 @@ export const motionDatasetSchema = z.strictObject({
   scene: sceneSchema.prefault({}),
   videosPerClass: z.number().int().min(1),
   splits: splitsSchema,
-  classes: z.array(classSchema).min(2).refine(uniqueNames, 'expected unique class names'),
+  classes: z.array(motionClassSchema).min(2).refine(uniqueNames, 'expected unique class names'),
 });
 
 export const charadesDatasetSchema = z.strictObject({
