@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import { AssembleNetError } from '../src/errors.ts';
+import { Command, CommanderError } from 'commander';
+import { EXIT_CODES, reportCrash } from './crash.ts';
 import { PACKAGE_VERSION } from '../src/version.ts';
 
 type Register = (program: Command) => void;
@@ -115,15 +115,25 @@ export async function programFor(argv: readonly string[]): Promise<Command> {
   return program;
 }
 
+function everyCommand(command: Command): Command[] {
+  return [command, ...command.commands.flatMap((sub) => everyCommand(sub))];
+}
+
+/**
+ * Runs one invocation. Errors end here: one line on stderr and a documented exit code
+ * (pipelines/crash.ts EXIT_CODES); commander's usage errors exit with EXIT_CODES.input.
+ */
 export async function main(argv: string[]): Promise<void> {
   try {
-    await (await programFor(argv)).parseAsync(argv);
+    const program = await programFor(argv);
+    for (const command of everyCommand(program)) command.exitOverride();
+    await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof AssembleNetError) {
-      process.stderr.write(`assemblenet: ${error.message}\n`);
-      process.exitCode = 2;
+    if (error instanceof CommanderError) {
+      // commander has printed its message (or the help / version)
+      process.exitCode = error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.input;
       return;
     }
-    throw error;
+    process.exitCode = reportCrash(error, argv);
   }
 }

@@ -24,12 +24,17 @@ export function backendOption(): Option {
     });
 }
 
-/** Parses a positive integer flag, with the flag's name in the error. */
-export function positiveInt(name: string): (value: string) => number {
+/** Parses a positive integer flag (at most `max`), with the flag's name in the error. */
+export function positiveInt(
+  name: string,
+  max: number = Number.MAX_SAFE_INTEGER,
+): (value: string) => number {
   return (value: string) => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 1) {
-      throw new InvalidArgumentError(`${name}: expected a positive integer, got "${value}"`);
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) {
+      throw new InvalidArgumentError(
+        `${name}: expected a positive integer${max < Number.MAX_SAFE_INTEGER ? ` <= ${max}` : ''}, got "${value}"`,
+      );
     }
     return parsed;
   };

@@ -15,6 +15,7 @@ export * from './engine/memoryGuard.ts';
 
 // video: ffmpeg/ffprobe resolution
 export * from './video/tools.ts';
+export * from './video/bounds.ts';
 
 // video: probing, streamed rgb24 decoding (resize/crop, fps, seek), clip sampling per stream rate
 export * from './video/probe.ts';

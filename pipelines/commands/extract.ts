@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   InputError,
+  MEDIA_BOUNDS,
   defaultCacheDir,
   extractDataset,
   type ClipStreamRequest,
@@ -25,14 +26,26 @@ interface ExtractFlags {
   streams?: string;
   split?: string;
   identity: FileIdentityMode;
+  root?: string;
+  allowMissing?: boolean;
   json?: boolean;
 }
 
-function nonNegativeInt(name: string): (value: string) => number {
+/** Upper bounds of the numeric flags: beyond them a run is a typo, not a plan. */
+export const EXTRACT_FLAG_BOUNDS = Object.freeze({
+  workers: 256,
+  clips: 100,
+  frames: 512,
+  size: 1024,
+  stride: 64,
+  fps: MEDIA_BOUNDS.maxFrameRate,
+});
+
+function nonNegativeInt(name: string, max: number): (value: string) => number {
   return (value: string) => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 0)
-      throw new InvalidArgumentError(`${name}: expected an integer >= 0, got "${value}"`);
+    if (!Number.isInteger(parsed) || parsed < 0 || parsed > max)
+      throw new InvalidArgumentError(`${name}: expected an integer 0..${max}, got "${value}"`);
     return parsed;
   };
 }
@@ -40,8 +53,10 @@ function nonNegativeInt(name: string): (value: string) => number {
 function parseFps(value: string): number | 'native' {
   if (value === 'native') return value;
   const fps = Number(value);
-  if (!(fps > 0))
-    throw new InvalidArgumentError(`--fps: expected "native" or a rate > 0, got "${value}"`);
+  if (!(fps > 0 && fps <= EXTRACT_FLAG_BOUNDS.fps))
+    throw new InvalidArgumentError(
+      `--fps: expected "native" or a rate in (0, ${EXTRACT_FLAG_BOUNDS.fps}], got "${value}"`,
+    );
   return fps;
 }
 
@@ -56,9 +71,9 @@ export function parseStreams(text: string, frames: number): ClipStreamRequest[] 
     .filter(Boolean);
   const parsed = parts.map((part) => {
     const match = /^(rgb|flow):(\d+)$/.exec(part);
-    if (!match || Number(match[2]) < 1) {
+    if (!match || Number(match[2]) < 1 || Number(match[2]) > EXTRACT_FLAG_BOUNDS.stride) {
       throw new InputError(
-        `--streams: expected kind:stride items (kind rgb|flow, stride >= 1) like "rgb:1,flow:2", got "${part}"`,
+        `--streams: expected kind:stride items (kind rgb|flow, stride 1..${EXTRACT_FLAG_BOUNDS.stride}) like "rgb:1,flow:2", got "${part}"`,
       );
     }
     return { kind: match[1] as 'rgb' | 'flow', stride: Number(match[2]) };
@@ -71,12 +86,17 @@ export function parseStreams(text: string, frames: number): ClipStreamRequest[] 
   });
 }
 
-export function formatExtractSummary(summary: ExtractSummary): string {
+export function formatExtractSummary(summary: ExtractSummary, reported: string[] = []): string {
   const lines = [
     `extract: ${summary.total} videos x ${summary.clipsPerVideo} clips in ${formatDuration(summary.elapsedMs / 1000)}: ` +
-      `${summary.ok} ok, ${summary.cached} cached, ${summary.failed} failed`,
+      `${summary.ok} ok, ${summary.cached} cached, ${summary.failed} failed` +
+      (reported.length ? `, ${reported.length} manifest row(s) skipped (--allow-missing)` : ''),
     `cache:   ${summary.cacheDir}`,
   ];
+  if (reported.length) {
+    lines.push('skipped rows:');
+    for (const row of reported) lines.push(`  ${row}`);
+  }
   const recomputed = summary.videos.flatMap((v) => v.recomputed);
   if (recomputed.length) lines.push(`recomputed ${recomputed.length} damaged cache entries`);
   if (summary.failures.length) {
@@ -104,21 +124,31 @@ export function registerExtract(program: Command): void {
     .option(
       '--workers <n>',
       'worker threads (default: the number of cores)',
-      positiveInt('--workers'),
+      positiveInt('--workers', EXTRACT_FLAG_BOUNDS.workers),
     )
     .option('--cache-dir <dir>', `cache directory (default: ${defaultCacheDir()})`)
-    .option('--clips <n>', 'evenly spaced test clips per video', nonNegativeInt('--clips'), 1)
+    .option(
+      '--clips <n>',
+      'evenly spaced test clips per video',
+      nonNegativeInt('--clips', EXTRACT_FLAG_BOUNDS.clips),
+      1,
+    )
     .option(
       '--train-clips <n>',
       'seeded training clips per video (seeds 0..n-1)',
-      nonNegativeInt('--train-clips'),
+      nonNegativeInt('--train-clips', EXTRACT_FLAG_BOUNDS.clips),
       2,
     )
-    .option('--frames <t>', 'frames per stream', positiveInt('--frames'), 8)
+    .option(
+      '--frames <t>',
+      'frames per stream',
+      positiveInt('--frames', EXTRACT_FLAG_BOUNDS.frames),
+      8,
+    )
     .option(
       '--size <s>',
       'output side: short side resized to s, centred s x s crop',
-      positiveInt('--size'),
+      positiveInt('--size', EXTRACT_FLAG_BOUNDS.size),
       112,
     )
     .option('--fps <rate>', 'frame-index grid rate, or "native"', parseFps, 'native')
@@ -127,6 +157,11 @@ export function registerExtract(program: Command): void {
       'streams as kind:stride items (default "rgb:1,flow:1"; "rgb:1" with --flow none)',
     )
     .option('--split <name>', 'only the videos of this split')
+    .option('--root <dir>', 'confine every video path (after symlinks) to this folder')
+    .option(
+      '--allow-missing',
+      'skip manifest rows that name no video (listed in the summary) instead of failing',
+    )
     .addOption(
       new Option('--identity <mode>', 'how cache keys identify a file')
         .choices(['stat', 'content'])
@@ -134,7 +169,10 @@ export function registerExtract(program: Command): void {
     )
     .option('--json', 'end with one JSON object (the summary) on the last line')
     .action(async (flags: ExtractFlags) => {
-      const { manifest } = readManifest(flags.dataset);
+      const { manifest } = readManifest(flags.dataset, {
+        ...(flags.root ? { root: flags.root } : {}),
+        missing: flags.allowMissing ? 'skip' : 'error',
+      });
       const items = flags.split
         ? manifest.items.filter((item) => item.split === flags.split)
         : manifest.items;
@@ -174,8 +212,9 @@ export function registerExtract(program: Command): void {
       } finally {
         progress.stop();
       }
-      process.stdout.write(`${formatExtractSummary(summary)}\n`);
-      if (flags.json) writeJsonLine({ ...summary, videos: undefined });
+      process.stdout.write(`${formatExtractSummary(summary, manifest.missing)}\n`);
+      if (flags.json)
+        writeJsonLine({ ...summary, videos: undefined, skippedRows: manifest.missing });
       process.exitCode = summary.failed > 0 ? 1 : 0;
     });
 }
