@@ -3,7 +3,7 @@
  * 4-D ops (conv2d views, the project's gradients and kernels) against the same network built
  * with `conv: 'conv3d'` (tf.conv3d on [B,T,H,W,C]), same backend, same run, same weights.
  *
- * `npm run bench -- train [--json] [--steps N] [--baseline-steps N]`
+ * `npm run bench -- train [--json] [--steps N] [--baseline-steps N] [--no-torch] [--profile]`
  *
  * Network: evolution/assemblenet-50.json, width 0.25, modules 1,1,1,1 (temporal conv in module 0,
  * as the train job builds it), 10 classes. Batch 4 clips of 8 frames, 64x64, random rgb [-1,1]
@@ -12,7 +12,15 @@
  * temporal dilation > 1 on this tfjs: when it does, both sides are timed again on a copy of the
  * genome with every dilation set to 1 (the output says so) and the ratio comes from that pair.
  * Times: best wall time of N steps after one warm-up step; clips/s = batch / best step time.
+ * `--baseline-steps 0` skips the conv3d baseline (its steps take seconds).
+ *
+ * Peer: when Debian's python3-torch imports, bench/train_torch.py builds the same genome in
+ * PyTorch (same widths, modules, dilations and frozen edge weights; its parameter count is checked
+ * against the project's) and times the same step with the same thread count: `ratio_torch` =
+ * torch time / project time on the published dilations (wall; `ratio_torch_cpu` on CPU time).
+ * --profile: one more project step with every kernel timed (src/engine/profile.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import {
   SgdMomentum,
   backendReport,
+  countParameters,
   createAssembleNet,
   isStem,
   readGenome,
@@ -30,11 +39,20 @@ import {
   type Genome,
   type NetworkOptions,
 } from '../src/index.ts';
+import {
+  formatProfile,
+  profileKernels,
+  summariseProfile,
+  type KernelProfile,
+} from '../src/engine/profile.ts';
 
 const BATCH = 4;
 const FRAMES = 8;
 const SIZE = 64;
 const CLASSES = 10;
+const WIDTH = 0.25;
+const MODULES = [1, 1, 1, 1] as const;
+const PYTHON = '/usr/bin/python3';
 const GENOME_FILE = join(
   dirname(fileURLToPath(import.meta.url)),
   '..',
@@ -57,8 +75,8 @@ function options(conv: NetworkOptions['conv']): NetworkOptions {
   return {
     numClasses: CLASSES,
     frames: FRAMES,
-    widthMultiplier: 0.25,
-    modulesPerLevel: [1, 1, 1, 1],
+    widthMultiplier: WIDTH,
+    modulesPerLevel: [...MODULES],
     temporalModules: 'even',
     seed: 1,
     conv,
@@ -88,8 +106,46 @@ function makeInputs() {
   return { rgb, flow, labels };
 }
 
-/** Builds the network and times `steps` training steps after one warm-up step. */
-function timeTraining(genome: Genome, conv: NetworkOptions['conv'], steps: number): Timing {
+interface TorchResult {
+  torch: string;
+  threads: number;
+  wall_ms: number;
+  cpu_ms: number;
+  parameters: number;
+}
+
+/** The same network step in PyTorch (bench/train_torch.py), or why it did not run. */
+function runTorch(steps: number, threads: number): TorchResult | string {
+  const check = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (check.status !== 0) return `torch not importable by ${PYTHON}`;
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'train_torch.py');
+  const config = {
+    genome: GENOME_FILE,
+    width: WIDTH,
+    modules: MODULES,
+    temporal_modules: options('2plus1d').temporalModules,
+    frames: FRAMES,
+    batch: BATCH,
+    size: SIZE,
+    classes: CLASSES,
+    steps,
+    threads,
+  };
+  const run = spawnSync(PYTHON, [script, JSON.stringify(config)], { encoding: 'utf8' });
+  if (run.status !== 0) return `torch run failed: ${run.stderr.trim().split('\n').pop()}`;
+  return JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchResult;
+}
+
+/**
+ * Builds the network and times `steps` training steps after one warm-up step; with `profile`,
+ * one more step runs with every kernel timed.
+ */
+function timeTraining(
+  genome: Genome,
+  conv: NetworkOptions['conv'],
+  steps: number,
+  profile?: (result: KernelProfile) => void,
+): Timing {
   const network: AssembleNetwork = createAssembleNet(genome, options(conv));
   const optimizer = new SgdMomentum({
     learningRate: 0.01,
@@ -122,6 +178,7 @@ function timeTraining(genome: Genome, conv: NetworkOptions['conv'], steps: numbe
       const cpu = process.cpuUsage(cpu0);
       cpuTimes.push((cpu.user + cpu.system) / 1000);
     }
+    if (profile) profile(profileKernels(step).profile);
     const sorted = [...walls].sort((a, b) => a - b);
     cpuTimes.sort((a, b) => a - b);
     return {
@@ -142,67 +199,115 @@ export async function main(args: string[]): Promise<void> {
   const json = args.includes('--json');
   const steps = numberArg(args, '--steps', 3);
   const baselineSteps = numberArg(args, '--baseline-steps', 2);
+  const loadBefore = loadavg()[0]!;
   await selectBackend('wasm');
   const threads = backendReport()?.threads ?? 1;
   const genome = readGenome(GENOME_FILE);
   const notes: string[] = [];
+  let profile: KernelProfile | undefined;
 
-  const projectOfficial = timeTraining(genome, '2plus1d', steps);
+  const projectOfficial = timeTraining(
+    genome,
+    '2plus1d',
+    steps,
+    args.includes('--profile') ? (result) => (profile = result) : undefined,
+  );
   let compared = genome;
-  let baseline: Timing;
-  try {
-    baseline = timeTraining(genome, 'conv3d', baselineSteps);
-  } catch (error) {
-    const reason =
-      error instanceof Error ? error.message.split('\n')[0]!.slice(0, 120) : String(error);
-    notes.push(
-      `conv3d failed on the published dilations ("${reason}"): both sides compared on a copy with every temporal dilation set to 1`,
-    );
-    compared = withUnitDilations(genome);
-    baseline = timeTraining(compared, 'conv3d', baselineSteps);
-  }
+  let baseline: Timing | undefined;
+  if (baselineSteps > 0) {
+    try {
+      baseline = timeTraining(genome, 'conv3d', baselineSteps);
+    } catch (error) {
+      const reason =
+        error instanceof Error ? error.message.split('\n')[0]!.slice(0, 120) : String(error);
+      notes.push(
+        `conv3d failed on the published dilations ("${reason}"): both sides compared on a copy with every temporal dilation set to 1`,
+      );
+      compared = withUnitDilations(genome);
+      baseline = timeTraining(compared, 'conv3d', baselineSteps);
+    }
+  } else notes.push('conv3d baseline skipped (--baseline-steps 0)');
   const project = compared === genome ? projectOfficial : timeTraining(compared, '2plus1d', steps);
-  const ratio = baseline.best_ms / project.best_ms;
+  const ratio = baseline ? baseline.best_ms / project.best_ms : null;
+
+  const torch = args.includes('--no-torch') ? 'skipped (--no-torch)' : runTorch(steps, threads);
+  const projectParameters = countParameters(genome, { ...options('2plus1d') }).trainable;
+  if (typeof torch === 'string') notes.push(`PyTorch: ${torch}`);
+  else if (torch.parameters !== projectParameters) {
+    notes.push(
+      `PyTorch network has ${torch.parameters} parameters, the project's ${projectParameters}: not the same network`,
+    );
+  }
+  const torchOk = typeof torch !== 'string' && torch.parameters === projectParameters;
+  const ratioTorch = torchOk ? torch.wall_ms / projectOfficial.best_ms : null;
+  const ratioTorchCpu = torchOk ? torch.cpu_ms / projectOfficial.cpu_ms : null;
+  const loadAfter = loadavg()[0]!;
+
   const clipsPerSecond = (ms: number) => (1000 * BATCH) / ms;
-  const shapes = `assemblenet-50 width 0.25 modules 1,1,1,1, batch ${BATCH} x ${FRAMES} frames x ${SIZE}x${SIZE}, rgb [${BATCH * FRAMES},${SIZE},${SIZE},3] + flow [${BATCH * FRAMES},${SIZE},${SIZE},2], ${CLASSES} classes`;
+  const shapes = `assemblenet-50 width ${WIDTH} modules ${MODULES.join(',')}, batch ${BATCH} x ${FRAMES} frames x ${SIZE}x${SIZE}, rgb [${BATCH * FRAMES},${SIZE},${SIZE},3] + flow [${BATCH * FRAMES},${SIZE},${SIZE},2], ${CLASSES} classes`;
   const cpuModel = cpus()[0]?.model ?? 'unknown';
+  const ms = (value: number) => `${value.toFixed(0)} ms`;
   const lines = [
-    `train: one training step (forward, loss, gradients of all variables, SGD momentum) on wasm, ${threads} thread(s), ${cpuModel}, load ${loadavg()[0]!.toFixed(1)}`,
+    `train: one training step (forward, loss, gradients of all variables, SGD momentum) on wasm, ${threads} thread(s), ${cpuModel}, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
     `  ${shapes}`,
-    `  project (4-D ops), published dilations: ${projectOfficial.best_ms.toFixed(0)} ms/step, ${clipsPerSecond(projectOfficial.best_ms).toFixed(2)} clips/s`,
+    `  project (4-D ops), published dilations: ${ms(projectOfficial.best_ms)}/step (CPU ${ms(projectOfficial.cpu_ms)}), ${clipsPerSecond(projectOfficial.best_ms).toFixed(2)} clips/s`,
     ...(compared !== genome
       ? [
-          `  project (4-D ops), dilations 1:          ${project.best_ms.toFixed(0)} ms/step, ${clipsPerSecond(project.best_ms).toFixed(2)} clips/s`,
+          `  project (4-D ops), dilations 1:          ${ms(project.best_ms)}/step, ${clipsPerSecond(project.best_ms).toFixed(2)} clips/s`,
         ]
       : []),
-    `  baseline (tf.conv3d)${compared !== genome ? ', dilations 1' : ''}:        ${baseline.best_ms.toFixed(0)} ms/step, ${clipsPerSecond(baseline.best_ms).toFixed(2)} clips/s`,
-    `  ratio (conv3d time / project time): ${ratio.toFixed(2)}x; cpu per step: project ${project.cpu_ms.toFixed(0)} ms, conv3d ${baseline.cpu_ms.toFixed(0)} ms`,
+    ...(baseline
+      ? [
+          `  baseline (tf.conv3d)${compared !== genome ? ', dilations 1' : ''}:        ${ms(baseline.best_ms)}/step, ${clipsPerSecond(baseline.best_ms).toFixed(2)} clips/s`,
+          `  ratio (conv3d time / project time): ${ratio!.toFixed(2)}x; cpu per step: project ${ms(project.cpu_ms)}, conv3d ${ms(baseline.cpu_ms)}`,
+        ]
+      : []),
+    ...(torchOk
+      ? [
+          `  PyTorch ${torch.torch} (${torch.threads} thread(s)), same genome: ${ms(torch.wall_ms)}/step (CPU ${ms(torch.cpu_ms)}); ratio vs torch ${ratioTorch!.toFixed(2)} wall, ${ratioTorchCpu!.toFixed(2)} CPU`,
+        ]
+      : []),
     ...notes.map((note) => `  note: ${note}`),
+    ...(profile
+      ? [
+          `  profile: one step ${profile.wallMs.toFixed(0)} ms wall, ${profile.cpuMs.toFixed(0)} ms CPU; kernels by self time:`,
+          ...formatProfile(profile).map((line) => `    ${line}`),
+        ]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (json) {
     process.stdout.write(
       `${JSON.stringify({
         bench: 'train',
-        ratio: round(ratio, 2),
+        ratio: ratio === null ? null : round(ratio, 2),
         project_ms: round(project.best_ms),
-        baseline_ms: round(baseline.best_ms),
+        baseline_ms: baseline ? round(baseline.best_ms) : null,
         baseline: `same network with conv: 'conv3d' (tf.conv3d, wasm, same run)${compared !== genome ? ', both at temporal dilation 1' : ''}`,
         shapes,
         project_clips_per_s: round(clipsPerSecond(project.best_ms), 2),
-        baseline_clips_per_s: round(clipsPerSecond(baseline.best_ms), 2),
+        baseline_clips_per_s: baseline ? round(clipsPerSecond(baseline.best_ms), 2) : null,
         project_official_ms: round(projectOfficial.best_ms),
+        project_official_cpu_ms: round(projectOfficial.cpu_ms),
         project_cpu_ms: round(project.cpu_ms),
-        baseline_cpu_ms: round(baseline.cpu_ms),
+        baseline_cpu_ms: baseline ? round(baseline.cpu_ms) : null,
+        torch_ms: torchOk ? round(torch.wall_ms) : null,
+        torch_cpu_ms: torchOk ? round(torch.cpu_ms) : null,
+        ratio_torch: ratioTorch === null ? null : round(ratioTorch, 2),
+        ratio_torch_cpu: ratioTorchCpu === null ? null : round(ratioTorchCpu, 2),
+        torch: typeof torch === 'string' ? null : torch.torch,
+        parameters: projectParameters,
         steps,
         baseline_steps: baselineSteps,
         threads,
         cpu: cpuModel,
         cores: cpus().length,
-        load: round(loadavg()[0]!, 1),
+        load_before: round(loadBefore, 2),
+        load_after: round(loadAfter, 2),
         node: process.version,
         tfjs: tf.version.tfjs,
         notes,
+        ...(profile ? { profile: summariseProfile(profile) } : {}),
       })}\n`,
     );
   }

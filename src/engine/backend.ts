@@ -4,6 +4,7 @@ import { EngineError, describeError } from '../errors.ts';
 import { installWasmKernels } from './kernels/index.ts';
 import { installEngineGradients } from './gradients/index.ts';
 import { muteCpuBackendBanner } from './quietCpuBackend.ts';
+import { resolveThreads, startWasmWithThreads } from './threads.ts';
 
 /** Backends in the order `auto` tries them. */
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -46,7 +47,8 @@ export function parseBackendChoice(value: string | undefined): BackendChoice {
   );
 }
 
-async function tryBackend(name: BackendName): Promise<void> {
+/** Starts a backend; returns its thread count (wasm: as many as `threads` asks; others: 1). */
+async function tryBackend(name: BackendName, threads: number): Promise<number> {
   const pkg = NATIVE_PACKAGES[name];
   if (pkg) {
     try {
@@ -61,11 +63,13 @@ async function tryBackend(name: BackendName): Promise<void> {
     if (!(await tf.setBackend('tensorflow'))) {
       throw new EngineError(`${pkg} loaded but its backend did not initialise`);
     }
-    return;
+    return 1;
   }
+  if (name === 'wasm' && threads > 1) return startWasmWithThreads(threads);
   if (!(await tf.setBackend(name))) {
     throw new EngineError(`the ${name} backend did not initialise`);
   }
+  return 1;
 }
 
 function hasCuda(): boolean {
@@ -86,17 +90,22 @@ function firstLine(error: unknown): string {
 /**
  * Activates a backend. `auto` takes the first of tensorflow-gpu, tensorflow, wasm, cpu that
  * loads, and the report says why the others were skipped. On wasm the project's kernels are
- * installed (see `src/engine/kernels`).
+ * installed (see `src/engine/kernels`). wasm runs `options.threads` threads (else
+ * ASSEMBLENET_THREADS, else the free cores, 1 inside a process pool; see ./threads.ts); the
+ * count is fixed when wasm first initialises in the process.
  */
 export async function selectBackend(
   requested: BackendChoice = parseBackendChoice(process.env[BACKEND_ENV]),
+  options: { threads?: number } = {},
 ): Promise<BackendReport> {
   if (current && (requested === current.requested || requested === current.chosen)) return current;
   const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_NAMES : [requested];
   const skipped: BackendReport['skipped'] = [];
+  const wasmThreads = resolveThreads(options.threads);
   for (const name of candidates) {
+    let threads: number;
     try {
-      await tryBackend(name);
+      threads = await tryBackend(name, name === 'wasm' ? wasmThreads : 1);
     } catch (error) {
       skipped.push({ backend: name, reason: firstLine(error) });
       continue;
@@ -105,7 +114,7 @@ export async function selectBackend(
     muteCpuBackendBanner();
     installEngineGradients();
     const kernelOverrides = name === 'wasm' ? installWasmKernels() : [];
-    current = { requested, chosen: name, skipped, threads: 1, kernelOverrides };
+    current = { requested, chosen: name, skipped, threads, kernelOverrides };
     return current;
   }
   throw new EngineError(

@@ -1,0 +1,73 @@
+/**
+ * Two-thread wasm in Node (src/engine/threads.ts): the thread count setting, and a fresh process
+ * that starts wasm with 2 threads, gets 2, computes a conv2d and its gradients equal to the cpu
+ * backend's, and exits on its own (the pthread workers must not keep it alive).
+ */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../src/errors.ts';
+import {
+  THREADS_ENV,
+  defaultThreads,
+  insideProcessPool,
+  parseThreads,
+} from '../../src/engine/threads.ts';
+
+const backend = resolve(import.meta.dirname, '../../src/engine/backend.ts');
+const tfModule = resolve(import.meta.dirname, '../../src/engine/tf.ts');
+
+describe('wasm thread count', () => {
+  it('parses 1..64 and refuses anything else, naming the setting', () => {
+    expect(parseThreads('2')).toBe(2);
+    expect(parseThreads(undefined)).toBeUndefined();
+    expect(parseThreads(' ')).toBeUndefined();
+    for (const bad of ['0', '-1', '1.5', 'two', '65']) {
+      expect(() => parseThreads(bad)).toThrow(EngineError);
+      expect(() => parseThreads(bad)).toThrow(new RegExp(`${THREADS_ENV}.*"${bad}"`));
+    }
+  });
+
+  it('defaults to 1 inside a process pool (this test runs in one)', () => {
+    expect(insideProcessPool()).toBe(true);
+    expect(defaultThreads()).toBe(1);
+  });
+
+  it('a fresh process runs wasm on 2 threads, matches the cpu backend and exits', () => {
+    const script = `
+      const { selectBackend } = await import(${JSON.stringify(backend)});
+      const { tf } = await import(${JSON.stringify(tfModule)});
+      const run = () => tf.tidy(() => {
+        const x = tf.randomUniform([4, 24, 24, 8], -1, 1, 'float32', 1);
+        const f = tf.randomUniform([3, 3, 8, 16], -1, 1, 'float32', 2);
+        const loss = (a, b) => tf.sum(tf.square(tf.conv2d(a, b, 1, 'same', 'NHWC', [2, 2])));
+        const [dx, df] = tf.grads(loss)([x, f]);
+        return [loss(x, f), dx, df].map((t) => Array.from(t.dataSync()));
+      });
+      await selectBackend('cpu');
+      const reference = run();
+      const report = await selectBackend('wasm');
+      const got = run();
+      let worst = 0;
+      got.forEach((values, i) => values.forEach((v, j) => {
+        const r = reference[i][j];
+        worst = Math.max(worst, Math.abs(v - r) / Math.max(1, Math.abs(r)));
+      }));
+      console.log(JSON.stringify({ threads: report.threads, worst }));
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module'], {
+      input: script,
+      encoding: 'utf8',
+      env: { ...process.env, [THREADS_ENV]: '2' },
+      timeout: 120_000,
+    });
+    expect(run.error, 'the process did not exit by itself').toBeUndefined();
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
+      threads: number;
+      worst: number;
+    };
+    expect(result.threads).toBe(2);
+    expect(result.worst).toBeLessThan(1e-4);
+  }, 150_000);
+});
