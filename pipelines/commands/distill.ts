@@ -29,6 +29,7 @@ interface DistillFlags extends BackendFlag {
   cacheDir?: string;
   workers?: number;
   json?: boolean;
+  report?: boolean;
 }
 
 function numberIn(name: string, min: number, max: number): (value: string) => number {
@@ -115,6 +116,10 @@ export function registerDistill(program: Command): void {
       positiveInt('--workers'),
     )
     .option('--json', 'end with one JSON object on the last line')
+    .option(
+      '--report',
+      'write report.html (latency vs accuracy, Pareto front) into --out and print its path',
+    )
     .addOption(backendOption())
     .action(async (flags: DistillFlags) => {
       const backend = await selectBackend(flags.backend);
@@ -148,6 +153,12 @@ export function registerDistill(program: Command): void {
         process.stdout.write(
           `student checkpoint ${result.chosen.checkpoint}; architecture ${result.chosen.archFile}; table ${flags.out}/distill.json\n`,
         );
+        if (flags.report) {
+          const { writeReport, commandMeta } = await import('../report/index.ts');
+          process.stdout.write(
+            `report: ${await writeReport(flags.out, commandMeta(backend.chosen, flags.dataset))}\n`,
+          );
+        }
         if (flags.json) {
           writeJsonLine({
             checkpoint: result.chosen.checkpoint,

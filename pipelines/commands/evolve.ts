@@ -34,6 +34,7 @@ interface EvolveFlags extends BackendFlag {
   resume?: boolean;
   queue?: string;
   json?: boolean;
+  report?: boolean;
 }
 
 function fraction(name: string): (value: string) => number {
@@ -161,10 +162,14 @@ export function registerEvolve(program: Command): void {
       'redis://[user:pass@]host:port[/db]: candidates are trained by `assemblenet worker` processes',
     )
     .option('--json', 'end with one JSON object on the last line')
+    .option(
+      '--report',
+      'write report.html (fitness, lineage, genome graphs) into --out and print its path',
+    )
     .addOption(backendOption());
   addRunConfigOptions(command);
   command.action(async (flags: EvolveFlags & Partial<RunConfig>) => {
-    await selectBackend(flags.backend);
+    const backend = await selectBackend(flags.backend);
     process.env.ASSEMBLENET_BACKEND = flags.backend;
     const config = parseRunConfig({ ...PROXY_DEFAULTS, ...runConfigFromFlags(flags) }, 'evolve');
     const space = readSearchSpace(flags.space);
@@ -185,6 +190,12 @@ export function registerEvolve(program: Command): void {
     process.stdout.write(
       `best: candidate ${result.best!.index} fitness ${result.best!.fitness!.toFixed(4)} -> ${result.bestFile}\n`,
     );
+    if (flags.report) {
+      const { writeReport, commandMeta } = await import('../report/index.ts');
+      process.stdout.write(
+        `report: ${await writeReport(flags.out, commandMeta(backend.chosen, flags.dataset))}\n`,
+      );
+    }
     if (flags.json) {
       writeJsonLine({
         best: summarizeRecord(result.best!),

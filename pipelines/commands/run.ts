@@ -42,6 +42,10 @@ export function registerRun(program: Command): void {
         ...(flags.workers ? { workers: flags.workers } : {}),
       });
       process.stdout.write(`\n${formatPipelineSummary(result)}\n`);
+      // The pictures of the run: written last, from what the stages left in the output folder.
+      const { writeReport, commandMeta } = await import('../report/index.ts');
+      const report = await writeReport(result.out, commandMeta(backend.chosen, result.manifest));
+      process.stdout.write(`report: ${report}\n`);
       if (flags.json) {
         writeJsonLine({
           ...result,

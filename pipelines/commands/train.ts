@@ -18,6 +18,7 @@ interface TrainFlags extends BackendFlag {
   resume?: boolean;
   evalSplit?: string;
   json?: boolean;
+  report?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -42,6 +43,10 @@ export function registerTrain(program: Command): void {
     .option('--eval-split <name>', 'held-out split to score at the end (default: val, else test)')
     .option('--resume', 'continue from the newest checkpoint in --out')
     .option('--json', 'end with one JSON object on the last line')
+    .option(
+      '--report',
+      'write report.html (curves, eval, genome graph) into --out and print its path',
+    )
     .addOption(backendOption());
   addRunConfigOptions(command);
   command.action(async (flags: TrainFlags & Partial<RunConfig>) => {
@@ -76,6 +81,12 @@ export function registerTrain(program: Command): void {
         process.stdout.write(
           `skipped ${result.failed.length} video(s) that could not be decoded\n`,
         );
+      if (flags.report) {
+        const { writeReport, commandMeta } = await import('../report/index.ts');
+        process.stdout.write(
+          `report: ${await writeReport(flags.out, commandMeta(backend.chosen, flags.dataset))}\n`,
+        );
+      }
       if (flags.json)
         writeJsonLine({
           checkpoint: result.checkpoint,
