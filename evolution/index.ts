@@ -5,3 +5,4 @@ export * from './select.ts';
 export * from './journal.ts';
 export * from './search.ts';
 export * from './inherit.ts';
+export * from './proxySeeds.ts';

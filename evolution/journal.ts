@@ -40,6 +40,8 @@ export interface EvaluationRecord {
   metrics?: Record<string, number>;
   /** Present when the candidate started from its parent's trained weights (inheritWeights). */
   inheritance?: InheritanceSummary;
+  /** With several proxy seeds: each training's fitness (`fitness` is their mean). */
+  seedFitness?: number[];
   error?: string;
   seconds: number;
   finishedAt: string;

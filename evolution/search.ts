@@ -40,6 +40,11 @@ export interface SearchSettings {
    * inherit.ts). Absent or false: from scratch (journals written before the switch stay valid).
    */
   inheritWeights?: boolean;
+  /**
+   * Proxy trainings per candidate (different training seeds); fitness is their mean. Absent or
+   * 1: one training (journals written before the option stay valid).
+   */
+  proxySeeds?: number;
 }
 
 export const DEFAULT_SEARCH_SETTINGS: Omit<SearchSettings, 'strategy' | 'seed' | 'budget'> = {
@@ -64,6 +69,8 @@ export interface EvaluationOutcome {
   connectionWeights: number[][];
   metrics?: Record<string, number>;
   inheritance?: InheritanceSummary;
+  /** With several proxy seeds: the fitness of each training (`fitness` is their mean). */
+  seedFitness?: number[];
 }
 
 /** Trains and scores one candidate (the pipeline supplies it: dataset, budget, processes). */
@@ -168,11 +175,13 @@ function checkResume(
 /** Runs (or resumes) a search to its budget; every finished evaluation is journaled once. */
 export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   const { space, settings, journalFile, workers, evaluate } = options;
-  // inheritWeights joins the header only when on, so journals of earlier runs still resume.
-  const { inheritWeights, ...decisive } = settings;
+  // inheritWeights and proxySeeds join the header only when set, so journals of earlier runs
+  // still resume.
+  const { inheritWeights, proxySeeds, ...decisive } = settings;
   const headerSettings = {
     ...decisive,
     ...(inheritWeights ? { inheritWeights: true } : {}),
+    ...(proxySeeds && proxySeeds > 1 ? { proxySeeds } : {}),
     space,
   };
   const existing = readJournal(journalFile);
@@ -219,6 +228,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
             connectionWeights: outcome.connectionWeights,
             ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
             ...(outcome.inheritance ? { inheritance: outcome.inheritance } : {}),
+            ...(outcome.seedFitness ? { seedFitness: outcome.seedFitness } : {}),
             seconds: (Date.now() - startedAt) / 1000,
             finishedAt: new Date().toISOString(),
           };

@@ -28,6 +28,7 @@ interface EvolveFlags extends BackendFlag {
   pruneThreshold: number;
   structuralRate: number;
   inheritWeights?: boolean;
+  proxySeeds: number;
   seed?: number;
   out: string;
   cacheDir?: string;
@@ -61,6 +62,7 @@ export function searchSettingsFromFlags(flags: EvolveFlags, seed: number): Searc
     pruneThreshold: flags.pruneThreshold,
     structuralRate: flags.structuralRate,
     ...(flags.inheritWeights ? { inheritWeights: true } : {}),
+    ...(flags.proxySeeds > 1 ? { proxySeeds: flags.proxySeeds } : {}),
   };
 }
 
@@ -154,6 +156,12 @@ export function registerEvolve(program: Command): void {
     .option(
       '--inherit-weights',
       "children start from the parent's trained weights where nodes and edges persist (stored in --out/weights/)",
+    )
+    .option(
+      '--proxy-seeds <k>',
+      'proxy trainings per candidate (training seeds --seed .. --seed+k-1); fitness is their mean',
+      positiveInt('--proxy-seeds'),
+      1,
     )
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
     .option('--resume', 'continue the search journaled in --out')

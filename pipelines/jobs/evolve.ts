@@ -3,7 +3,9 @@
  * candidate proxy-trained in its own process (one per worker), journaled for --resume.
  *
  *   out/journal.jsonl            header + one line per finished evaluation
- *   out/candidates/candidate-N/  each candidate's proxy run (checkpoints, metrics.jsonl, eval.json)
+ *   out/candidates/candidate-N/  each candidate's proxy run (checkpoints, metrics.jsonl, eval.json);
+ *                                with settings.proxySeeds K > 1: seed-k/ per training and
+ *                                seed-k.json (its outcome, reused when a killed search resumes)
  *   out/weights/N/               with settings.inheritWeights: candidate N's trained weights, which
  *                                its children start from (model.json + weights.bin)
  *   out/best-genome.json         the best genome (JSON) and out/best-genome.official.json (flat list)
@@ -21,6 +23,8 @@ import {
 } from '../../src/index.ts';
 import { readManifest } from '../../datasets/index.ts';
 import {
+  evaluateOverSeeds,
+  fileSeedOutcomeStore,
   runSearch,
   type Candidate,
   type EvaluationRecord,
@@ -143,13 +147,29 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
   const coordinator = input.queue
     ? new (await import('../queue/coordinator.ts')).Coordinator({ url: input.queue, log })
     : undefined;
+  const proxySeeds = input.settings.proxySeeds ?? 1;
+  if (coordinator && proxySeeds > 1)
+    throw new InputError(
+      'evolve: expected --proxy-seeds 1 with --queue (several seeds run locally only)',
+    );
   const evaluate = coordinator
     ? (await import('../queue/evolve.ts')).queueCandidateEvaluator(coordinator, out, request)
-    : (candidate: Candidate, signal: AbortSignal) =>
-        runInChildProcess<CandidateRequest, CandidateResult>(CANDIDATE_TASK, request(candidate), {
-          signal,
-          label: `candidate ${candidate.index}`,
-        });
+    : evaluateOverSeeds(
+        (candidate, seed, signal) =>
+          runInChildProcess<CandidateRequest, CandidateResult>(
+            CANDIDATE_TASK,
+            seededRequest(request(candidate), seed, proxySeeds),
+            {
+              signal,
+              label:
+                proxySeeds > 1
+                  ? `candidate ${candidate.index} seed ${seed}`
+                  : `candidate ${candidate.index}`,
+            },
+          ),
+        proxySeeds,
+        proxySeeds > 1 ? fileSeedOutcomeStore((candidate) => request(candidate).out) : undefined,
+      );
   let result: SearchResult;
   try {
     result = await runSearch({
@@ -199,6 +219,24 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
   return { ...result, bestGenome, bestFile };
 }
 
+/**
+ * Training seed k of K: the run's seed + k, in its own folder under the candidate's; every seed
+ * starts from the parent's weights, and the first seed's trained weights are the ones kept for
+ * the children. With K = 1 the request is unchanged.
+ */
+function seededRequest(base: CandidateRequest, seed: number, seeds: number): CandidateRequest {
+  if (seeds === 1) return base;
+  const dir = join(base.out, `seed-${seed}`);
+  return {
+    ...base,
+    config: { ...base.config, seed: base.config.seed + seed },
+    out: dir,
+    ...(base.inherit && seed > 0
+      ? { inherit: { ...base.inherit, saveTo: join(dir, 'weights') } }
+      : {}),
+  };
+}
+
 export function summarizeRecord(record: EvaluationRecord) {
   return {
     index: record.index,
@@ -209,6 +247,7 @@ export function summarizeRecord(record: EvaluationRecord) {
       : {}),
     status: record.status,
     fitness: record.fitness,
+    ...(record.seedFitness ? { seedFitness: record.seedFitness } : {}),
     nodes: record.genome.nodes.length,
     edges: record.genome.nodes.reduce(
       (sum, node) => sum + ('inputs' in node ? node.inputs.length : 0),

@@ -53,6 +53,8 @@ const stageSchema = z.discriminatedUnion('stage', [
     structuralRate: z.number().min(0).max(1).default(0.5),
     /** Children start from the parent's trained weights (absent: false, earlier done.json stay valid). */
     inheritWeights: z.boolean().optional(),
+    /** Proxy trainings per candidate, fitness = their mean (absent: 1). */
+    proxySeeds: z.number().int().min(1).optional(),
     settings: settingsSchema.default({}),
   }),
   z.strictObject({

@@ -27,6 +27,7 @@ export const runEvolveStage: StageRunner<'evolve'> = async (ctx, stage) => {
       pruneThreshold: stage.pruneThreshold,
       structuralRate: stage.structuralRate,
       ...(stage.inheritWeights ? { inheritWeights: true } : {}),
+      ...(stage.proxySeeds && stage.proxySeeds > 1 ? { proxySeeds: stage.proxySeeds } : {}),
     },
     out,
     workers: ctx.workers ?? 2,
