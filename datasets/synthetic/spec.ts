@@ -2,11 +2,17 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../../src/index.ts';
 
+/** Upper bounds of a spec's counts (the shipped specs use 8 classes, 24 videos per class, 96 videos). */
+export const SPEC_BOUNDS = Object.freeze({ videos: 100_000, classes: 1000, perVideo: 64 });
+
 const range = z
-  .tuple([z.number(), z.number()])
+  .tuple([z.number().min(-1e6).max(1e6), z.number().min(-1e6).max(1e6)])
   .refine(([min, max]) => min <= max, { message: 'expected [min, max] with min <= max' });
 const intRange = z
-  .tuple([z.number().int().min(0), z.number().int().min(0)])
+  .tuple([
+    z.number().int().min(0).max(SPEC_BOUNDS.perVideo),
+    z.number().int().min(0).max(SPEC_BOUNDS.perVideo),
+  ])
   .refine(([min, max]) => min <= max, { message: 'expected [min, max] with min <= max' });
 
 /** A motion pattern. Directions in degrees, 0 = right, 90 = up; distances in pixels; times in frames. */
@@ -123,9 +129,13 @@ export const motionDatasetSchema = z.strictObject({
   seed: z.number().int().default(1),
   video: videoSchema,
   scene: sceneSchema.prefault({}),
-  videosPerClass: z.number().int().min(1),
+  videosPerClass: z.number().int().min(1).max(SPEC_BOUNDS.videos),
   splits: splitsSchema,
-  classes: z.array(motionClassSchema).min(2).refine(uniqueNames, 'expected unique class names'),
+  classes: z
+    .array(motionClassSchema)
+    .min(2)
+    .max(SPEC_BOUNDS.classes)
+    .refine(uniqueNames, 'expected unique class names'),
 });
 
 export const charadesDatasetSchema = z.strictObject({
@@ -136,7 +146,7 @@ export const charadesDatasetSchema = z.strictObject({
   seed: z.number().int().default(1),
   video: videoSchema,
   scene: sceneSchema.prefault({}),
-  videos: z.number().int().min(1),
+  videos: z.number().int().min(1).max(SPEC_BOUNDS.videos),
   splits: splitsSchema,
   actionsPerVideo: intRange.refine(([min]) => min >= 1, 'expected at least one action per video'),
   /** Action length as a fraction of the video. */
@@ -151,6 +161,7 @@ export const charadesDatasetSchema = z.strictObject({
       }),
     )
     .min(2)
+    .max(SPEC_BOUNDS.classes)
     .refine(uniqueNames, 'expected unique class names'),
 });
 

@@ -6,42 +6,43 @@
 import { z } from 'zod';
 import { InputError, isStem, type Genome } from '../../src/index.ts';
 
+/** Every number has an upper bound: past it a setting is a typo, not a plan (issue: sizes). */
 export const runConfigSchema = z.strictObject({
   // data
-  frames: z.number().int().min(1).default(8),
+  frames: z.number().int().min(1).max(512).default(8),
   // 32 px: 4x cheaper per step than 64 px on 2 cores, and measured better at a fixed time budget
   // (README "Results"); the synthetic clips are 64 px, objects 14-22 px.
-  size: z.number().int().min(8).default(32),
-  fps: z.union([z.literal('native'), z.number().positive()]).default('native'),
+  size: z.number().int().min(8).max(1024).default(32),
+  fps: z.union([z.literal('native'), z.number().positive().max(1000)]).default('native'),
   // Farneback: at 32 px the same AssembleNet-50 run scored 70% val / 52.5% test top-1 with it and
   // 25% / 20% with TV-L1 (README "Results"), at a quarter of the flow cost.
   flow: z.enum(['tvl1', 'farneback']).default('farneback'),
-  flowBound: z.number().positive().default(20),
-  trainClips: z.number().int().min(1).default(2),
-  testClips: z.number().int().min(1).default(2),
+  flowBound: z.number().positive().max(1000).default(20),
+  trainClips: z.number().int().min(1).max(100).default(2),
+  testClips: z.number().int().min(1).max(100).default(2),
   // augmentation: largest random translation of a training clip, pixels (0: none)
-  shift: z.number().int().min(0).default(3),
+  shift: z.number().int().min(0).max(256).default(3),
   // model
-  width: z.number().positive().default(0.25),
+  width: z.number().positive().max(8).default(0.25),
   // Short runs need a faster running average than the official 0.99, or inference sees
   // batch-norm statistics that have not converged (1 - 0.99^100 = 63% after 100 steps).
   bnMomentum: z.number().min(0).max(1).default(0.9),
   modules: z
     .tuple([
-      z.number().int().min(1),
-      z.number().int().min(1),
-      z.number().int().min(1),
-      z.number().int().min(1),
+      z.number().int().min(1).max(64),
+      z.number().int().min(1).max(64),
+      z.number().int().min(1).max(64),
+      z.number().int().min(1).max(64),
     ])
     .default([1, 1, 1, 1]),
   // optimisation
-  epochs: z.number().int().min(1).default(16),
-  batch: z.number().int().min(1).default(8),
-  lr: z.number().positive().default(0.1),
-  warmupEpochs: z.number().min(0).default(1),
+  epochs: z.number().int().min(1).max(100_000).default(16),
+  batch: z.number().int().min(1).max(4096).default(8),
+  lr: z.number().positive().max(1000).default(0.1),
+  warmupEpochs: z.number().min(0).max(100_000).default(1),
   momentum: z.number().min(0).max(1).default(0.9),
   nesterov: z.boolean().default(true),
-  weightDecay: z.number().min(0).default(5e-4),
+  weightDecay: z.number().min(0).max(1).default(5e-4),
   seed: z.number().int().default(1),
 });
 

@@ -115,31 +115,51 @@ export function formatIssue(issue: GenomeIssue): string {
   return `${formatIssuePath(issue.path)}: ${issue.message}`;
 }
 
+/**
+ * Upper bounds of every size in a genome: far above the published networks (AssembleNet-101
+ * has 15 nodes, filters <= 512, 23 modules at level 2), far below what exhausts memory. A
+ * network's total size is checked separately before it is built (network.ts).
+ */
+export const GENOME_BOUNDS = Object.freeze({
+  nodes: 256,
+  inputsPerNode: 64,
+  filters: 2048,
+  /** Temporal dilation of stems and blocks. */
+  dilation: 64,
+  modulesPerLevel: 64,
+  depth: 1000,
+  textLength: 10_000,
+});
+
 const positiveInt = z.number().int().min(1);
+const bounded = (max: number) => positiveInt.max(max);
 
 const stemSchema = z.strictObject({
   stem: z.enum(STEM_TYPES),
-  temporal: positiveInt,
+  temporal: bounded(GENOME_BOUNDS.dilation),
 });
 
 const blockSchema = z.strictObject({
   level: z.number().int(),
-  inputs: z.array(z.number().int().min(0)),
-  filters: positiveInt,
-  dilation: positiveInt,
+  inputs: z.array(z.number().int().min(0)).max(GENOME_BOUNDS.inputsPerNode),
+  filters: bounded(GENOME_BOUNDS.filters),
+  dilation: bounded(GENOME_BOUNDS.dilation),
   stride: z.number().int(),
-  weights: z.array(z.number()).optional(),
+  weights: z.array(z.number()).max(GENOME_BOUNDS.inputsPerNode).optional(),
 });
+
+const modules = bounded(GENOME_BOUNDS.modulesPerLevel);
+const text = z.string().max(GENOME_BOUNDS.textLength);
 
 const genomeSchema = z.strictObject({
   format: z.literal(GENOME_FORMAT).optional(),
-  name: z.string().min(1),
-  description: z.string().optional(),
-  source: z.string().optional(),
-  depth: positiveInt.optional(),
-  modulesPerLevel: z.tuple([positiveInt, positiveInt, positiveInt, positiveInt]).optional(),
+  name: text.min(1),
+  description: text.optional(),
+  source: text.optional(),
+  depth: bounded(GENOME_BOUNDS.depth).optional(),
+  modulesPerLevel: z.tuple([modules, modules, modules, modules]).optional(),
   fusion: z.enum(FUSION_KINDS).default('sigmoid'),
-  nodes: z.array(z.unknown()).min(1),
+  nodes: z.array(z.unknown()).min(1).max(GENOME_BOUNDS.nodes),
 });
 
 function zodIssues(error: z.ZodError, prefix: (string | number)[]): GenomeIssue[] {

@@ -15,7 +15,9 @@ import { createBlock, type Block } from './block.ts';
 import { createFusion, type Fusion } from './fusion.ts';
 import { createHead } from './head.ts';
 import { createConvOps, ParameterStore, type BatchNormOptions, type ConvMode } from './layers.ts';
+import { checkMemory } from '../engine/memoryGuard.ts';
 import {
+  countParameters,
   headInputChannels,
   planChannels,
   resolveScale,
@@ -82,14 +84,45 @@ type NodePart =
   | { kind: 'stem'; stem: Stem; type: StemType }
   | { kind: 'block'; fusion: Fusion; block: Block; inputs: number[] };
 
+/**
+ * Largest network createAssembleNet builds. AssembleNet-101 at full width has 54M parameters;
+ * 150M float32 weights are 600 MB, about 1.8 GB with gradients and momentum.
+ */
+export const MAX_NETWORK_PARAMETERS = 150_000_000;
+/** Largest class count and clip length a network is built for. */
+export const MAX_NETWORK_CLASSES = 100_000;
+export const MAX_NETWORK_FRAMES = 1024;
+
+/**
+ * Refuses, before any variable exists, a network whose parameter count passes
+ * MAX_NETWORK_PARAMETERS or whose weights would not fit under the engine's memory limit; the
+ * message says what to lower.
+ */
+export function checkNetworkSize(genome: Genome, options: NetworkOptions): void {
+  const { total } = countParameters(genome, options);
+  const width = options.widthMultiplier ?? 1;
+  const advice = `lower the genome's filters or modulesPerLevel, or the width multiplier (now ${width})`;
+  if (total > MAX_NETWORK_PARAMETERS) {
+    throw new InputError(
+      `model: expected at most ${MAX_NETWORK_PARAMETERS} parameters, got ${total} for genome ${genome.name}; ${advice}`,
+    );
+  }
+  try {
+    checkMemory(total * 4, `the ${total} weights of ${genome.name}`);
+  } catch (error) {
+    throw new InputError(`model: ${(error as Error).message}; ${advice}`);
+  }
+}
+
 export function createAssembleNet(genome: Genome, options: NetworkOptions): AssembleNetwork {
   const { numClasses, frames } = options;
-  if (!Number.isInteger(numClasses) || numClasses < 1) {
-    throw new InputError(`model: expected numClasses >= 1, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > MAX_NETWORK_CLASSES) {
+    throw new InputError(`model: expected numClasses 1..${MAX_NETWORK_CLASSES}, got ${numClasses}`);
   }
-  if (!Number.isInteger(frames) || frames < 1)
-    throw new InputError(`model: expected frames >= 1, got ${frames}`);
+  if (!Number.isInteger(frames) || frames < 1 || frames > MAX_NETWORK_FRAMES)
+    throw new InputError(`model: expected frames 1..${MAX_NETWORK_FRAMES}, got ${frames}`);
   const scale = resolveScale(genome, options);
+  checkNetworkSize(genome, options);
   const conv = options.conv ?? '2plus1d';
   const norm: BatchNormOptions = {
     momentum: options.norm?.momentum ?? 0.99,
