@@ -12,6 +12,8 @@
  * wall time of N steps after a warm-up (conv3d: no warm-up, its steps take seconds; other load
  * only ever adds time), and the median CPU
  * time of this process per step (cpu_*), which other processes disturb less.
+ * --threads N: wasm threads (default as the engine's: ASSEMBLENET_THREADS, else free cores); torch
+ * runs with the same count.
  * --profile: one more step per dilation with every kernel timed (src/engine/profile.ts); prints
  * the top kernels by self time with their share of the step (and `profile` in the JSON).
  */
@@ -156,7 +158,10 @@ export async function main(args: string[]): Promise<void> {
   const profile = args.includes('--profile');
   const profiles = new Map<number, KernelProfile>();
   const loadBefore = loadavg()[0]!;
-  await selectBackend('wasm');
+  const threadsArg = args.includes('--threads')
+    ? Number(args[args.indexOf('--threads') + 1])
+    : undefined;
+  await selectBackend('wasm', threadsArg === undefined ? {} : { threads: threadsArg });
   const threads = backendReport()?.threads ?? 1;
   const { batch, frames, height, width, channels } = SHAPE;
 

@@ -19,6 +19,9 @@
  * against the project's) and times the same step with the same thread count: `ratio_torch` =
  * torch time / project time on the published dilations (wall; `ratio_torch_cpu` on CPU time).
  * --profile: one more project step with every kernel timed (src/engine/profile.ts).
+ * --threads N: wasm threads (and torch's intra-op threads); `--threads 1,2` runs the bench once
+ * per count, each in its own process (the wasm thread count is fixed per process), and prints
+ * the speed-up of the project's step from the first count to each other one (`threads_speedup`).
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -195,12 +198,62 @@ function timeTraining(
 
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
+/** `--threads 1,2`: one child bench per count, then the speed-up between them. */
+function compareThreads(args: string[], counts: number[]): void {
+  const at = args.indexOf('--threads');
+  const rest = args.filter((_, i) => i !== at && i !== at + 1 && args[i] !== '--json');
+  const runner = join(dirname(fileURLToPath(import.meta.url)), 'run.mjs');
+  const results = counts.map((threads) => {
+    const child = spawnSync(
+      process.execPath,
+      [runner, 'train', ...rest, '--json', '--threads', String(threads)],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const lines = child.stdout.trim().split('\n');
+    process.stdout.write(`${lines.slice(0, -1).join('\n')}\n`);
+    if (child.status !== 0)
+      throw new Error(`bench train --threads ${threads} failed (exit ${child.status})`);
+    return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown> & {
+      project_official_ms: number;
+      project_official_cpu_ms: number;
+      ratio_torch: number | null;
+    };
+  });
+  const first = results[0]!;
+  const speedups = results.map((r) => first.project_official_ms / r.project_official_ms);
+  process.stdout.write(
+    `train: step time by wasm threads: ${results.map((r, i) => `${counts[i]}: ${r.project_official_ms.toFixed(0)} ms (x${speedups[i]!.toFixed(2)}, ratio vs torch ${r.ratio_torch ?? '-'})`).join('; ')}\n`,
+  );
+  if (args.includes('--json')) {
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'train',
+        threads: counts,
+        threads_speedup: speedups.map((v) => round(v, 2)),
+        ratio_torch: results.map((r) => r.ratio_torch),
+        runs: results,
+      })}\n`,
+    );
+  }
+}
+
 export async function main(args: string[]): Promise<void> {
+  const threadsArg = args.includes('--threads') ? (args[args.indexOf('--threads') + 1] ?? '') : '';
+  const counts = threadsArg.split(',').filter(Boolean).map(Number);
+  if (counts.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(
+      `bench train: expected --threads N or N,M,... (integers >= 1), got "${threadsArg}"`,
+    );
+  }
+  if (counts.length > 1) return compareThreads(args, counts);
   const json = args.includes('--json');
   const steps = numberArg(args, '--steps', 3);
   const baselineSteps = numberArg(args, '--baseline-steps', 2);
   const loadBefore = loadavg()[0]!;
-  await selectBackend('wasm');
+  await selectBackend('wasm', counts.length === 1 ? { threads: counts[0] } : {});
   const threads = backendReport()?.threads ?? 1;
   const genome = readGenome(GENOME_FILE);
   const notes: string[] = [];

@@ -15,6 +15,7 @@ import { writeJsonLine } from '../output.ts';
 import { addRunConfigOptions, runConfigFromFlags } from '../runConfigFlags.ts';
 
 interface EvolveFlags extends BackendFlag {
+  threads?: number;
   space: string;
   dataset: string;
   classes?: string;
@@ -174,11 +175,18 @@ export function registerEvolve(program: Command): void {
       '--report',
       'write report.html (fitness, lineage, genome graphs) into --out and print its path',
     )
+    .option(
+      '--threads <n>',
+      'wasm threads per candidate process (default 1: the candidate processes share the cores)',
+      positiveInt('--threads', 64),
+    )
     .addOption(backendOption());
   addRunConfigOptions(command);
   command.action(async (flags: EvolveFlags & Partial<RunConfig>) => {
-    const backend = await selectBackend(flags.backend);
+    const backend = await selectBackend(flags.backend, { threads: flags.threads });
     process.env.ASSEMBLENET_BACKEND = flags.backend;
+    // Candidate processes read it (src/engine/threads.ts).
+    if (flags.threads !== undefined) process.env.ASSEMBLENET_THREADS = String(flags.threads);
     const config = parseRunConfig({ ...PROXY_DEFAULTS, ...runConfigFromFlags(flags) }, 'evolve');
     const space = readSearchSpace(flags.space);
     const settings = searchSettingsFromFlags(flags, config.seed);

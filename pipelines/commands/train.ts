@@ -15,6 +15,7 @@ interface TrainFlags extends BackendFlag {
   out: string;
   cacheDir?: string;
   workers?: number;
+  threads?: number;
   resume?: boolean;
   evalSplit?: string;
   json?: boolean;
@@ -40,6 +41,11 @@ export function registerTrain(program: Command): void {
       'decode/flow worker threads (default: the number of cores)',
       positiveInt('--workers'),
     )
+    .option(
+      '--threads <n>',
+      'wasm threads of the training step (default: ASSEMBLENET_THREADS, else the free cores)',
+      positiveInt('--threads', 64),
+    )
     .option('--eval-split <name>', 'held-out split to score at the end (default: val, else test)')
     .option('--resume', 'continue from the newest checkpoint in --out')
     .option('--json', 'end with one JSON object on the last line')
@@ -50,7 +56,7 @@ export function registerTrain(program: Command): void {
     .addOption(backendOption());
   addRunConfigOptions(command);
   command.action(async (flags: TrainFlags & Partial<RunConfig>) => {
-    const backend = await selectBackend(flags.backend);
+    const backend = await selectBackend(flags.backend, { threads: flags.threads });
     const config = parseRunConfig(runConfigFromFlags(flags), 'train');
     const genome = readGenome(flags.genome);
     const { manifest } = readManifest(

@@ -3,7 +3,7 @@
  * that starts wasm with 2 threads, gets 2, computes a conv2d and its gradients equal to the cpu
  * backend's, and exits on its own (the pthread workers must not keep it alive).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/errors.ts';
@@ -14,6 +14,38 @@ import {
   parseThreads,
 } from '../../src/engine/threads.ts';
 
+const ROOT = resolve(import.meta.dirname, '../..');
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** A child process, awaited without blocking vitest's event loop (these runs take a while). */
+function run(
+  args: string[],
+  options: { input?: string; env?: Record<string, string>; timeoutMs: number },
+): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      done({ status, stdout, stderr, timedOut });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
 const backend = resolve(import.meta.dirname, '../../src/engine/backend.ts');
 const tfModule = resolve(import.meta.dirname, '../../src/engine/tf.ts');
 
@@ -33,7 +65,7 @@ describe('wasm thread count', () => {
     expect(defaultThreads()).toBe(1);
   });
 
-  it('a fresh process runs wasm on 2 threads, matches the cpu backend and exits', () => {
+  it('a fresh process runs wasm on 2 threads, matches the cpu backend and exits', async () => {
     const script = `
       const { selectBackend } = await import(${JSON.stringify(backend)});
       const { tf } = await import(${JSON.stringify(tfModule)});
@@ -55,19 +87,30 @@ describe('wasm thread count', () => {
       }));
       console.log(JSON.stringify({ threads: report.threads, worst }));
     `;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module'], {
+    const child = await run(['--import', 'tsx', '--input-type=module'], {
       input: script,
-      encoding: 'utf8',
-      env: { ...process.env, [THREADS_ENV]: '2' },
-      timeout: 120_000,
+      env: { [THREADS_ENV]: '2' },
+      timeoutMs: 120_000,
     });
-    expect(run.error, 'the process did not exit by itself').toBeUndefined();
-    expect(run.status, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
+    expect(child.timedOut, 'the process did not exit by itself').toBe(false);
+    expect(child.status, child.stderr).toBe(0);
+    const result = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as {
       threads: number;
       worst: number;
     };
     expect(result.threads).toBe(2);
     expect(result.worst).toBeLessThan(1e-4);
+  }, 150_000);
+
+  it('assemblenet train refuses a bad --threads or ASSEMBLENET_THREADS, naming it', async () => {
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      run([resolve(ROOT, 'bin/assemblenet.mjs'), 'train', ...args], { env, timeoutMs: 120_000 });
+    const common = ['--genome', 'missing.json', '--dataset', 'missing.csv', '--out', 'unused'];
+    const flag = await cli(['--threads', '0', ...common]);
+    expect(flag.status).not.toBe(0);
+    expect(flag.stderr).toMatch(/--threads: expected a positive integer <= 64, got "0"/);
+    const env = await cli(common, { [THREADS_ENV]: 'two' });
+    expect(env.status).not.toBe(0);
+    expect(env.stderr).toMatch(/ASSEMBLENET_THREADS to be an integer 1\.\.64, got "two"/);
   }, 150_000);
 });
