@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ClipPool, defaultCacheDir, selectBackend } from '../../src/index.ts';
 import { loadNetworkFromCheckpoint } from '../jobs/checkpointNetwork.ts';
@@ -18,6 +19,8 @@ interface ClassifyFlags extends BackendFlag {
   clips?: number;
   workers?: number;
   cacheDir?: string;
+  queue?: string;
+  shardSize?: number;
   json?: boolean;
 }
 
@@ -66,6 +69,15 @@ export function registerClassify(program: Command): void {
       positiveInt('--workers'),
     )
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
+    .option(
+      '--queue <url>',
+      'redis://[user:pass@]host:port[/db]: shards of videos are classified by `assemblenet worker` processes',
+    )
+    .option(
+      '--shard-size <n>',
+      'with --queue: videos per job (default 8)',
+      positiveInt('--shard-size'),
+    )
     .option('--json', 'end with one JSON object on the last line')
     .addOption(backendOption())
     .action(async (inputs: string[], flags: ClassifyFlags) => {
@@ -75,14 +87,32 @@ export function registerClassify(program: Command): void {
       process.stderr.write(
         `classify: ${videos.length} video(s) with ${model.checkpointPath} (${model.classes.length} classes), backend ${backend.chosen}\n`,
       );
-      const pool = new ClipPool(flags.workers ? { workers: flags.workers } : {});
+      const cacheDir = resolve(flags.cacheDir ?? defaultCacheDir());
+      const queue = flags.queue ? await import('../queue/index.ts') : undefined;
+      const coordinator = queue && new queue.Coordinator({ url: flags.queue! });
+      const pool = coordinator
+        ? undefined
+        : new ClipPool(flags.workers ? { workers: flags.workers } : {});
       try {
         const result = await runClassifyJob({
           model,
           videos,
           out: flags.out,
-          pool,
-          cacheDir: flags.cacheDir ?? defaultCacheDir(),
+          ...(pool ? { pool } : {}),
+          ...(queue && coordinator
+            ? {
+                classifier: queue.queueClassifier(coordinator, {
+                  videos,
+                  checkpoint: model.checkpointPath,
+                  cacheDir,
+                  out: resolve(flags.out),
+                  ...(flags.clips ? { clips: flags.clips } : {}),
+                  ...(flags.top ? { top: flags.top } : {}),
+                  ...(flags.shardSize ? { shardSize: flags.shardSize } : {}),
+                }),
+              }
+            : {}),
+          cacheDir,
           format: flags.format,
           ...(flags.top ? { top: flags.top } : {}),
           ...(flags.clips ? { clips: flags.clips } : {}),
@@ -100,7 +130,8 @@ export function registerClassify(program: Command): void {
         if (result.failed > 0) process.exitCode = 1;
       } finally {
         model.network.dispose();
-        await pool.destroy();
+        await pool?.destroy();
+        await coordinator?.close();
       }
     });
 }

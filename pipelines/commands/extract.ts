@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   InputError,
@@ -6,6 +8,7 @@ import {
   extractDataset,
   type ClipStreamRequest,
   type ExtractSummary,
+  type ExtractVideo,
   type FileIdentityMode,
 } from '../../src/index.ts';
 import { readManifest } from '../../datasets/manifests/read.ts';
@@ -28,6 +31,8 @@ interface ExtractFlags {
   identity: FileIdentityMode;
   root?: string;
   allowMissing?: boolean;
+  queue?: string;
+  shardSize?: number;
   json?: boolean;
 }
 
@@ -106,6 +111,40 @@ export function formatExtractSummary(summary: ExtractSummary, reported: string[]
   return lines.join('\n');
 }
 
+/** The same extraction through `assemblenet worker` processes (the cache on a shared filesystem). */
+async function extractWithQueue(
+  flags: ExtractFlags,
+  items: readonly ExtractVideo[],
+  streams: ClipStreamRequest[],
+  onClips: (clips: number) => void,
+): Promise<ExtractSummary> {
+  const { Coordinator, extractThroughQueue } = await import('../queue/index.ts');
+  const cacheDir = resolve(flags.cacheDir ?? defaultCacheDir());
+  mkdirSync(cacheDir, { recursive: true });
+  const coordinator = new Coordinator({ url: flags.queue! });
+  try {
+    return await extractThroughQueue(
+      coordinator,
+      items.map((item) => ({ ...item, path: resolve(item.path) })),
+      {
+        cacheDir,
+        flow: flags.flow,
+        clips: flags.clips,
+        trainClips: flags.trainClips,
+        frames: flags.frames,
+        size: flags.size,
+        fps: flags.fps,
+        streams,
+        identity: flags.identity,
+      },
+      flags.shardSize,
+      (_videos, clips) => onClips(clips),
+    );
+  } finally {
+    await coordinator.close();
+  }
+}
+
 export function registerExtract(program: Command): void {
   program
     .command('extract')
@@ -167,6 +206,15 @@ export function registerExtract(program: Command): void {
         .choices(['stat', 'content'])
         .default('stat'),
     )
+    .option(
+      '--queue <url>',
+      'redis://[user:pass@]host:port[/db]: shards of videos are extracted by `assemblenet worker` processes',
+    )
+    .option(
+      '--shard-size <n>',
+      'with --queue: videos per job (default 16)',
+      positiveInt('--shard-size'),
+    )
     .option('--json', 'end with one JSON object (the summary) on the last line')
     .action(async (flags: ExtractFlags) => {
       const { manifest } = readManifest(flags.dataset, {
@@ -193,22 +241,25 @@ export function registerExtract(program: Command): void {
       });
       let summary: ExtractSummary;
       try {
-        summary = await extractDataset(
-          { items },
-          {
-            cacheDir: flags.cacheDir,
-            workers: flags.workers,
-            flow: flags.flow,
-            clips: flags.clips,
-            trainClips: flags.trainClips,
-            frames: flags.frames,
-            size: flags.size,
-            fps: flags.fps,
-            streams,
-            identity: flags.identity,
-            onProgress: (event) => progress.tick(1, event.video.id),
-          },
-        );
+        if (flags.queue)
+          summary = await extractWithQueue(flags, items, streams, (clips) => progress.tick(clips));
+        else
+          summary = await extractDataset(
+            { items },
+            {
+              cacheDir: flags.cacheDir,
+              workers: flags.workers,
+              flow: flags.flow,
+              clips: flags.clips,
+              trainClips: flags.trainClips,
+              frames: flags.frames,
+              size: flags.size,
+              fps: flags.fps,
+              streams,
+              identity: flags.identity,
+              onProgress: (event) => progress.tick(1, event.video.id),
+            },
+          );
       } finally {
         progress.stop();
       }

@@ -1,5 +1,6 @@
 /** Real `assemblenet worker` processes for the queue tests, with their log kept in memory. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const CLI = join(import.meta.dirname, '../../bin/assemblenet.mjs');
@@ -74,5 +75,26 @@ export async function stopWorkerProcess(worker: WorkerProcess): Promise<void> {
   if (worker.child.exitCode === null && worker.child.signalCode === null) {
     worker.child.kill('SIGTERM');
     await worker.exited;
+  }
+}
+
+/** The child processes of `pid` (Linux /proc), e.g. a worker's task processes. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

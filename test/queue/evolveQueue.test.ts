@@ -1,0 +1,266 @@
+/**
+ * `evolve --queue` with two real worker processes on a real redis-server:
+ * - one worker SIGKILLed during an evaluation: its job runs again on the other worker, the
+ *   search finishes, the journal holds each evaluation once, and genomes and fitness equal the
+ *   local run with the same seed; the killed worker's task process does not outlive it;
+ * - the coordinator SIGKILLed mid-search and resumed with --resume: no evaluation runs twice
+ *   (each candidate's job starts once on the workers) and the result is again the local one.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSyntheticDataset, parseSyntheticSpec } from '../../datasets/index.ts';
+import { type RedisServer, startRedis } from './redisServer.ts';
+import {
+  type WorkerProcess,
+  childPids,
+  isAlive,
+  startWorkerProcess,
+  stopWorkerProcess,
+} from './workerProcess.ts';
+
+const CLI = join(import.meta.dirname, '../../bin/assemblenet.mjs');
+const BUDGET = 6;
+
+let dir: string;
+let manifest: string;
+let space: string;
+let redis: RedisServer;
+const workers: WorkerProcess[] = [];
+
+function evolveArgs(out: string, extra: string[] = []): string[] {
+  return [
+    CLI,
+    'evolve',
+    '--space',
+    space,
+    '--dataset',
+    manifest,
+    '--budget',
+    String(BUDGET),
+    '--out',
+    out,
+    '--workers',
+    '2',
+    '--population',
+    '2',
+    '--batch-size',
+    '2',
+    '--seed',
+    '7',
+    '--backend',
+    'wasm',
+    '--cache-dir',
+    join(dir, 'cache'),
+    '--frames',
+    '4',
+    '--size',
+    '32',
+    '--width',
+    '0.125',
+    '--epochs',
+    '1',
+    '--batch',
+    '2',
+    '--test-clips',
+    '1',
+    '--train-clips',
+    '1',
+    '--json',
+    ...extra,
+  ];
+}
+
+interface Evaluation {
+  index: number;
+  genome: unknown;
+  fitness: number | null;
+  status: string;
+}
+
+function evaluations(out: string): Evaluation[] {
+  const file = join(out, 'journal.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.endsWith('}'))
+    .map((line) => JSON.parse(line) as Evaluation & { type: string })
+    .filter((line) => line.type === 'evaluation');
+}
+
+const byIndex = (records: Evaluation[]) =>
+  [...records].sort((a, b) => a.index - b.index).map((r) => [r.index, r.genome, r.fitness]);
+
+/** Job starts per candidate index over the workers' logs. */
+function startsPerCandidate(logs: string[]): Map<number, number> {
+  const starts = new Map<number, number>();
+  for (const log of logs)
+    for (const match of log.matchAll(/worker: start evolve-candidate evolve-[0-9a-f]+-(\d+) /g))
+      starts.set(Number(match[1]), (starts.get(Number(match[1])) ?? 0) + 1);
+  return starts;
+}
+
+function until(check: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (check()) {
+        clearInterval(timer);
+        resolve();
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(timer);
+        reject(new Error(`timed out waiting for ${what}`));
+      }
+    }, 100);
+  });
+}
+
+let reference: Evaluation[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'evolve-queue-'));
+  const spec = parseSyntheticSpec({
+    kind: 'motion',
+    name: 'tiny-motion',
+    seed: 3,
+    video: { width: 32, height: 32, frames: 8, fps: 8 },
+    scene: { objects: [1, 1], objectSize: [8, 12] },
+    videosPerClass: 4,
+    splits: { train: 0.5, val: 0.5, test: 0 },
+    classes: [
+      { name: 'left', motion: { kind: 'translate', direction: 180, speed: 1.5 } },
+      { name: 'right', motion: { kind: 'translate', direction: 0, speed: 1.5 } },
+    ],
+  });
+  manifest = (await generateSyntheticDataset(spec, { out: join(dir, 'data') })).manifests[0]!;
+  space = join(dir, 'space.json');
+  writeFileSync(
+    space,
+    JSON.stringify({
+      name: 'tiny',
+      stems: [
+        { stem: 'rgb', temporal: 1 },
+        { stem: 'flow', temporal: 1 },
+      ],
+      stemTemporal: { rgb: [1, 2], flow: [1] },
+      nodesPerLevel: [
+        [1, 2],
+        [1, 2],
+        [1, 1],
+        [1, 1],
+      ],
+      initialNodesPerLevel: [2, 1, 1, 1],
+      filters: [8, 8, 16, 16],
+      dilations: [1, 2],
+      initialInputs: [1, 2],
+      modulesPerLevel: [1, 1, 1, 1],
+    }),
+  );
+  // the local run (no --queue) with the same seed: what the queue runs must reproduce
+  const local = spawnSync('node', evolveArgs(join(dir, 'local')), { encoding: 'utf8' });
+  expect(local.status, local.stderr).toBe(0);
+  reference = evaluations(join(dir, 'local'));
+  expect(reference.map((r) => r.index).sort()).toEqual([...Array(BUDGET).keys()]);
+  expect(reference.every((r) => r.status === 'ok')).toBe(true);
+  redis = await startRedis();
+}, 300_000);
+
+afterAll(async () => {
+  for (const worker of workers) await stopWorkerProcess(worker);
+  await redis?.stop();
+});
+
+describe('evolve --queue', () => {
+  it('survives a worker SIGKILLed mid-evaluation and equals the local run', async () => {
+    const pair = [
+      await startWorkerProcess(redis.url, dir),
+      await startWorkerProcess(redis.url, dir),
+    ];
+    workers.push(...pair);
+    const out = join(dir, 'queued');
+    const coordinator = spawn('node', evolveArgs(out, ['--queue', redis.url]), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    coordinator.stdout!.on('data', (chunk) => (stdout += chunk));
+    coordinator.stderr!.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => coordinator.on('exit', resolve));
+
+    // kill worker 0 while it trains a candidate of the second batch (after the first is journaled)
+    const victim = pair[0]!;
+    await until(
+      () =>
+        evaluations(out).length >= 2 &&
+        /worker: start evolve-candidate evolve-[0-9a-f]+-[2-5] /.test(
+          victim
+            .log()
+            .split(/worker: done/)
+            .at(-1)!,
+        ),
+      'worker 0 to start a candidate of a later batch',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // inside the training
+    const tasks = childPids(victim.child.pid!);
+    expect(tasks.length).toBeGreaterThan(0); // the candidate's own process
+    victim.child.kill('SIGKILL');
+    expect((await victim.exited).signal).toBe('SIGKILL');
+    await until(() => tasks.every((pid) => !isAlive(pid)), 'the task process to exit', 30_000);
+
+    expect(await exited, stderr).toBe(0);
+    const records = evaluations(out);
+    expect(records.map((r) => r.index).sort()).toEqual([...Array(BUDGET).keys()]);
+    expect(byIndex(records)).toEqual(byIndex(reference));
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(summary.evaluations).toBe(BUDGET);
+    // the killed job ran again on the surviving worker
+    const starts = startsPerCandidate(pair.map((w) => w.log()));
+    expect([...starts.values()].reduce((a, b) => a + b, 0)).toBe(BUDGET + 1);
+    expect(pair[1]!.log()).toMatch(/worker: done evolve-candidate/);
+  }, 400_000);
+
+  it('resumes a SIGKILLed coordinator without running any evaluation twice', async () => {
+    // the survivor of the test above and a fresh worker; logs counted from here on
+    const pair = [workers[1]!, await startWorkerProcess(redis.url, dir)];
+    workers.push(pair[1]!);
+    const offsets = pair.map((w) => w.log().length);
+    const logs = () => pair.map((w, i) => w.log().slice(offsets[i]));
+    const out = join(dir, 'resumed');
+    const first = spawn('node', evolveArgs(out, ['--queue', redis.url]), { stdio: 'ignore' });
+    const firstExit = new Promise<NodeJS.Signals | null>((resolve) =>
+      first.on('exit', (_code, signal) => resolve(signal)),
+    );
+    // kill the coordinator while candidates it enqueued are still training
+    await until(() => {
+      const done = evaluations(out).length;
+      const started = [...startsPerCandidate(logs()).keys()].length;
+      return done >= 2 && started > done;
+    }, 'a journaled evaluation and a job in flight');
+    first.kill('SIGKILL');
+    expect(await firstExit).toBe('SIGKILL');
+    const before = evaluations(out).length;
+    expect(before).toBeLessThan(BUDGET);
+
+    const resumed = spawnSync('node', evolveArgs(out, ['--queue', redis.url, '--resume']), {
+      encoding: 'utf8',
+    });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const records = evaluations(out);
+    expect(records.map((r) => r.index).sort()).toEqual([...Array(BUDGET).keys()]);
+    expect(byIndex(records)).toEqual(byIndex(reference));
+    // spawnSync blocked this process: let the workers' log lines arrive
+    await until(
+      () =>
+        logs()
+          .join('')
+          .match(/worker: done evolve-candidate/g)?.length === BUDGET,
+      'the workers to log every finished job',
+      10_000,
+    );
+    const starts = startsPerCandidate(logs());
+    expect([...starts.keys()].sort()).toEqual([...Array(BUDGET).keys()]);
+    expect([...starts.values()].every((count) => count === 1)).toBe(true);
+  }, 400_000);
+});
