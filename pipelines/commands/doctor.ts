@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import {
   describeError,
+  listToolCandidates,
   resolveTool,
   selectBackend,
   selfCheck,
@@ -13,20 +14,52 @@ import { backendOption, type BackendFlag } from '../options.ts';
 
 const require = createRequire(import.meta.url);
 
+interface CandidateReport {
+  source: string;
+  path: string | null;
+  version: string | null;
+  /** The build's year (end of its copyright range). */
+  built: number | null;
+  chosen: boolean;
+  passedOver: string | null;
+}
+
 interface ToolReport {
   path: string | null;
   source: string | null;
   version: string | null;
   error?: string;
+  /** Every place a binary is looked for, in order, with what was found there. */
+  candidates: CandidateReport[];
 }
 
 function inspectTool(name: ToolName): ToolReport {
+  const candidates = listToolCandidates(name).map((candidate) => ({
+    source: candidate.source,
+    path: candidate.path,
+    version: candidate.build?.version ?? null,
+    built: candidate.build?.year ?? null,
+    chosen: candidate.chosen,
+    passedOver: candidate.passedOver,
+  }));
   try {
     const tool = resolveTool(name);
-    return { path: tool.path, source: tool.source, version: toolVersion(tool) };
+    return { path: tool.path, source: tool.source, version: toolVersion(tool), candidates };
   } catch (error) {
-    return { path: null, source: null, version: null, error: describeError(error) };
+    return { path: null, source: null, version: null, error: describeError(error), candidates };
   }
+}
+
+/** One line per candidate that has a binary: chosen mark, source, version, build year, path. */
+function candidateLines(report: ToolReport): string[] {
+  return report.candidates
+    .filter((candidate) => candidate.path)
+    .map(
+      (candidate) =>
+        `  ${candidate.chosen ? '*' : ' '} ${candidate.source}: ${candidate.version ?? '?'}` +
+        ` (built ${candidate.built ?? '?'}) ${candidate.path}` +
+        (candidate.passedOver ? ` [passed over: ${candidate.passedOver}]` : ''),
+    );
 }
 
 function packageVersion(name: string): string | null {
@@ -73,6 +106,8 @@ export function registerDoctor(program: Command): void {
         ffprobe: ffprobe.path,
         ffprobeSource: ffprobe.source,
         ffprobeVersion: ffprobe.version ?? ffprobe.error,
+        ffmpegCandidates: ffmpeg.candidates,
+        ffprobeCandidates: ffprobe.candidates,
         check,
       };
       const lines = [
@@ -82,7 +117,9 @@ export function registerDoctor(program: Command): void {
         ...report.skipped.map((s) => `  skipped   ${s.backend}: ${s.reason}`),
         `kernels     ${report.kernelOverrides.length ? report.kernelOverrides.join(', ') : 'stock'}`,
         `ffmpeg      ${ffmpeg.path ? `${ffmpeg.path} [${ffmpeg.source}] ${ffmpeg.version}` : ffmpeg.error}`,
+        ...candidateLines(ffmpeg),
         `ffprobe     ${ffprobe.path ? `${ffprobe.path} [${ffprobe.source}] ${ffprobe.version}` : ffprobe.error}`,
+        ...candidateLines(ffprobe),
         `check       ${checkDetail}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);

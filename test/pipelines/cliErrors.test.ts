@@ -125,4 +125,25 @@ describe('the CLI', () => {
     expect(result.stderr).toContain('--frames: expected a positive integer <= 512, got "100000"');
     expect(existsSync(join(dir, 'cache'))).toBe(true); // from the run above, untouched here
   });
+
+  it('doctor lists every ffmpeg/ffprobe candidate with its version and build year, and which one runs', () => {
+    const result = cli(['doctor', '--json', '--backend', 'cpu']);
+    const summary = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+      ffmpeg: string;
+      ffmpegCandidates: {
+        source: string;
+        path: string | null;
+        version: string | null;
+        built: number | null;
+        chosen: boolean;
+      }[];
+    };
+    const bundled = summary.ffmpegCandidates.find((c) => c.source === '@ffmpeg-installer/ffmpeg');
+    expect(bundled).toMatchObject({ built: 2018 });
+    expect(bundled!.version).toMatch(/^4\.x \(git N-/);
+    const chosen = summary.ffmpegCandidates.filter((c) => c.chosen);
+    expect(chosen).toHaveLength(1);
+    expect(chosen[0]!.path).toBe(summary.ffmpeg);
+    expect(result.stdout).toMatch(/\* \S.*: \S+ \(built \d{4}\) \//);
+  });
 });
