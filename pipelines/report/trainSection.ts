@@ -76,14 +76,11 @@ export async function trainingCurves(train: TrainOutput): Promise<string> {
     },
   };
   const charts = await Promise.all([
-    renderChart(curve('loss', 'loss (grey: per step, red: epoch mean)'), 'curve-loss'),
-    renderChart(
-      curve('accuracy', 'training accuracy (grey: per batch, red: epoch mean)'),
-      'curve-accuracy',
-    ),
+    renderChart(curve('loss', 'loss'), 'curve-loss'),
+    renderChart(curve('accuracy', 'training accuracy'), 'curve-accuracy'),
     renderChart(lr, 'curve-lr'),
   ]);
-  return `<div class="row">${charts.join('')}</div>`;
+  return `<div class="row">${charts.join('')}</div><p class="note">Grey: every step (batch values); red: epoch means.</p>`;
 }
 
 export function evalTable(evals: EvalFile[]): string {
@@ -134,14 +131,14 @@ export async function evalChart(evals: EvalFile[]): Promise<string> {
     {
       title: 'held-out metrics',
       name: 'eval_bars',
-      width: { step: 22 },
-      height: 140,
+      width: 220,
+      height: { step: 16 },
       data: { values },
       mark: { type: 'bar' },
       encoding: {
-        x: { field: 'metric', type: 'nominal', title: null, axis: { labelAngle: 0 } },
-        xOffset: { field: 'source' },
-        y: {
+        y: { field: 'metric', type: 'nominal', title: null, sort: null },
+        yOffset: { field: 'source' },
+        x: {
           field: 'value',
           type: 'quantitative',
           scale: { domain: [0, 1] },
