@@ -98,6 +98,7 @@ export async function renderGenomeGraph(input: GenomeGraphInput): Promise<string
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
+      'elk.edgeRouting': 'POLYLINE',
       'elk.partitioning.activate': 'true',
       'elk.layered.spacing.nodeNodeBetweenLayers': '46',
       'elk.spacing.nodeNode': '12',
