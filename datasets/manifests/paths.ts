@@ -27,25 +27,23 @@ export function confineToRoot(
 ): void {
   const absoluteRoot = resolve(root);
   // bytes are compared as latin1 text: one character per byte
-  const inside =
+  const lexicallyInside =
     typeof path === 'string'
       ? isInside(absoluteRoot, path)
       : isInside(Buffer.from(absoluteRoot, 'utf8').toString('latin1'), path.toString('latin1'));
-  if (!inside) {
-    throw new InputError(
-      `${component}: expected a path inside the root ${absoluteRoot} (--root), got "${shown}"`,
-      where,
-    );
-  }
-  if (!existsSync(path)) return;
-  const realRoot = realpathSync(absoluteRoot, { encoding: 'buffer' });
-  const realPath = realpathSync(path, { encoding: 'buffer' });
-  if (!isInsideBytes(realRoot, realPath)) {
-    throw new InputError(
-      `${component}: expected a path inside the root ${absoluteRoot} (--root), got "${shown}" (a link to ${realPath.toString('utf8')})`,
-      where,
-    );
-  }
+  let realPath: Buffer | undefined;
+  if (existsSync(path)) {
+    // the real paths decide: they resolve `..` and every symbolic link (an alias link too);
+    // the native realpath keeps names that are not UTF-8
+    const realRoot = realpathSync.native(absoluteRoot, { encoding: 'buffer' });
+    realPath = realpathSync.native(path, { encoding: 'buffer' });
+    if (isInsideBytes(realRoot, realPath)) return;
+  } else if (lexicallyInside) return;
+  const link = lexicallyInside && realPath ? ` (a link to ${realPath.toString('utf8')})` : '';
+  throw new InputError(
+    `${component}: expected a path inside the root ${absoluteRoot} (--root), got "${shown}"${link}`,
+    where,
+  );
 }
 
 /**

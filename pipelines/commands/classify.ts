@@ -4,7 +4,7 @@ import { ClipPool, defaultCacheDir, selectBackend } from '../../src/index.ts';
 import { loadNetworkFromCheckpoint } from '../jobs/checkpointNetwork.ts';
 import {
   CLASSIFY_FORMATS,
-  collectVideos,
+  collectInputs,
   runClassifyJob,
   type ClassifyFormat,
 } from '../jobs/classify.ts';
@@ -21,6 +21,8 @@ interface ClassifyFlags extends BackendFlag {
   cacheDir?: string;
   queue?: string;
   shardSize?: number;
+  root?: string;
+  allowMissing?: boolean;
   json?: boolean;
 }
 
@@ -57,16 +59,16 @@ export function registerClassify(program: Command): void {
       formatFlag,
       'jsonl',
     )
-    .option('--top <k>', 'classes listed per video (default 5)', positiveInt('--top'))
+    .option('--top <k>', 'classes listed per video (default 5)', positiveInt('--top', 1000))
     .option(
       '--clips <n>',
       "evenly spaced clips per video (default: the checkpoint's test clips)",
-      positiveInt('--clips'),
+      positiveInt('--clips', 100),
     )
     .option(
       '--workers <n>',
       'decode/flow worker threads (default: the number of cores)',
-      positiveInt('--workers'),
+      positiveInt('--workers', 256),
     )
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
     .option(
@@ -78,10 +80,19 @@ export function registerClassify(program: Command): void {
       'with --queue: videos per job (default 8)',
       positiveInt('--shard-size'),
     )
+    .option(
+      '--root <dir>',
+      'every video must lie in this folder (after symlinks); ids are paths relative to it',
+    )
+    .option(
+      '--allow-missing',
+      'list entries that name no file still get an error row, but do not make the exit code 1',
+    )
     .option('--json', 'end with one JSON object on the last line')
     .addOption(backendOption())
     .action(async (inputs: string[], flags: ClassifyFlags) => {
-      const videos = collectVideos(inputs);
+      const collected = collectInputs(inputs, flags.root ? { root: flags.root } : {});
+      const { videos } = collected;
       const backend = await selectBackend(flags.backend);
       const model = await loadNetworkFromCheckpoint(flags.checkpoint);
       process.stderr.write(
@@ -97,6 +108,7 @@ export function registerClassify(program: Command): void {
         const result = await runClassifyJob({
           model,
           videos,
+          ids: collected.ids,
           out: flags.out,
           ...(pool ? { pool } : {}),
           ...(queue && coordinator
@@ -127,7 +139,11 @@ export function registerClassify(program: Command): void {
             `${result.sideFile ? ` and ${result.sideFile}` : ''} in ${result.seconds.toFixed(1)} s\n`,
         );
         if (flags.json) writeJsonLine(result);
-        if (result.failed > 0) process.exitCode = 1;
+        const missing = new Set(collected.missing);
+        const counted = flags.allowMissing
+          ? result.failures.filter((failure) => !missing.has(failure.video))
+          : result.failures;
+        if (counted.length > 0) process.exitCode = 1;
       } finally {
         model.network.dispose();
         await pool?.destroy();

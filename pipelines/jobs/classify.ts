@@ -19,13 +19,12 @@ import {
   fdatasyncSync,
   openSync,
   readFileSync,
-  readdirSync,
   renameSync,
   statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   InputError,
@@ -36,6 +35,8 @@ import {
   type ClipPool,
   type ClipTemplate,
 } from '../../src/index.ts';
+import { displayBytes, pathFromBytes, readDirectory } from '../../datasets/index.ts';
+import { confineToRoot } from '../../datasets/manifests/paths.ts';
 import { videoKey } from '../predictions.ts';
 import { createProgress } from '../progress.ts';
 import type { CheckpointNetwork } from './checkpointNetwork.ts';
@@ -77,45 +78,83 @@ function hasExtension(path: string, extensions: readonly string[]): boolean {
   return extensions.includes(extname(path).toLowerCase());
 }
 
-function walkFolder(folder: string, out: string[]): void {
-  const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-  );
-  for (const entry of entries) {
-    const path = resolve(folder, entry.name);
-    let isDir = entry.isDirectory();
-    let isFile = entry.isFile();
-    if (entry.isSymbolicLink()) {
-      const target = statSync(path, { throwIfNoEntry: false });
-      isDir = target?.isDirectory() ?? false;
-      isFile = target?.isFile() ?? false;
-    }
-    if (isDir) walkFolder(path, out);
-    else if (isFile && hasExtension(path, VIDEO_EXTENSIONS)) out.push(path);
+/** A video found among the inputs: its path, its id, and where it was named. */
+interface FoundVideo {
+  path: string;
+  /** The path as text (undecodable bytes as \xHH). */
+  shown: string;
+  /** Path relative to the folder ids are taken from, without the extension. */
+  id: string;
+  /** The input that named it: a folder, list file:line, or the argument. */
+  source: string;
+}
+
+/** The id of `path` relative to `base` (without the extension); outside it, the absolute path. */
+function idFrom(base: string, path: string): string {
+  const rel = relative(base, path);
+  const inside = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  return (inside ? rel : path).replace(/\.[^./]+$/, '');
+}
+
+/** Videos under `folder` (a usable path; `shown` is its text form), ids relative to `top`. */
+function walkFolder(folder: string, shown: string, top: string, out: FoundVideo[]): void {
+  // byte-safe: names that are not UTF-8 come back as usable alias paths and escaped names
+  for (const entry of readDirectory(folder)) {
+    const entryShown = join(shown, entry.name);
+    if (entry.isDirectory) walkFolder(entry.path, entryShown, top, out);
+    else if (entry.isFile && hasExtension(entry.name, VIDEO_EXTENSIONS))
+      out.push({
+        path: entry.path,
+        shown: entryShown,
+        id: idFrom(top, entryShown),
+        source: `folder ${top}`,
+      });
   }
 }
 
-function readList(file: string, out: string[]): void {
+function readList(file: string, out: FoundVideo[], missing: FoundVideo[]): void {
   const base = dirname(file);
-  readFileSync(file, 'utf8')
+  readFileSync(file)
+    .toString('latin1') // one character per byte: paths keep their exact bytes
     .split(/\r?\n/)
-    .forEach((raw) => {
+    .forEach((raw, index) => {
       const line = raw.trim();
       if (!line || line.startsWith('#')) return;
-      const path = isAbsolute(line) ? line : resolve(base, line);
-      // A missing entry stays in: it becomes an error row naming the video, not a failed job.
-      if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) walkFolder(path, out);
-      else out.push(path);
+      const bytes = Buffer.from(isAbsolute(line) ? line : resolve(base, line), 'latin1');
+      const shown = displayBytes(bytes);
+      const source = `${file}:${index + 1}`;
+      const stat = statSync(bytes, { throwIfNoEntry: false });
+      if (stat?.isDirectory()) walkFolder(pathFromBytes(bytes), shown, shown, out);
+      else {
+        // A missing entry stays in: it becomes an error row naming the video (and is counted
+        // as missing, which --allow-missing forgives), not a failed job.
+        const found = { path: pathFromBytes(bytes), shown, id: idFrom(base, shown), source };
+        out.push(found);
+        if (!stat) missing.push(found);
+      }
     });
 }
 
+export interface CollectedVideos {
+  /** Absolute video paths, input order, first occurrence kept. */
+  videos: string[];
+  /** Each video's id: unique in the job (duplicates are refused). */
+  ids: Map<string, string>;
+  /** Paths named by lists that do not exist (they still get an error row each). */
+  missing: string[];
+}
+
 /**
- * Video paths (absolute, first occurrence kept) from command-line inputs: video files, folders
- * (recursively, files ending in mp4/avi/mkv/webm/mov) and list files (.txt/.lst, one path per
- * line relative to the list, `#` comments).
+ * Videos from command-line inputs: video files, folders (recursively, files ending in
+ * mp4/avi/mkv/webm/mov) and list files (.txt/.lst, one path per line, absolute or relative to
+ * the list, `#` comments). Ids: with `root`, the path relative to it (and every path must lie in
+ * it, after symbolic links); otherwise relative to the folder or list that named the video (a
+ * file argument: relative to the working directory), without the extension; never the bare
+ * file name. Two videos with the same id are an InputError naming both.
  */
-export function collectVideos(inputs: string[]): string[] {
-  const found: string[] = [];
+export function collectInputs(inputs: string[], options: { root?: string } = {}): CollectedVideos {
+  const found: FoundVideo[] = [];
+  const missing: FoundVideo[] = [];
   for (const input of inputs) {
     const path = resolve(input);
     const stat = statSync(path, { throwIfNoEntry: false });
@@ -123,11 +162,47 @@ export function collectVideos(inputs: string[]): string[] {
       throw new InputError(
         `classify: expected a video, folder or list file, got a path that does not exist: ${input}`,
       );
-    if (stat.isDirectory()) walkFolder(path, found);
-    else if (hasExtension(path, LIST_EXTENSIONS)) readList(path, found);
-    else found.push(path);
+    if (stat.isDirectory()) walkFolder(path, path, path, found);
+    else if (hasExtension(path, LIST_EXTENSIONS)) readList(path, found, missing);
+    else
+      found.push({
+        path,
+        shown: path,
+        id: idFrom(process.cwd(), path),
+        source: 'the command line',
+      });
   }
-  return [...new Set(found)];
+  const root = options.root ? resolve(options.root) : undefined;
+  const byPath = new Map<string, FoundVideo>();
+  for (const video of found) {
+    if (byPath.has(video.path)) continue;
+    if (root) {
+      confineToRoot(root, video.path, 'classify', video.shown, video.source);
+      video.id = idFrom(root, video.shown);
+    }
+    byPath.set(video.path, video);
+  }
+  const byId = new Map<string, FoundVideo>();
+  for (const video of byPath.values()) {
+    const first = byId.get(video.id);
+    if (first) {
+      throw new InputError(
+        `classify: expected unique video ids, got "${video.id}" for ${first.path} (${first.source}) ` +
+          `and ${video.path} (${video.source}); ids are paths relative to the input folder or list (or --root)`,
+      );
+    }
+    byId.set(video.id, video);
+  }
+  return {
+    videos: [...byPath.keys()],
+    ids: new Map([...byPath.values()].map((video) => [video.path, video.id])),
+    missing: [...new Set(missing.map((video) => video.path))],
+  };
+}
+
+/** The video paths of `collectInputs` (ids and missing entries left out). */
+export function collectVideos(inputs: string[]): string[] {
+  return collectInputs(inputs).videos;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,6 +330,8 @@ export function sideFilePath(out: string, format: ClassifyFormat): string | unde
 export interface ClassifyJobInput {
   model: CheckpointNetwork;
   videos: string[];
+  /** Each video's id (collectInputs); rows of videos not in it keep the file name. */
+  ids?: ReadonlyMap<string, string>;
   out: string;
   /** Decodes the clips; not needed when `classifier` is given. */
   pool?: ClipPool;
@@ -456,6 +533,7 @@ export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJ
   try {
     if (todo.length)
       await classify(todo, (row) => {
+        row.id = input.ids?.get(row.video) ?? row.id;
         appender.append(row);
         if (isOkRow(row)) fresh.set(row.video, row);
         else failures.push({ video: row.video, error: row.error });
@@ -472,7 +550,7 @@ export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJ
     // every ok row of the file: this run's inputs in input order, then earlier runs' other videos
     const rows = input.videos.flatMap((video) => {
       const row = fresh.get(video) ?? previous.done.get(video);
-      return row ? [row] : [];
+      return row ? [{ ...row, id: input.ids?.get(video) ?? row.id }] : [];
     });
     const listed = new Set(input.videos);
     rows.push(...[...previous.done.values()].filter((row) => !listed.has(row.video)));

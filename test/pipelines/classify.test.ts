@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset, readManifest, type Manifest } from '../../datasets/index.ts';
 import { ClipPool, selectBackend } from '../../src/index.ts';
@@ -19,6 +19,7 @@ import {
   type CheckpointNetwork,
 } from '../../pipelines/jobs/checkpointNetwork.ts';
 import {
+  collectInputs,
   collectVideos,
   runClassifyJob,
   topClasses,
@@ -69,7 +70,7 @@ function cli(args: string[]) {
 }
 
 function expectReferenceScores(row: ClassifyOkRow): void {
-  const expected = reference.get(row.id);
+  const expected = reference.get(basename(row.video, '.mp4'));
   expect(expected, row.id).toBeDefined();
   expect(row.scores).toHaveLength(3);
   row.scores.forEach((s, c) =>
@@ -290,5 +291,105 @@ describe('classify', () => {
     expect(summary.num_videos).toBe(2);
     expect(missing).toBe(4);
     expect(existsSync(`${csvOut}.csv`)).toBe(true);
+  });
+});
+
+describe('ids are unique per job (never the bare file name)', () => {
+  const ids = join(dir, 'ids');
+  const same = (sub: string) => join(ids, sub, 'clip.mp4');
+  beforeAll(() => {
+    const [first, second] = motion.items.filter((item) => item.split === 'test');
+    for (const [sub, item] of [
+      ['a', first],
+      ['b', second],
+    ] as const) {
+      mkdirSync(join(ids, sub), { recursive: true });
+      copyFileSync(item!.path, same(sub));
+    }
+    // a name that is not UTF-8 (bytes 0xff 0xfe), found by walking the folder
+    copyFileSync(
+      first!.path,
+      Buffer.concat([
+        Buffer.from(join(ids, 'a', 'odd-')),
+        Buffer.from([0xff, 0xfe, 0x2e]),
+        Buffer.from('mp4'),
+      ]),
+    );
+  });
+
+  it('ids are paths relative to the folder, list or --root; equal ids are refused naming both', () => {
+    const inFolder = collectInputs([ids]);
+    expect([...inFolder.ids.values()].sort()).toEqual(['a/clip', 'a/odd-\\xff\\xfe', 'b/clip']);
+    const list = join(ids, 'list.txt');
+    writeFileSync(list, 'a/clip.mp4\nb/clip.mp4\nmissing.mp4\n');
+    const listed = collectInputs([list]);
+    expect([...listed.ids.values()]).toEqual(['a/clip', 'b/clip', 'missing']);
+    expect(listed.missing).toEqual([join(ids, 'missing.mp4')]);
+    expect(() => collectInputs([join(ids, 'a'), join(ids, 'b')])).toThrow(
+      /expected unique video ids, got "clip" for .*a\/clip\.mp4 \(folder .*\) and .*b\/clip\.mp4/,
+    );
+    const rooted = collectInputs([join(ids, 'a'), join(ids, 'b')], { root: dir });
+    expect([...rooted.ids.values()].sort()).toEqual([
+      'ids/a/clip',
+      'ids/a/odd-\\xff\\xfe',
+      'ids/b/clip',
+    ]);
+    expect(() => collectInputs([join(ids, 'a')], { root: join(ids, 'b') })).toThrow(
+      /expected a path inside the root .*\(--root\)/,
+    );
+  });
+
+  it('--format charades over a/clip.mp4 and b/clip.mp4: two rows, two ids', async () => {
+    const collected = collectInputs(
+      [same('a'), same('b')].map((path) => relative(process.cwd(), path)),
+    );
+    const charadesOut = join(ids, 'two.jsonl');
+    const result = await runClassifyJob({
+      model,
+      videos: collected.videos,
+      ids: collected.ids,
+      out: charadesOut,
+      pool,
+      cacheDir,
+      progress: false,
+      format: 'charades',
+    });
+    expect(result).toMatchObject({ ok: 2, failed: 0 });
+    const written = readFileSync(`${charadesOut}.charades.txt`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ')[0]);
+    expect(written).toHaveLength(2);
+    expect(new Set(written).size).toBe(2);
+    expect(written.every((id) => id!.endsWith('/clip'))).toBe(true);
+  });
+
+  it('--allow-missing (fresh process): a list entry naming no file gets an error row but exit 0', () => {
+    const list = join(ids, 'with-missing.txt');
+    writeFileSync(list, 'a/clip.mp4\nmissing.mp4\n');
+    const allowOut = join(ids, 'allow.jsonl');
+    const child = cli([
+      'classify',
+      list,
+      '--checkpoint',
+      join(dir, 'run'),
+      '--out',
+      allowOut,
+      '--cache-dir',
+      cacheDir,
+      '--workers',
+      '1',
+      '--backend',
+      'wasm',
+      '--allow-missing',
+    ]);
+    expect(child.status, child.stderr).toBe(0);
+    const rows = readRows(allowOut);
+    expect(rows.map((row) => [row.id, 'error' in row])).toEqual(
+      expect.arrayContaining([
+        ['a/clip', false],
+        ['missing', true],
+      ]),
+    );
   });
 });
