@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The experiments of docs/results.md ("Round 3"), one after another (one heavy job at a time on
+# 2 cores). Every step resumes: finished runs are read back, interrupted ones continue from their
+# checkpoint or journal. Rerun this script after a stop to continue where it was.
+#
+#   nohup bash pipelines/experiments/run-all.sh > runs/experiments.log 2>&1 &
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TSX=(node --import tsx)
+CLI=(node bin/assemblenet.mjs)
+RECIPE=(--epochs 5 --test-clips 1)
+
+"${CLI[@]}" dataset generate datasets/synthetic-streams.json --out runs/streams/dataset
+
+# A. modalities on synthetic-streams (single-stream towers and their late fusion first)
+"${TSX[@]}" pipelines/experiments/modalities.ts --dataset runs/streams/dataset/synthetic-streams.csv \
+  --seeds 1,2,3 --out runs/exp-modalities --json docs/results/streams-modalities.json \
+  --models rgb=pipelines/experiments/genomes/late-fusion-rgb.json,flow=pipelines/experiments/genomes/late-fusion-flow.json,late-fusion=evolution/two-stream-late-fusion.json \
+  -- "${RECIPE[@]}"
+
+# C. Charades-style multi-label against the random-ranking mAP of the same test videos
+"${CLI[@]}" dataset generate datasets/synthetic-charades-32.json --out runs/charades32/dataset
+"${TSX[@]}" pipelines/experiments/charades.ts \
+  --dataset runs/charades32/dataset/synthetic-charades-32_train.csv --seeds 1,2,3 \
+  --models late-fusion=evolution/two-stream-late-fusion.json \
+  --out runs/exp-charades --json docs/results/charades32-map.json -- --epochs 6
+
+# A, continued: the AssembleNet-50 graph (published connection weights)
+"${TSX[@]}" pipelines/experiments/modalities.ts --dataset runs/streams/dataset/synthetic-streams.csv \
+  --seeds 1,2,3 --out runs/exp-modalities --json docs/results/streams-modalities.json \
+  --models assemblenet-50=evolution/assemblenet-50.json -- "${RECIPE[@]}"
+
+# B. search efficiency (hours): 40 evaluations per search, 3 search seeds, inheritance off/on
+"${TSX[@]}" pipelines/experiments/search.ts --dataset runs/streams/dataset/synthetic-streams.csv \
+  --seeds 1,2,3 --budget 40 --population 8 --proxy-per-class 20 --proxy-epochs 2 \
+  --out runs/exp-search --json docs/results/search-efficiency.json -- "${RECIPE[@]}"

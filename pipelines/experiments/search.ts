@@ -1,0 +1,277 @@
+/**
+ * Experiment B: search efficiency. Guided evolution (prune by learned connection weights) vs
+ * plain evolution (random pruning) vs random search, the same budget of evaluations and the same
+ * proxy training, several search seeds, weight inheritance off and on (random search has no
+ * parents, so it runs once per seed and serves both arms). Reports best-so-far validation
+ * fitness against evaluations, and the test top-1 of each search's best genome trained with the
+ * full recipe.
+ *
+ *   node --import tsx pipelines/experiments/search.ts \
+ *     --dataset runs/streams/dataset/synthetic-streams.csv --seeds 1,2,3 --budget 40 \
+ *     --out runs/exp-search --json docs/results/search-efficiency.json
+ *
+ * Proxy training: --proxy-per-class videos of each class from the train split (the first ones,
+ * fixed), --proxy-epochs, --proxy-width, 1 clip; fitness = top-1 on the whole val split. Every
+ * search is an `evolve` journal in OUT/<arm>-s<seed> (resumed on a rerun); every final training
+ * is a train run with run.json (skipped once done). The JSON is rewritten after each step.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readManifest } from '../../datasets/index.ts';
+import {
+  DEFAULT_SEARCH_SETTINGS,
+  readJournal,
+  readSearchSpace,
+  type Strategy,
+} from '../../evolution/index.ts';
+import { defaultCacheDir, selectBackend } from '../../src/index.ts';
+import { PROXY_DEFAULTS } from '../commands/evolve.ts';
+import { runEvolveJob } from '../jobs/evolve.ts';
+import { parseRunConfig } from '../jobs/runConfig.ts';
+import type { EvalSummary } from '../jobs/summarize.ts';
+import {
+  gitCommit,
+  lastJsonLine,
+  mean,
+  parseList,
+  parseSeeds,
+  readJson,
+  readJsonIfExists,
+  runCli,
+  sd,
+  writeJsonAtomic,
+} from './common.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    dataset: { type: 'string' },
+    space: { type: 'string', default: 'evolution/spaces/two-stream-small.json' },
+    budget: { type: 'string', default: '40' },
+    population: { type: 'string', default: '8' },
+    seeds: { type: 'string', default: '1,2,3' },
+    arms: {
+      type: 'string',
+      default: 'guided,plain,random,guided+inherit,plain+inherit',
+    },
+    'proxy-per-class': { type: 'string', default: '20' },
+    // val videos per class for the fitness (default: the whole val split; fewer for smoke tests)
+    'proxy-val-per-class': { type: 'string' },
+    'proxy-epochs': { type: 'string', default: '2' },
+    'proxy-width': { type: 'string', default: '0.25' },
+    'proxy-seeds': { type: 'string', default: '1' },
+    out: { type: 'string', default: 'runs/exp-search' },
+    json: { type: 'string' },
+    'final-seed': { type: 'string', default: '1' },
+    'no-final': { type: 'boolean', default: false },
+  },
+});
+if (!values.dataset) throw new Error('search: expected --dataset MANIFEST (Kinetics CSV)');
+if (!values.json) throw new Error('search: expected --json docs/results/NAME.json');
+const finalRecipe = positionals; // after `--`: the full training recipe of the best genomes
+const seeds = parseSeeds(values.seeds!);
+const arms = parseList(values.arms!, '--arms').map((arm) => {
+  const [strategy, extra] = arm.split('+');
+  if (!['guided', 'plain', 'random'].includes(strategy!) || (extra && extra !== 'inherit'))
+    throw new Error(`--arms: expected guided|plain|random with optional +inherit, got "${arm}"`);
+  if (strategy === 'random' && extra)
+    throw new Error('--arms: random search has no parents to inherit from');
+  return { name: arm, strategy: strategy as Strategy, inherit: extra === 'inherit' };
+});
+
+/** The proxy manifest: the first N train videos of each class, and the val split. */
+function proxyManifest(): string {
+  const source = resolve(values.dataset!);
+  const perClass = Number(values['proxy-per-class']);
+  const valPerClass = values['proxy-val-per-class']
+    ? Number(values['proxy-val-per-class'])
+    : Number.POSITIVE_INFINITY;
+  const suffix = Number.isFinite(valPerClass) ? `-val${valPerClass}` : '';
+  const target = join(dirname(source), `${basename(source, '.csv')}-proxy${perClass}${suffix}.csv`);
+  const lines = readFileSync(source, 'utf8').trimEnd().split('\n');
+  const header = lines[0]!;
+  const counts = new Map<string, number>();
+  const kept = lines.slice(1).filter((line) => {
+    const fields = line.split(',');
+    const split = fields[fields.length - 1];
+    if (split !== 'train' && split !== 'val') return false;
+    const key = `${split}:${fields[0]}`;
+    const n = counts.get(key) ?? 0;
+    counts.set(key, n + 1);
+    return n < (split === 'train' ? perClass : valPerClass);
+  });
+  if (lines[1]?.includes('"'))
+    throw new Error(`search: expected a plain Kinetics CSV without quoted fields, got ${source}`);
+  writeFileSync(target, `${header}\n${kept.join('\n')}\n`);
+  readManifest(target); // fails here, naming the file, if the subset is not a valid manifest
+  return target;
+}
+
+await selectBackend('wasm');
+process.env.ASSEMBLENET_BACKEND = 'wasm';
+const manifest = proxyManifest();
+const config = parseRunConfig({
+  ...PROXY_DEFAULTS,
+  trainClips: 1,
+  testClips: 1,
+  epochs: Number(values['proxy-epochs']),
+  width: Number(values['proxy-width']),
+});
+const space = readSearchSpace(values.space!);
+
+interface SearchRecord {
+  arm: string;
+  strategy: Strategy;
+  inherit: boolean;
+  seed: number;
+  budget: number;
+  /** Validation fitness per evaluation, by index (null: failed). */
+  fitness: (number | null)[];
+  bestSoFar: number[];
+  best: { index: number; fitness: number; genome: string } | null;
+  done: boolean;
+  /** Commits the search ran at, with the evaluations journaled when each invocation began. */
+  commits: { commit: string; evaluationsBefore: number }[];
+  final?: { split: string; eval: EvalSummary; steps: number; seed: number; commit: string };
+}
+
+const previous = readJsonIfExists<{ searches: SearchRecord[] }>(values.json)?.searches ?? [];
+const searches: SearchRecord[] = [];
+const save = () =>
+  writeJsonAtomic(values.json!, {
+    experiment: 'search-efficiency',
+    dataset: values.dataset,
+    proxyManifest: manifest,
+    space: values.space,
+    proxy: config,
+    proxySeeds: Number(values['proxy-seeds']),
+    population: Number(values.population),
+    finalRecipe,
+    command: `node --import tsx pipelines/experiments/search.ts ${process.argv.slice(2).join(' ')}`,
+    searches: [
+      ...previous.filter((p) => !searches.some((s) => s.arm === p.arm && s.seed === p.seed)),
+      ...searches,
+    ].sort((a, b) => a.seed - b.seed || a.arm.localeCompare(b.arm)),
+  });
+
+for (const seed of seeds) {
+  for (const arm of arms) {
+    const out = join(values.out!, `${arm.name}-s${seed}`);
+    const journal = join(out, 'journal.jsonl');
+    const before = readJournal(journal).evaluations.length;
+    const old = previous.find((p) => p.arm === arm.name && p.seed === seed);
+    const record: SearchRecord = {
+      arm: arm.name,
+      strategy: arm.strategy,
+      inherit: arm.inherit,
+      seed,
+      budget: Number(values.budget),
+      fitness: [],
+      bestSoFar: [],
+      best: null,
+      done: false,
+      commits: [...(old?.commits ?? [])],
+    };
+    if (before < record.budget)
+      record.commits.push({ commit: gitCommit(), evaluationsBefore: before });
+    searches.push(record);
+    // the curve so far, read back from the journal now and then (a search takes hours)
+    const refresh = () => {
+      const evaluations = readJournal(journal).evaluations.sort((a, b) => a.index - b.index);
+      let best = Number.NEGATIVE_INFINITY;
+      record.fitness = evaluations.map((e) => e.fitness);
+      record.bestSoFar = evaluations.map((e) => {
+        best = Math.max(best, e.fitness ?? Number.NEGATIVE_INFINITY);
+        return best;
+      });
+      save();
+    };
+    refresh();
+    const timer = setInterval(refresh, 60_000);
+    process.stderr.write(`search: ${arm.name} seed ${seed} (${before} evaluations journaled)\n`);
+    const result = await runEvolveJob({
+      space,
+      manifest,
+      config: { ...config, seed },
+      settings: {
+        ...DEFAULT_SEARCH_SETTINGS,
+        populationSize: Number(values.population),
+        strategy: arm.strategy,
+        seed,
+        budget: record.budget,
+        ...(arm.inherit ? { inheritWeights: true } : {}),
+        ...(Number(values['proxy-seeds']) > 1 ? { proxySeeds: Number(values['proxy-seeds']) } : {}),
+      },
+      out,
+      workers: 1,
+      cacheDir: defaultCacheDir(),
+      resume: existsSync(journal),
+      progress: false,
+    }).finally(() => clearInterval(timer));
+    refresh();
+    record.best = {
+      index: result.best!.index,
+      fitness: result.best!.fitness!,
+      genome: result.bestFile,
+    };
+    record.done = true;
+    save();
+    if (values['no-final']) continue;
+    const finalDir = join(out, 'final');
+    let final = readJsonIfExists<SearchRecord['final']>(join(finalDir, 'run.json'));
+    if (!final) {
+      const commit = gitCommit();
+      const stdout = await runCli(
+        [
+          'train',
+          '--json',
+          '--genome',
+          result.bestFile,
+          '--dataset',
+          resolve(values.dataset!),
+          '--out',
+          resolve(finalDir),
+          '--eval-split',
+          'test',
+          '--seed',
+          values['final-seed']!,
+          '--workers',
+          '1',
+          ...(existsSync(join(finalDir, 'checkpoints')) ? ['--resume'] : []),
+          ...finalRecipe,
+        ],
+        join(finalDir, 'train.log'),
+      );
+      final = {
+        split: 'test',
+        eval: readJson<EvalSummary>(join(finalDir, 'eval.json')),
+        steps: lastJsonLine<{ steps: number }>(stdout).steps,
+        seed: Number(values['final-seed']),
+        commit,
+      };
+      writeJsonAtomic(join(finalDir, 'run.json'), final);
+    }
+    record.final = final;
+    save();
+  }
+}
+
+// Table: best-so-far validation fitness at a few budgets, and the final test top-1.
+const marks = [...new Set([8, 16, 24, 32, 40, Number(values.budget)])].filter(
+  (m) => m <= Number(values.budget),
+);
+const pctOf = (xs: number[]) =>
+  xs.length ? `${(100 * mean(xs)).toFixed(1)} ± ${(100 * sd(xs)).toFixed(1)}` : '-';
+process.stdout.write(
+  `| arm | searches | ${marks.map((m) => `best val @${m} (%)`).join(' | ')} | test top-1 of the best, full recipe (%) |\n|${' --- |'.repeat(marks.length + 3)}\n`,
+);
+for (const arm of arms) {
+  const mine = searches.filter((s) => s.arm === arm.name);
+  const at = (m: number) =>
+    pctOf(mine.filter((s) => s.bestSoFar.length >= m).map((s) => s.bestSoFar[m - 1]!));
+  const finals = mine.flatMap((s) => (s.final?.eval.top1 !== undefined ? [s.final.eval.top1] : []));
+  process.stdout.write(
+    `| ${arm.name} | ${mine.length} | ${marks.map(at).join(' | ')} | ${pctOf(finals)} |\n`,
+  );
+}
