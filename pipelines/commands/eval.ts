@@ -15,6 +15,7 @@ interface EvalFlags extends BackendFlag {
   cacheDir?: string;
   workers?: number;
   out?: string;
+  allowMissing?: boolean;
   json?: boolean;
 }
 
@@ -44,14 +45,18 @@ export function registerEval(program: Command): void {
       positiveInt('--workers'),
     )
     .option('--out <file>', 'metrics JSON (default: <checkpoint root>/eval-<split>.json)')
+    .option(
+      '--allow-missing',
+      'skip manifest rows that name no video (e.g. a copy holding only the test videos)',
+    )
     .option('--json', 'end with one JSON object on the last line')
     .addOption(backendOption())
     .action(async (flags: EvalFlags) => {
       const backend = await selectBackend(flags.backend);
-      const { manifest } = readManifest(
-        flags.dataset,
-        flags.classes ? { classes: flags.classes } : {},
-      );
+      const { manifest } = readManifest(flags.dataset, {
+        ...(flags.classes ? { classes: flags.classes } : {}),
+        ...(flags.allowMissing ? { missing: 'skip' as const } : {}),
+      });
       process.stderr.write(
         `eval: ${flags.checkpoint} on ${flags.dataset} (${manifest.items.length} videos), backend ${backend.chosen}\n`,
       );
