@@ -10,6 +10,7 @@ interface RunFlags extends BackendFlag {
   out?: string;
   cacheDir?: string;
   workers?: number;
+  queue?: string;
   json?: boolean;
 }
 
@@ -27,6 +28,10 @@ export function registerRun(program: Command): void {
       'decode/flow worker threads, parallel evolution candidates and side-by-side train stages (default: the number of cores)',
       positiveInt('--workers'),
     )
+    .option(
+      '--queue <url>',
+      "redis://... : evolve and classify stages use `assemblenet worker` processes (default: the file's queue)",
+    )
     .option('--json', 'end with one JSON object on the last line')
     .addOption(backendOption())
     .action(async (file: string, flags: RunFlags) => {
@@ -40,6 +45,7 @@ export function registerRun(program: Command): void {
         ...(flags.out ? { out: flags.out } : {}),
         ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
         ...(flags.workers ? { workers: flags.workers } : {}),
+        ...(flags.queue ? { queue: flags.queue } : {}),
       });
       process.stdout.write(`\n${formatPipelineSummary(result)}\n`);
       // The pictures of the run: written last, from what the stages left in the output folder.

@@ -144,14 +144,15 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
     failed: [...failures.keys()],
     ...(input.settings.inheritWeights ? { inherit: inheritRequest(out, candidate) } : {}),
   });
-  const coordinator = input.queue
-    ? new (await import('../queue/coordinator.ts')).Coordinator({ url: input.queue, log })
-    : undefined;
   const proxySeeds = input.settings.proxySeeds ?? 1;
-  if (coordinator && proxySeeds > 1)
+  if (input.queue && proxySeeds > 1)
     throw new InputError(
       'evolve: expected --proxy-seeds 1 with --queue (several seeds run locally only)',
     );
+  // after every check that can throw: an open queue connection keeps the process alive
+  const coordinator = input.queue
+    ? new (await import('../queue/coordinator.ts')).Coordinator({ url: input.queue, log })
+    : undefined;
   const evaluate = coordinator
     ? (await import('../queue/evolve.ts')).queueCandidateEvaluator(coordinator, out, request)
     : evaluateOverSeeds(

@@ -29,6 +29,8 @@ export interface RunPipelineOptions {
   out?: string;
   cacheDir?: string;
   workers?: number;
+  /** Overrides the pipeline file's `queue`. */
+  queue?: string;
   log?: (line: string) => void;
 }
 
@@ -44,6 +46,7 @@ export async function runPipeline(
     spec,
     out,
     workers,
+    ...(options.queue || spec.queue ? { queue: options.queue ?? spec.queue } : {}),
     cacheDir: options.cacheDir ?? defaultCacheDir(),
     pool: new ClipPool(workers ? { workers } : {}),
     result: { out, models: [], classify: [], distill: [], seconds: 0 },

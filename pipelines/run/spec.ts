@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError, parseLatency } from '../../src/index.ts';
 import { runConfigOverridesSchema } from '../jobs/runConfig.ts';
+import { parseQueueUrl } from '../queue/connection.ts';
 
 const settingsSchema = runConfigOverridesSchema;
 // A student keeps the teacher's clip shape and flow settings: only training settings change.
@@ -105,6 +106,17 @@ export const pipelineSchema = z.strictObject({
   }),
   settings: settingsSchema.default({}),
   workers: z.number().int().min(1).optional(),
+  /** redis:// URL: evolve candidates and classify shards go to `assemblenet worker` processes. */
+  queue: z
+    .string()
+    .superRefine((url, ctx) => {
+      try {
+        parseQueueUrl(url);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .optional(),
   stages: z.array(stageSchema).min(1),
 });
 

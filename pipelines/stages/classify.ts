@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InputError } from '../../src/index.ts';
 import { loadNetworkFromCheckpoint } from '../jobs/checkpointNetwork.ts';
 import { runClassifyJob } from '../jobs/classify.ts';
@@ -12,12 +12,26 @@ export const runClassifyStage: StageRunner<'classify'> = async (ctx, stage) => {
   if (!trained) throw new InputError(`pipeline: classify: no trained model "${stage.model}"`);
   const model = await loadNetworkFromCheckpoint(trained.checkpoint);
   const out = join(ctx.out, `classify-${stage.model}.jsonl`);
+  const videos = manifest.items
+    .filter((item) => item.split === stage.split)
+    .map((item) => resolve(item.path));
+  const queue = ctx.queue ? await import('../queue/index.ts') : undefined;
+  const coordinator = queue && new queue.Coordinator({ url: ctx.queue!, log: ctx.log });
   try {
     const result = await runClassifyJob({
       model,
-      videos: manifest.items.filter((item) => item.split === stage.split).map((item) => item.path),
+      videos,
       out,
-      pool: ctx.pool,
+      ...(queue && coordinator
+        ? {
+            classifier: queue.queueClassifier(coordinator, {
+              videos,
+              checkpoint: model.checkpointPath,
+              cacheDir: resolve(ctx.cacheDir),
+              out,
+            }),
+          }
+        : { pool: ctx.pool }),
       cacheDir: ctx.cacheDir,
     });
     ctx.result.classify.push({
@@ -32,6 +46,7 @@ export const runClassifyStage: StageRunner<'classify'> = async (ctx, stage) => {
     );
   } finally {
     model.network.dispose();
+    await coordinator?.close();
   }
   return;
 };

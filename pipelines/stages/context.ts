@@ -52,6 +52,8 @@ export interface StageContext {
   out: string;
   cacheDir: string;
   workers: number | undefined;
+  /** redis:// URL of the queue that evolve and classify stages hand their work to. */
+  queue?: string;
   pool: ClipPool;
   manifestPath?: string;
   manifest?: Manifest;

@@ -33,6 +33,7 @@ export const runEvolveStage: StageRunner<'evolve'> = async (ctx, stage) => {
     workers: ctx.workers ?? 2,
     cacheDir: ctx.cacheDir,
     resume: existsSync(join(out, 'journal.jsonl')),
+    ...(ctx.queue ? { queue: ctx.queue } : {}),
     log: ctx.log,
   });
   ctx.evolvedGenome = result.bestGenome;
