@@ -3,7 +3,7 @@
  * the network itself computes them (sigmoid or fast-normalised fusion of the restored variables):
  * the checkpoint is loaded into the network its genome builds, and `connectionWeights()` is read.
  */
-import type { AssembleNetwork, Genome } from '../../src/index.ts';
+import { tf, type AssembleNetwork, type Genome } from '../../src/index.ts';
 import { loadNetworkFromCheckpoint } from '../jobs/checkpointNetwork.ts';
 
 /** One list per genome node ([] for stems, [1] for a single-input block). */
@@ -11,6 +11,7 @@ export async function learnedConnectionWeights(
   genome: Genome,
   checkpoint: string,
 ): Promise<number[][] | null> {
+  await tf.ready(); // callers that chose no backend get the default one (the CLI chooses cpu)
   const model = await loadNetworkFromCheckpoint(checkpoint);
   try {
     const network = model.network as Partial<AssembleNetwork>;

@@ -34,7 +34,18 @@ try {
     await page.setViewportSize({ width: Number(values.width), height: Number(values.height) });
     await page.goto(pathToFileURL(html).href);
     const file = join(out, `${name}.png`);
-    await page.screenshot({ path: file, fullPage: false });
+    // The top of the page, down to --height pixels (shorter pages whole).
+    const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
+    await page.screenshot({
+      path: file,
+      fullPage: true,
+      clip: {
+        x: 0,
+        y: 0,
+        width: Number(values.width),
+        height: Math.min(height, Number(values.height)),
+      },
+    });
     await page.close();
     process.stdout.write(`${file} (from ${html})\n`);
   }
