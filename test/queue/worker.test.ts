@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Coordinator, QueueJobError } from '../../pipelines/queue/coordinator.ts';
 import type { ExtractShardPayload } from '../../pipelines/queue/kinds.ts';
-import { TINY_CONFIG, TINY_RGB_GENOME } from '../pipelines/fixtures/tinyRun.ts';
+import { generateSyntheticDataset } from '../../datasets/index.ts';
+import { TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from '../pipelines/fixtures/tinyRun.ts';
 import { type RedisServer, startRedis } from './redisServer.ts';
 import { type WorkerProcess, startWorkerProcess, stopWorkerProcess } from './workerProcess.ts';
 
@@ -135,6 +136,46 @@ describe('worker: refusals and failures', () => {
     );
     expect(worker.log().match(/worker: start evolve-candidate broken-candidate/g)).toHaveLength(2);
   }, 120_000);
+
+  it('extract --queue fills the cache a local extract then finds complete', async () => {
+    const manifest = (
+      await generateSyntheticDataset(tinyMotionSpec('queue-extract', 6), {
+        out: join(root, 'data'),
+      })
+    ).manifests[0]!;
+    const args = [
+      CLI,
+      'extract',
+      '--dataset',
+      manifest,
+      '--cache-dir',
+      join(root, 'cache-extract'),
+      '--flow',
+      'farneback',
+      '--frames',
+      '4',
+      '--size',
+      '32',
+      '--clips',
+      '1',
+      '--train-clips',
+      '1',
+      '--json',
+    ];
+    const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+    const queued = spawnSync('node', [...args, '--queue', redis.url, '--shard-size', '5'], {
+      encoding: 'utf8',
+    });
+    expect(queued.status, queued.stderr).toBe(0);
+    const summary = last(queued.stdout);
+    expect(summary).toMatchObject({ total: 12, ok: 12, cached: 0, failed: 0, clipsPerVideo: 2 });
+    // spawnSync blocked this process: let the worker's log lines arrive (shards of 5 + 5 + 2)
+    await worker.waitFor(/(worker: done extract-shard[^]*){3}/, 10_000);
+    expect(worker.log().match(/worker: done extract-shard/g)).toHaveLength(3);
+    const local = spawnSync('node', [...args, '--workers', '1'], { encoding: 'utf8' });
+    expect(local.status, local.stderr).toBe(0);
+    expect(last(local.stdout)).toMatchObject({ total: 12, ok: 0, cached: 12, failed: 0 });
+  }, 180_000);
 
   it('lists failed jobs with their reasons in `queue status`', () => {
     const run = spawnSync('node', [CLI, 'queue', 'status', '--queue', redis.url], {
