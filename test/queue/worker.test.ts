@@ -170,7 +170,7 @@ describe('worker: refusals and failures', () => {
     const summary = last(queued.stdout);
     expect(summary).toMatchObject({ total: 12, ok: 12, cached: 0, failed: 0, clipsPerVideo: 2 });
     // spawnSync blocked this process: let the worker's log lines arrive (shards of 5 + 5 + 2)
-    await worker.waitFor(/(worker: done extract-shard[^]*){3}/, 10_000);
+    await worker.waitFor(/(worker: done extract-shard[\s\S]*){3}/, 10_000);
     expect(worker.log().match(/worker: done extract-shard/g)).toHaveLength(3);
     const local = spawnSync('node', [...args, '--workers', '1'], { encoding: 'utf8' });
     expect(local.status, local.stderr).toBe(0);
