@@ -6,6 +6,7 @@
 import { tf, type Tensor, type Tensor4D, type Tensor5D, type Variable } from '../engine/tf.ts';
 import { spatialConv, temporalConv } from '../engine/conv2plus1d.ts';
 import { EngineError } from '../errors.ts';
+import { batchNormTraining } from '../engine/batchNorm.ts';
 
 /** How convs run: conv2d on 4-D views (the project's path) or tf.conv3d on 5-D (reference). */
 export type ConvMode = '2plus1d' | 'conv3d';
@@ -207,25 +208,20 @@ export function createBatchNorm(
     channels,
     apply(x, training) {
       return tf.tidy(() => {
-        let mean: Tensor = movingMean;
-        let variance: Tensor = movingVariance;
         if (training) {
-          const moments = tf.moments(x, [0, 1, 2]);
-          mean = moments.mean;
-          variance = moments.variance;
-          // Running statistics are state, outside the differentiated path.
+          const out = batchNormTraining(x, gamma, beta, epsilon);
           tf.tidy(() => {
-            movingMean.assign(
-              tf.add(tf.mul(movingMean, momentum), tf.mul(moments.mean, 1 - momentum)),
-            );
+            movingMean.assign(tf.add(tf.mul(movingMean, momentum), tf.mul(out.mean, 1 - momentum)));
             movingVariance.assign(
-              tf.add(tf.mul(movingVariance, momentum), tf.mul(moments.variance, 1 - momentum)),
+              tf.add(tf.mul(movingVariance, momentum), tf.mul(out.variance, 1 - momentum)),
             );
           });
+          out.mean.dispose();
+          out.variance.dispose();
+          return out.y;
         }
-        // x * scale + (beta - mean * scale): two full-size ops instead of three.
-        const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, epsilon)));
-        return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale))) as Tensor4D;
+        const scale = tf.mul(gamma, tf.rsqrt(tf.add(movingVariance, epsilon)));
+        return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(movingMean, scale))) as Tensor4D;
       });
     },
   };
