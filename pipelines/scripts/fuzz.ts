@@ -20,7 +20,13 @@ import {
   parseSyntheticSpec,
   readManifest,
 } from '../../datasets/index.ts';
-import { ClipPool, parseGenome, resolveTool, selectBackend } from '../../src/index.ts';
+import {
+  ClipPool,
+  inspectBuild,
+  parseGenome,
+  resolveTool,
+  selectBackend,
+} from '../../src/index.ts';
 import { parseRunConfig } from '../jobs/runConfig.ts';
 import { runTrainJob } from '../jobs/train.ts';
 
@@ -188,25 +194,30 @@ async function prepare(out: string, log: (line: string) => void) {
   const generated = await generateSyntheticDataset(parseSyntheticSpec(FUZZ_SPEC), { out: dataDir });
   const manifest = readManifest(generated.manifests[0]!).manifest;
   mkdirSync(sourcesDir, { recursive: true });
-  const sources: string[] = [];
   const encodings: [string, string[]][] = [
     ['.mp4', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p']],
     ['.mkv', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p']],
     ['.webm', ['-c:v', 'libvpx', '-b:v', '200k']],
     ['.avi', ['-c:v', 'mjpeg']],
   ];
-  for (const item of manifest.items) {
-    for (const [extension, codec] of encodings) {
-      const target = join(sourcesDir, `${basename(item.path, extname(item.path))}${extension}`);
-      if (!existsSync(target)) {
-        const ffmpeg = resolveTool('ffmpeg').path;
-        const made = spawnSync(ffmpeg, ['-v', 'error', '-y', '-i', item.path, ...codec, target]);
-        if (made.status !== 0)
-          throw new Error(`fuzz: ffmpeg could not write ${target}: ${made.stderr}`);
-      }
-      sources.push(target);
+  // every (video, container) pair; re-muxed on first use only
+  const sources = manifest.items.flatMap((item) =>
+    encodings.map(([extension, codec]) => ({
+      input: item.path,
+      codec,
+      path: join(sourcesDir, `${basename(item.path, extname(item.path))}${extension}`),
+    })),
+  );
+  const source = (index: number): string => {
+    const { input, codec, path } = sources[index]!;
+    if (!existsSync(path)) {
+      const ffmpeg = resolveTool('ffmpeg').path;
+      const made = spawnSync(ffmpeg, ['-v', 'error', '-y', '-i', input, ...codec, path]);
+      if (made.status !== 0)
+        throw new Error(`fuzz: ffmpeg could not write ${path}: ${made.stderr}`);
     }
-  }
+    return path;
+  };
   if (!existsSync(join(runDir, 'checkpoints'))) {
     log('fuzz: training the one-epoch checkpoint');
     await selectBackend('wasm');
@@ -228,7 +239,13 @@ async function prepare(out: string, log: (line: string) => void) {
       await pool.destroy();
     }
   }
-  return { sources, runDir, cacheDir, good: manifest.items.map((item) => item.path) };
+  return {
+    sourceCount: sources.length,
+    source,
+    runDir,
+    cacheDir,
+    good: manifest.items.map((item) => item.path),
+  };
 }
 
 function runCli(args: string[]) {
@@ -249,7 +266,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const seed = options.seed ?? 1;
   const out = resolve(options.out ?? join(ROOT, 'runs/fuzz'));
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { sources, runDir, cacheDir, good } = await prepare(out, log);
+  const { sourceCount, source: sourceAt, runDir, cacheDir, good } = await prepare(out, log);
   const random = prng(seed);
   const mutantsDir = join(out, `mutants-${seed}-${options.count}`);
   rmSync(mutantsDir, { recursive: true, force: true });
@@ -257,7 +274,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const mutants: { path: string; kind: MutationKind }[] = [];
   for (let index = 0; index < options.count; index++) {
     const kind = MUTATION_KINDS[index % MUTATION_KINDS.length]!;
-    const source = sources[Math.floor(random() * sources.length)]!;
+    const source = sourceAt(Math.floor(random() * sourceCount));
     const { bytes, extension } = mutate(readFileSync(source), extname(source), kind, random);
     const path = join(mutantsDir, `${String(index).padStart(4, '0')}-${kind}${extension}`);
     writeFileSync(path, bytes);
@@ -353,23 +370,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     Number(crashed(extract)) +
     Number(crashed(classify)) +
     Number(extractTotal !== good.length + mutants.length);
-  const ffmpeg = spawnSync(
-    process.execPath,
-    [join(ROOT, 'bin/assemblenet.mjs'), 'doctor', '--json', '--backend', 'cpu'],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-    },
-  );
-  let ffmpegVersion = 'unknown';
-  try {
-    ffmpegVersion = String(
-      (JSON.parse(ffmpeg.stdout.trim().split('\n').pop() ?? '{}') as { ffmpegVersion?: string })
-        .ffmpegVersion,
-    );
-  } catch {
-    // keep 'unknown'
-  }
+  const ffmpeg = resolveTool('ffmpeg');
+  const ffmpegVersion = `${inspectBuild(ffmpeg.path).version} [${ffmpeg.source}]`;
   return {
     count: options.count,
     seed,

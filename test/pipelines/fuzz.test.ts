@@ -62,5 +62,5 @@ describe('runFuzz', () => {
     // exit 1: some mutants failed (reported), never a crash code
     expect([0, 1]).toContain(summary.extract.status);
     expect([0, 1]).toContain(summary.classify.status);
-  });
+  }, 600_000); // a one-epoch training and two CLI processes
 });
