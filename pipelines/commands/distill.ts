@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
   ClipPool,
@@ -7,7 +8,12 @@ import {
   selectBackend,
 } from '../../src/index.ts';
 import { readManifest } from '../../datasets/index.ts';
-import { DEFAULT_STUDENT_SPACE, formatDistillTable, runDistillJob } from '../jobs/distill.ts';
+import {
+  DEFAULT_STUDENT_SPACE,
+  DISTILL_DEFAULTS,
+  formatDistillTable,
+  runDistillJob,
+} from '../jobs/distill.ts';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
 import { writeJsonLine } from '../output.ts';
 
@@ -20,12 +26,16 @@ interface DistillFlags extends BackendFlag {
   w: number;
   budget: number;
   rgbOnly?: boolean;
-  space: string;
+  space?: string;
   epochs: number;
   finalEpochs?: number;
   alpha: number;
   temperature: number;
   seed: number;
+  searchLoss: 'kd' | 'hard';
+  featureWeight: number;
+  latencyCeiling: number;
+  resume?: boolean;
   cacheDir?: string;
   workers?: number;
   json?: boolean;
@@ -74,18 +84,57 @@ export function registerDistill(program: Command): void {
       '--latency-target <duration>',
       'target latency of one clip (batch 1, with flow when the student reads it), e.g. 30ms',
       latencyFlag,
-      30,
+      DISTILL_DEFAULTS.latencyTargetMs,
+    )
+    .option(
+      '--latency-ceiling <x>',
+      'candidates measured slower than x times the target are recorded as skipped, not trained',
+      numberIn('--latency-ceiling', 1, 1e6),
+      DISTILL_DEFAULTS.latencyCeiling,
     )
     .option(
       '--w <exponent>',
       'MnasNet reward exponent: accuracy x (latency / target)^w',
       numberIn('--w', -10, 0),
-      -0.07,
+      DISTILL_DEFAULTS.w,
     )
-    .option('--budget <n>', 'students evaluated by the search', positiveInt('--budget'), 8)
+    .option(
+      '--budget <n>',
+      'students trained by the search (each in its own process; skipped ones do not count)',
+      positiveInt('--budget'),
+      DISTILL_DEFAULTS.budget,
+    )
     .option('--rgb-only', 'search RGB-only students (no optical flow cost)')
-    .option('--space <file>', 'student search space JSON', DEFAULT_STUDENT_SPACE)
-    .option('--epochs <n>', 'KD epochs of each searched student', positiveInt('--epochs'), 1)
+    .option(
+      '--space <file>',
+      `student search space JSON (default: ${relative(process.cwd(), DEFAULT_STUDENT_SPACE)} at the teacher's frames and resolution)`,
+    )
+    .option(
+      '--epochs <n>',
+      'epochs of each searched student',
+      positiveInt('--epochs'),
+      DISTILL_DEFAULTS.searchEpochs,
+    )
+    .option(
+      '--search-loss <kind>',
+      'how candidates are trained for the reward: kd (AKD, KD-guided) or hard (labels only; KD for the chosen student)',
+      (value: string) => {
+        if (value !== 'kd' && value !== 'hard')
+          throw new InvalidArgumentError(`--search-loss: expected kd or hard, got "${value}"`);
+        return value;
+      },
+      'kd',
+    )
+    .option(
+      '--feature-weight <b>',
+      "weight of feature distillation in the chosen student's training (its features regress the teacher's; 0 = off)",
+      numberIn('--feature-weight', 0, 1e6),
+      0,
+    )
+    .option(
+      '--resume',
+      'continue the search journaled in --out (finished candidates are not trained again)',
+    )
     .option(
       '--final-epochs <n>',
       "KD epochs of the chosen student (default: the teacher's training epochs)",
@@ -95,13 +144,13 @@ export function registerDistill(program: Command): void {
       '--alpha <a>',
       'weight of the hard-label loss; 1 - alpha goes to the soft (teacher) term',
       numberIn('--alpha', 0, 1),
-      0.5,
+      DISTILL_DEFAULTS.alpha,
     )
     .option(
       '--temperature <t>',
       'KD softening temperature',
       numberIn('--temperature', 1e-6, 1e6),
-      4,
+      DISTILL_DEFAULTS.temperature,
     )
     .option(
       '--seed <n>',
@@ -112,7 +161,7 @@ export function registerDistill(program: Command): void {
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
     .option(
       '--workers <n>',
-      'decode/flow worker threads (default: the number of cores)',
+      "decode/flow worker threads of the job's pool and of each candidate's (default: the number of cores)",
       positiveInt('--workers'),
     )
     .option('--json', 'end with one JSON object on the last line')
@@ -142,12 +191,17 @@ export function registerDistill(program: Command): void {
           latencyTarget: flags.latencyTarget,
           w: flags.w,
           rgbOnly: Boolean(flags.rgbOnly),
-          space: flags.space,
+          ...(flags.space ? { space: flags.space } : {}),
           epochs: flags.epochs,
           ...(flags.finalEpochs ? { finalEpochs: flags.finalEpochs } : {}),
           alpha: flags.alpha,
           temperature: flags.temperature,
           seed: flags.seed,
+          searchLoss: flags.searchLoss,
+          featureWeight: flags.featureWeight,
+          latencyCeiling: flags.latencyCeiling,
+          resume: Boolean(flags.resume),
+          ...(flags.workers ? { workers: flags.workers } : {}),
         });
         process.stdout.write(`${formatDistillTable(result)}\n`);
         process.stdout.write(

@@ -9,6 +9,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  EngineError,
+  planBatchForHeap,
+  profileTrainingStep,
+  tf,
   InputError,
   MetricsLog,
   ProgressReporter,
@@ -96,6 +100,43 @@ export function defaultEvalSplit(manifest: Manifest): string {
   throw new InputError(
     `train: expected a val or test split to score on, got splits ${[...splits].join(', ')}`,
   );
+}
+
+/**
+ * Before the first step: the working set of one training step of this genome at the run's batch
+ * and clip shape, measured on a probe network (wasm only, where the heap is bounded); a step
+ * that would not fit stops here with the batch that would, instead of aborting mid-run.
+ */
+async function checkStepFitsHeap(
+  genome: Genome,
+  options: NetworkOptions,
+  config: RunConfig,
+): Promise<void> {
+  if (tf.getBackend() !== 'wasm') return;
+  const probe = createAssembleNet(genome, options);
+  try {
+    const channels = { rgb: 3, flow: 2 } as const;
+    const shapes = Object.fromEntries(
+      genomeStreams(genome).map((stream) => [
+        stream,
+        [config.frames, config.size, config.size, channels[stream]] as const,
+      ]),
+    );
+    const step = await profileTrainingStep(
+      (inputs, training) => probe.apply(inputs, training),
+      probe.trainableVariables,
+      shapes,
+    );
+    const plan = planBatchForHeap(step, config.batch, {
+      label: `a training step of ${genome.name}`,
+    });
+    if (plan.message)
+      throw new EngineError(
+        `train: ${plan.message}${plan.batch > 0 ? `; run with --batch ${plan.batch} or lower` : ''}`,
+      );
+  } finally {
+    probe.dispose();
+  }
 }
 
 export function networkOptionsFor(
@@ -210,6 +251,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult>
 
   const labels = { numClasses: manifest.classes.length, multiLabel: manifest.multiLabel };
   const networkOptions = networkOptionsFor(genome, manifest, config);
+  await checkStepFitsHeap(genome, networkOptions, config);
   const network = createAssembleNet(genome, networkOptions);
   const stepsPerEpoch = Math.floor(trainItems.length / config.batch);
   if (stepsPerEpoch === 0) {

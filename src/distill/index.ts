@@ -7,3 +7,5 @@ export * from './studentNetwork.ts';
 export * from './studentCost.ts';
 export * from './latency.ts';
 export * from './search.ts';
+export * from './kdTargets.ts';
+export * from './objective.ts';

@@ -207,25 +207,41 @@ export function paretoFront<T extends ParetoPoint>(points: readonly T[]): T[] {
 }
 
 export interface SearchRecord extends ParetoPoint {
+  /** Draw number, 0-based (skipped students have one too). */
+  index: number;
   arch: StudentArch;
   hash: string;
+  /** 0 for failed and skipped students. */
   reward: number;
   /** 'sample' for the initial population, else 'mutate'. */
   origin: 'sample' | 'mutate';
+  /** ok: trained and scored; failed: training or scoring failed; skipped: not trained. */
+  status: 'ok' | 'failed' | 'skipped';
+  /** Why it failed or was skipped. */
+  reason?: string;
 }
+
+/** What `evaluate` found: a score, or why the student has none (a failure does not stop the search). */
+export type StudentOutcome =
+  | { status?: 'ok'; accuracy: number; latencyMs: number }
+  | { status: 'failed'; reason: string; latencyMs?: number }
+  /** Not trained (e.g. measured latency far over the target); does not use the budget. */
+  | { status: 'skipped'; reason: string; latencyMs: number };
 
 export interface SearchOptions {
   space: StudentSpace;
-  /** Number of distinct students evaluated. */
+  /** Number of distinct students trained (ok or failed; skipped ones do not count). */
   budget: number;
   rng: Rng;
   /** KD-trains and measures a student (supplied by the pipeline). */
-  evaluate: (arch: StudentArch) => Promise<{ accuracy: number; latencyMs: number }>;
+  evaluate: (arch: StudentArch, index: number) => Promise<StudentOutcome>;
   reward: RewardOptions;
   /** Random students before mutation starts (default min(budget, 8)). */
   population?: number;
   /** Tournament size for picking a parent among the recent population (default 3). */
   tournament?: number;
+  /** Most students drawn in all, skipped ones included (default 4 x budget). */
+  maxDraws?: number;
   /** Called after each evaluation. */
   onRecord?: (record: SearchRecord) => void;
 }
@@ -238,8 +254,9 @@ export interface SearchResult {
 
 /**
  * Regularised-evolution search: `population` random students, then each step a tournament over
- * the most recent `population` records picks a parent by reward and a mutation of it is
- * evaluated. Students already evaluated (same hash) are redrawn, not re-evaluated.
+ * the most recent `population` trained students picks a parent by reward and a mutation of it is
+ * evaluated. Students already drawn (same hash) are redrawn, not re-evaluated. Failed students
+ * use budget and score 0; skipped ones use no budget (at most `maxDraws` draws in all).
  */
 export async function searchStudents(options: SearchOptions): Promise<SearchResult> {
   const { space, budget, rng, evaluate } = options;
@@ -247,11 +264,13 @@ export async function searchStudents(options: SearchOptions): Promise<SearchResu
     throw new InputError(`searchStudents: expected budget >= 1, got ${budget}`);
   const population = Math.min(budget, options.population ?? 8);
   const tournament = options.tournament ?? 3;
+  const maxDraws = options.maxDraws ?? 4 * budget;
   const records: SearchRecord[] = [];
   const evaluated: { record: SearchRecord; candidate: StudentCandidate }[] = [];
   const seen = new Set<string>();
-  while (records.length < budget) {
-    const origin = records.length < population ? 'sample' : 'mutate';
+  const trained = () => records.filter((record) => record.status !== 'skipped').length;
+  while (trained() < budget && records.length < maxDraws) {
+    const origin: SearchRecord['origin'] = evaluated.length < population ? 'sample' : 'mutate';
     let candidate: StudentCandidate | undefined;
     for (let t = 0; t < MAX_TRIES && !candidate; t++) {
       let next: StudentCandidate;
@@ -270,23 +289,39 @@ export async function searchStudents(options: SearchOptions): Promise<SearchResu
     if (!candidate) break; // the space is exhausted
     const hash = studentHash(candidate.arch);
     seen.add(hash);
-    const { accuracy, latencyMs } = await evaluate(candidate.arch);
-    const record: SearchRecord = {
-      arch: candidate.arch,
-      hash,
-      accuracy,
-      latencyMs,
-      reward: reward(accuracy, latencyMs, options.reward),
-      origin,
-    };
+    const index = records.length;
+    const outcome = await evaluate(candidate.arch, index);
+    const base = { index, arch: candidate.arch, hash, origin };
+    const record: SearchRecord =
+      outcome.status === 'failed' || outcome.status === 'skipped'
+        ? {
+            ...base,
+            accuracy: 0,
+            latencyMs: outcome.latencyMs ?? Number.NaN,
+            reward: 0,
+            status: outcome.status,
+            reason: outcome.reason,
+          }
+        : {
+            ...base,
+            accuracy: outcome.accuracy,
+            latencyMs: outcome.latencyMs,
+            reward: reward(outcome.accuracy, outcome.latencyMs, options.reward),
+            status: 'ok',
+          };
     records.push(record);
-    evaluated.push({ record, candidate });
+    if (record.status !== 'skipped') evaluated.push({ record, candidate });
     options.onRecord?.(record);
   }
+  const ok = records.filter((record) => record.status === 'ok');
+  if (ok.length === 0)
+    throw new InputError(
+      `searchStudents: expected at least one student to train, got none of ${records.length}:\n  ${records.map((r) => `${r.arch.name}: ${r.status}: ${r.reason}`).join('\n  ')}`,
+    );
   return {
     records,
-    best: chooseStudent(records, options.reward.target),
-    pareto: paretoFront(records),
+    best: chooseStudent(ok, options.reward.target),
+    pareto: paretoFront(ok),
   };
 }
 

@@ -171,3 +171,92 @@ export function assertWorkingSet(
 ): MemoryStatus {
   return checkMemory(estimateActivationBytes(shapes, options), label);
 }
+
+/** Bytes of one training step as a function of the batch: fixed + batch x perExample. */
+export interface StepBytes {
+  fixedBytes: number;
+  bytesPerExample: number;
+}
+
+/**
+ * Measures the working set of a training step (forward with training on, the tensors the
+ * backward pass keeps, the gradients) with `tf.profile` at batch 1 and 2, on a network the
+ * caller builds for this probe only (a training forward moves batch-norm statistics).
+ * `exampleShapes`: stream -> the per-example input shape [frames, H, W, C].
+ */
+export async function profileTrainingStep(
+  apply: (inputs: Record<string, tf.Tensor4D>, training: boolean) => tf.Tensor,
+  variables: readonly tf.Variable[],
+  exampleShapes: Readonly<Record<string, readonly [number, number, number, number]>>,
+): Promise<StepBytes> {
+  const peakAt = async (batch: number): Promise<number> => {
+    const inputs = Object.fromEntries(
+      Object.entries(exampleShapes).map(([stream, [frames, h, w, c]]) => [
+        stream,
+        tf.zeros([batch * frames, h, w, c]) as tf.Tensor4D,
+      ]),
+    );
+    try {
+      const info = await tf.profile(() => {
+        const { value, grads } = tf.variableGrads(
+          () => tf.mean(apply(inputs, true)) as tf.Scalar,
+          variables as tf.Variable[],
+        );
+        tf.dispose([value, ...Object.values(grads)]);
+      });
+      return info.peakBytes;
+    } finally {
+      tf.dispose(Object.values(inputs));
+    }
+  };
+  const one = await peakAt(1);
+  const two = await peakAt(2);
+  const bytesPerExample = Math.max(two - one, 0);
+  return { fixedBytes: Math.max(one - bytesPerExample, 0), bytesPerExample };
+}
+
+export interface BatchPlan {
+  requested: number;
+  /** The largest batch <= requested whose step fits (0: not even `minBatch` fits). */
+  batch: number;
+  /** The step's planned bytes at `batch` (at `requested` when nothing fits). */
+  plannedBytes: number;
+  limitBytes: number;
+  /** False off wasm: the heap limit does not apply and `batch` is the requested one. */
+  guarded: boolean;
+  /** Why the batch was lowered or nothing fits; undefined when the requested batch fits. */
+  message?: string;
+}
+
+/**
+ * The batch a training step can use under the heap limit (`heapLimitBytes`), from its measured
+ * `StepBytes`: the requested batch when it fits, else the largest smaller one down to
+ * `minBatch` (default 1), else 0, with a message that says what to lower.
+ */
+export function planBatchForHeap(
+  step: StepBytes,
+  requested: number,
+  options: { minBatch?: number; label?: string } = {},
+): BatchPlan {
+  const label = options.label ?? 'the training step';
+  const minBatch = options.minBatch ?? 1;
+  const limitBytes = heapLimitBytes();
+  const bytesAt = (batch: number) => step.fixedBytes + batch * step.bytesPerExample;
+  const guarded = tf.getBackend() === 'wasm';
+  if (!guarded || bytesAt(requested) <= limitBytes)
+    return { requested, batch: requested, plannedBytes: bytesAt(requested), limitBytes, guarded };
+  const fits = Math.floor((limitBytes - step.fixedBytes) / Math.max(step.bytesPerExample, 1));
+  const batch = Math.min(requested - 1, fits) >= minBatch ? Math.min(requested - 1, fits) : 0;
+  const need = `${label} at batch ${requested} needs ${formatBytes(bytesAt(requested))} of wasm heap (${formatBytes(step.bytesPerExample)} per example + ${formatBytes(step.fixedBytes)}), over the ${formatBytes(limitBytes)} limit`;
+  return {
+    requested,
+    batch,
+    plannedBytes: bytesAt(batch > 0 ? batch : requested),
+    limitBytes,
+    guarded,
+    message:
+      batch > 0
+        ? `${need}; batch ${batch} fits (${formatBytes(bytesAt(batch))})`
+        : `${need}; not even batch ${minBatch} fits (${formatBytes(bytesAt(minBatch))}): ${ADVICE}`,
+  };
+}

@@ -132,3 +132,55 @@ describe('student search', () => {
     expect(chooseStudent([record('a', 0.9, 40), record('b', 0.5, 35)], 30).hash).toBe('a');
   });
 });
+
+describe('student search with failures and skips', () => {
+  it('a failed student scores 0 and the search goes on; skipped ones use no budget; the choice is among trained ones', async () => {
+    const seen: number[] = [];
+    const result = await searchStudents({
+      space,
+      budget: 4,
+      rng: Rng.fromSeed(5),
+      reward: { target: 30 },
+      evaluate: async (_arch, index) => {
+        seen.push(index);
+        if (index === 0) return { status: 'failed', reason: 'RuntimeError: Aborted()' };
+        if (index % 2 === 1) return { status: 'skipped', reason: 'too slow', latencyMs: 500 };
+        return { accuracy: 0.1 * index, latencyMs: 20 };
+      },
+    });
+    // draws: 0 failed, 1 skipped, 2 ok, 3 skipped, 4 ok, 5 skipped, 6 ok -> 4 trained
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(result.records.map((r) => r.status)).toEqual([
+      'failed',
+      'skipped',
+      'ok',
+      'skipped',
+      'ok',
+      'skipped',
+      'ok',
+    ]);
+    expect(result.records[0]!.reason).toBe('RuntimeError: Aborted()');
+    expect(result.records[0]!.reward).toBe(0);
+    expect(result.best.index).toBe(6);
+    expect(result.pareto.every((r) => r.status === 'ok')).toBe(true);
+  });
+
+  it('stops after maxDraws and says why when no student trained', async () => {
+    await expect(
+      searchStudents({
+        space,
+        budget: 2,
+        maxDraws: 3,
+        rng: Rng.fromSeed(5),
+        reward: { target: 30 },
+        evaluate: async () => ({
+          status: 'skipped',
+          reason: 'measured 90 ms > ceiling',
+          latencyMs: 90,
+        }),
+      }),
+    ).rejects.toThrow(
+      /expected at least one student to train, got none of 3:[\s\S]*skipped: measured 90 ms/,
+    );
+  });
+});
