@@ -65,7 +65,7 @@ function cli(args: string[]) {
   return spawnSync(process.execPath, ['bin/assemblenet.mjs', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 90_000,
+    timeout: 300_000,
   });
 }
 

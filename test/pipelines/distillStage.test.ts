@@ -174,7 +174,7 @@ describe('distill stage: a tiny pipeline', () => {
       workers: 2,
       log: (line) => lines.push(line),
     });
-  }, 90_000);
+  }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs the distill job on the train stage checkpoint and keeps its rows', () => {
@@ -244,5 +244,5 @@ describe('distill stage: a tiny pipeline', () => {
       again.some((line) => /distill rgb: done earlier with the same parameters/.test(line)),
     ).toBe(true);
     expect(second.distill[0]!.table).toEqual(result.distill[0]!.table);
-  }, 30_000);
+  }, 120_000);
 });

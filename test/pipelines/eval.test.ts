@@ -191,7 +191,7 @@ describe('eval', () => {
         // the copy holds only the test videos: the train rows name no video
         '--allow-missing',
       ],
-      { cwd: ROOT, encoding: 'utf8', timeout: 90_000 },
+      { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
     );
     expect(child.status, child.stderr).toBe(0);
     const last = JSON.parse(child.stdout.trim().split('\n').at(-1)!);

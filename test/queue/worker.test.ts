@@ -68,7 +68,7 @@ describe('worker: refusals and failures', () => {
     );
     expect(message).toMatch(/after 1 attempt\(s\): refused: unknown job kind "rm-rf"/);
     expect(message).toContain('evolve-candidate, classify-shard, extract-shard');
-  }, 60_000);
+  }, 240_000);
 
   it('refuses a payload that fails its schema, naming the field', async () => {
     const payload = { ...extractPayload(join(root, 'a.mp4')), frames: 0 };
@@ -78,7 +78,7 @@ describe('worker: refusals and failures', () => {
     expect(message).toMatch(
       /after 1 attempt\(s\): refused: extract-shard: expected a valid payload, got: frames:/,
     );
-  }, 60_000);
+  }, 240_000);
 
   it('refuses paths outside --root, symlinks included', async () => {
     const outside = await failure(
@@ -101,7 +101,7 @@ describe('worker: refusals and failures', () => {
       }),
     );
     expect(linked).toMatch(/etc-link\/hostname is outside this worker's --root/);
-  }, 60_000);
+  }, 240_000);
 
   it('fails a job whose files it cannot see, naming the path, after its attempts', async () => {
     const unseen = join(root, 'not-mounted/video.mp4');
@@ -111,7 +111,7 @@ describe('worker: refusals and failures', () => {
     expect(message).toContain(
       `after 2 attempt(s): extract-shard: this worker cannot see ${unseen}`,
     );
-  }, 60_000);
+  }, 240_000);
 
   it('turns a task failing every attempt into a failed record with its reason', async () => {
     const manifest = join(root, 'broken.csv');
@@ -199,5 +199,5 @@ describe('worker: refusals and failures', () => {
       'outside-link',
       'unseen',
     ]);
-  }, 60_000);
+  }, 240_000);
 });
