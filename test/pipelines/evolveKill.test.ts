@@ -133,7 +133,7 @@ beforeAll(async () => {
       modulesPerLevel: [1, 1, 1, 1],
     }),
   );
-}, 120_000);
+}, 600_000);
 
 describe('evolve: SIGKILL mid-run, then --resume', () => {
   it('journals each evaluation once and ends like an uninterrupted run', async () => {

@@ -78,7 +78,7 @@ describe('pipeline: train stages side by side', () => {
       workers: 1,
       log: () => undefined,
     });
-  }, 150_000);
+  }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('trains both stages in child processes and records them in stage order', () => {

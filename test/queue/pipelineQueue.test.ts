@@ -24,7 +24,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pipeline-queue-'));
   redis = await startRedis();
   worker = await startWorkerProcess(redis.url, dir);
-}, 120_000);
+}, 600_000);
 
 afterAll(async () => {
   if (worker) await stopWorkerProcess(worker);

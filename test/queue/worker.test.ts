@@ -53,7 +53,7 @@ beforeAll(async () => {
   redis = await startRedis();
   worker = await startWorkerProcess(redis.url, root);
   coordinator = new Coordinator({ url: redis.url, attempts: 2, backoffMs: 100 });
-}, 120_000);
+}, 600_000);
 
 afterAll(async () => {
   await coordinator?.close();
