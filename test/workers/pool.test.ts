@@ -15,9 +15,15 @@ describe('WorkerPool (piscina + tsx task modules)', () => {
   });
 
   it('runs TypeScript tasks on both workers, each worker loading the task module once', async () => {
-    const results = (await Promise.all(
-      Array.from({ length: 8 }, () => pool.run({ mode: 'whoami', busyMs: 60 })),
-    )) as WhoAmI[];
+    // Rounds of 8 busy tasks until both threads have answered: a second worker that is still
+    // starting on a loaded machine would otherwise leave every task to the first one.
+    const results: WhoAmI[] = [];
+    for (let round = 0; round < 20 && new Set(results.map((r) => r.threadId)).size < 2; round++)
+      results.push(
+        ...((await Promise.all(
+          Array.from({ length: 8 }, () => pool.run({ mode: 'whoami', busyMs: 60 })),
+        )) as WhoAmI[]),
+      );
     const threads = new Set(results.map((r) => r.threadId));
     expect(threads.size).toBe(2);
     for (const result of results) expect(result.moduleLoads).toBe(1);
