@@ -8,19 +8,13 @@
  * The dataset is a tiny synthetic motion set generated into a temporary folder; clips are
  * extracted once before timing, so both runs time only the candidates' proxy training.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateSyntheticDataset, parseSyntheticSpec } from '../datasets/index.ts';
-import {
-  DEFAULT_SEARCH_SETTINGS,
-  readSearchSpace,
-  type SearchSettings,
-} from '../evolution/index.ts';
 import { runEvolveJob } from '../pipelines/jobs/evolve.ts';
-import { parseRunConfig } from '../pipelines/jobs/runConfig.ts';
 import { selectBackend } from '../src/index.ts';
+import { prepareEvolveBench } from './_evolveSetup.ts';
 
 function flag(args: string[], name: string, fallback: number): number {
   const at = args.indexOf(name);
@@ -33,63 +27,7 @@ export async function main(args: string[]): Promise<void> {
   process.env.ASSEMBLENET_BACKEND = 'wasm';
   const dir = mkdtempSync(join(tmpdir(), 'bench-evolve-'));
   try {
-    const spec = parseSyntheticSpec({
-      kind: 'motion',
-      name: 'bench-motion',
-      seed: 2,
-      video: { width: 64, height: 64, frames: 12, fps: 8 },
-      scene: { objects: [1, 1], objectSize: [14, 20] },
-      videosPerClass: 8,
-      splits: { train: 0.5, val: 0.5, test: 0 },
-      classes: [
-        { name: 'left', motion: { kind: 'translate', direction: 180, speed: 1.5 } },
-        { name: 'right', motion: { kind: 'translate', direction: 0, speed: 1.5 } },
-      ],
-    });
-    const manifest = (await generateSyntheticDataset(spec, { out: join(dir, 'data') }))
-      .manifests[0]!;
-    const spaceFile = join(dir, 'space.json');
-    writeFileSync(
-      spaceFile,
-      JSON.stringify({
-        name: 'bench',
-        stems: [
-          { stem: 'rgb', temporal: 1 },
-          { stem: 'flow', temporal: 1 },
-        ],
-        stemTemporal: { rgb: [1, 2], flow: [1] },
-        nodesPerLevel: [
-          [1, 2],
-          [1, 2],
-          [1, 1],
-          [1, 1],
-        ],
-        initialNodesPerLevel: [2, 1, 1, 1],
-        filters: [32, 64, 128, 256],
-        dilations: [1, 2],
-        initialInputs: [1, 2],
-        modulesPerLevel: [1, 1, 1, 1],
-      }),
-    );
-    const config = parseRunConfig({
-      flow: 'farneback',
-      frames: 8,
-      size: 64,
-      width: 0.25,
-      epochs: 2,
-      batch: 4,
-      testClips: 1,
-      trainClips: 1,
-    });
-    const settings: SearchSettings = {
-      ...DEFAULT_SEARCH_SETTINGS,
-      strategy: 'guided',
-      seed: 1,
-      budget,
-      populationSize: 2,
-      batchSize: 2,
-    };
-    const space = readSearchSpace(spaceFile);
+    const { manifest, space, config, settings } = await prepareEvolveBench(dir, budget);
     const time = async (workers: number) => {
       const started = performance.now();
       await runEvolveJob({
