@@ -1,39 +1,41 @@
 #!/usr/bin/env bash
-# The experiments of docs/results.md ("Round 3"), one after another (one heavy job at a time on
-# 2 cores). Every step resumes: finished runs are read back, interrupted ones continue from their
-# checkpoint or journal. Rerun this script after a stop to continue where it was.
+# The experiments of docs/results.md, one after another (one heavy job at a time on 2 cores, one
+# wasm thread each so the other core stays free). Every step resumes: finished runs are read back,
+# interrupted ones continue from their checkpoint or journal. Rerun this script after a stop to
+# continue where it was.
 #
 #   nohup bash pipelines/experiments/run-all.sh > runs/experiments.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+export ASSEMBLENET_THREADS="${ASSEMBLENET_THREADS:-1}"
 TSX=(node --import tsx)
 CLI=(node bin/assemblenet.mjs)
-RECIPE=(--epochs 12 --test-clips 1)
+STREAMS=runs/streams/dataset/synthetic-streams.csv
 
 "${CLI[@]}" dataset generate datasets/synthetic-streams.json --out runs/streams/dataset
 
-# Pilot (done, not continued): the same three models at 5 epochs (250 steps), seed 1 only; all
-# ended with training loss ~2.0 (chance: ln 8 = 2.08), i.e. underfit, hence 12 epochs below.
-#   modalities.ts ... --seeds 1 --out runs/exp-modalities --json docs/results/streams-modalities.json -- --epochs 5 --test-clips 1
+# Pilot (done, not continued): rgb, flow and late fusion at 5 epochs (250 steps), seed 1 only, all
+# ~20% test top-1 with training loss ~2.0 (chance: ln 8 = 2.08): underfit. Kept in
+# docs/results/streams-modalities.json.
+
+# A. modalities on synthetic-streams with the default recipe (16 epochs, 2 test clips): the
+# single-stream towers and their late fusion, then the AssembleNet-50 graph (published weights).
+"${TSX[@]}" pipelines/experiments/modalities.ts --dataset "$STREAMS" \
+  --seeds 1,2,3 --out runs/exp-modalities-default --json docs/results/streams-modalities-default.json \
+  --models rgb=pipelines/experiments/genomes/late-fusion-rgb.json,flow=pipelines/experiments/genomes/late-fusion-flow.json,late-fusion=evolution/two-stream-late-fusion.json
 
 # C. Charades-style multi-label against the random-ranking mAP of the same test videos
 "${CLI[@]}" dataset generate datasets/synthetic-charades-32.json --out runs/charades32/dataset
 "${TSX[@]}" pipelines/experiments/charades.ts \
   --dataset runs/charades32/dataset/synthetic-charades-32_train.csv --seeds 1,2,3 \
   --models late-fusion=evolution/two-stream-late-fusion.json \
-  --out runs/exp-charades --json docs/results/charades32-map.json -- --epochs 12
+  --out runs/exp-charades --json docs/results/charades32-map.json
 
-# A. modalities on synthetic-streams: the single-stream towers and their late fusion, then the
-# AssembleNet-50 graph (published connection weights)
-"${TSX[@]}" pipelines/experiments/modalities.ts --dataset runs/streams/dataset/synthetic-streams.csv \
-  --seeds 1,2,3 --out runs/exp-modalities-12ep --json docs/results/streams-modalities-12ep.json \
-  --models rgb=pipelines/experiments/genomes/late-fusion-rgb.json,flow=pipelines/experiments/genomes/late-fusion-flow.json,late-fusion=evolution/two-stream-late-fusion.json \
-  -- "${RECIPE[@]}"
-"${TSX[@]}" pipelines/experiments/modalities.ts --dataset runs/streams/dataset/synthetic-streams.csv \
-  --seeds 1,2,3 --out runs/exp-modalities-12ep --json docs/results/streams-modalities-12ep.json \
-  --models assemblenet-50=evolution/assemblenet-50.json -- "${RECIPE[@]}"
+"${TSX[@]}" pipelines/experiments/modalities.ts --dataset "$STREAMS" \
+  --seeds 1,2,3 --out runs/exp-modalities-default --json docs/results/streams-modalities-default.json \
+  --models assemblenet-50=evolution/assemblenet-50.json
 
 # B. search efficiency (hours): 40 evaluations per search, 3 search seeds, inheritance off/on
-"${TSX[@]}" pipelines/experiments/search.ts --dataset runs/streams/dataset/synthetic-streams.csv \
+"${TSX[@]}" pipelines/experiments/search.ts --dataset "$STREAMS" \
   --seeds 1,2,3 --budget 40 --population 8 --proxy-per-class 20 --proxy-epochs 2 \
-  --out runs/exp-search --json docs/results/search-efficiency.json -- "${RECIPE[@]}"
+  --out runs/exp-search --json docs/results/search-efficiency.json
