@@ -202,28 +202,47 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let toSkip = typeof source === 'function' ? 0 : progress.batchInEpoch;
     let epochCut = false;
     let waitStart = performance.now();
-    for await (const batch of iterable) {
-      if (toSkip > 0) {
-        toSkip--;
-        disposeBatch(batch);
-        continue;
+    const iterator: Iterator<Batch> | AsyncIterator<Batch> =
+      Symbol.asyncIterator in iterable
+        ? iterable[Symbol.asyncIterator]()
+        : iterable[Symbol.iterator]();
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        const batch = next.value;
+        if (toSkip > 0) {
+          toSkip--;
+          disposeBatch(batch);
+          continue;
+        }
+        let record: StepRecord;
+        try {
+          record = await runStep(batch, waitStart);
+        } finally {
+          disposeBatch(batch);
+        }
+        // Past the wasm heap limit results may already be wrong (see memoryGuard.ts): stop with an
+        // EngineError that says what to lower, before the next step computes on them.
+        checkMemory(0, `training step ${progress.step + 1}`);
+        await options.onStep?.(record);
+        if (policy?.everySteps && progress.step % policy.everySteps === 0) await save();
+        if (options.signal?.aborted) {
+          epochCut = true;
+          break;
+        }
+        if (stepLimitReached()) {
+          // A limit that lands on the epoch's last batch still closes the epoch (its record and
+          // save); one that lands inside it cuts the epoch and drops the batch drawn to tell.
+          const after = await iterator.next();
+          if (!after.done) {
+            disposeBatch(after.value);
+            epochCut = true;
+          }
+          break;
+        }
+        waitStart = performance.now();
       }
-      let record: StepRecord;
-      try {
-        record = await runStep(batch, waitStart);
-      } finally {
-        disposeBatch(batch);
-      }
-      // Past the wasm heap limit results may already be wrong (see memoryGuard.ts): stop with an
-      // EngineError that says what to lower, before the next step computes on them.
-      checkMemory(0, `training step ${progress.step + 1}`);
-      await options.onStep?.(record);
-      if (policy?.everySteps && progress.step % policy.everySteps === 0) await save();
-      if (stepLimitReached() || options.signal?.aborted) {
-        epochCut = true;
-        break;
-      }
-      waitStart = performance.now();
+    } finally {
+      await iterator.return?.();
     }
     if (epochCut) continue; // the top of the loop names the reason
     if (progress.batchInEpoch === 0) {

@@ -153,6 +153,35 @@ describe('train', () => {
     opt.dispose();
   });
 
+  it('a step limit on an epoch boundary closes that epoch; one inside an epoch cuts it', async () => {
+    for (const [steps, closed] of [
+      [10, [5, 5]],
+      [7, [5]],
+    ] as const) {
+      const model = tinyNet('random');
+      const opt = optimizer();
+      const epochRecords: number[] = [];
+      const result = await train({
+        model,
+        batches: dataset(),
+        optimizer: opt,
+        schedule: cosineSchedule({ baseLr: 0.1, totalSteps: steps, warmupSteps: 0 }),
+        loss: softmaxCrossEntropy,
+        steps,
+        seed: 3,
+        onEpoch: (r) => {
+          epochRecords.push(r.steps);
+        },
+      });
+      expect(result.stoppedBy).toBe('steps');
+      expect(result.progress.step).toBe(steps);
+      expect(result.progress.epochs.map((e) => e.steps)).toEqual(closed);
+      expect(epochRecords).toEqual(closed);
+      model.dispose();
+      opt.dispose();
+    }
+  });
+
   // Only the wasm heap is guarded; TRAIN_TEST_BACKEND=cpu skips this one (and says so).
   it.skipIf(process.env.TRAIN_TEST_BACKEND === 'cpu')(
     'stops with an EngineError once the wasm heap has passed its limit, not computing on',
