@@ -50,7 +50,7 @@ export { syntheticFlowPair } from './flow/synthetic.ts';
 export type { SyntheticMotion } from './flow/synthetic.ts';
 export { TVL1_DEFAULTS, Tvl1Solver } from './flow/tvl1.ts';
 
-// metrics: top-k, mean class accuracy, Charades mAP, multi-view aggregation
+// metrics: top-k, mean class accuracy, Charades mAP, multi-view aggregation, submission format
 export {
   confusionMatrix,
   meanClassAccuracy,
@@ -61,6 +61,7 @@ export {
 export { meanAveragePrecision, perClassAveragePrecision } from './metrics/averagePrecision.ts';
 export { aggregateViews } from './metrics/multiView.ts';
 export { multiHot, scoreMatrixFromRows } from './metrics/scoreMatrix.ts';
+export { charadesIdProblem, formatCharadesSubmission } from './metrics/submission.ts';
 
 // model: genomes (validation, official codec), counts, genome -> network
 export {

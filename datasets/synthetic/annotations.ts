@@ -1,3 +1,4 @@
+import { stringify } from 'csv-stringify/sync';
 import { KINETICS_LABELS_FILE } from '../manifests/kinetics.ts';
 import { CHARADES_COLUMNS } from '../manifests/charades.ts';
 import type { DatasetPlan, SplitName, VideoPlan } from './plan.ts';
@@ -10,13 +11,8 @@ export interface AnnotationFile {
   role: 'manifest' | 'classes';
 }
 
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 function csvLine(fields: (string | number)[]): string {
-  return `${fields.map(csvField).join(',')}\n`;
+  return stringify([fields]);
 }
 
 const SPLITS: SplitName[] = ['train', 'val', 'test'];

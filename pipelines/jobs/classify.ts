@@ -26,11 +26,15 @@ import {
 } from 'node:fs';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { stringify } from 'csv-stringify/sync';
 import {
   InputError,
   aggregateViews,
+  charadesIdProblem,
   clipsToInputs,
   describeError,
+  formatCharadesSubmission,
+  scoreMatrixFromRows,
   tf,
   type ClipPool,
   type ClipTemplate,
@@ -300,22 +304,21 @@ class RowAppender {
   }
 }
 
-function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** `video,label,score`: a header, then one line per top-k class of each row. */
 export function formatCsv(rows: ClassifyOkRow[]): string {
-  const lines = ['video,label,score'];
+  const records: (string | number)[][] = [['video', 'label', 'score']];
   for (const row of rows)
-    for (const top of row.top)
-      lines.push(`${csvField(row.video)},${csvField(top.label)},${top.score}`);
-  return `${lines.join('\n')}\n`;
+    for (const top of row.top) records.push([row.video, top.label, top.score]);
+  return stringify(records);
 }
 
-/** Charades submission format: `id s_0 ... s_C-1` (whitespace in an id becomes `_`). */
+/** Charades submission format `id s_0 ... s_C-1` (ids holding whitespace are refused). */
 export function formatCharades(rows: ClassifyOkRow[]): string {
-  return rows.map((row) => `${row.id.replace(/\s/g, '_')} ${row.scores.join(' ')}\n`).join('');
+  if (rows.length === 0) return '';
+  return formatCharadesSubmission(
+    rows.map((row) => row.id),
+    scoreMatrixFromRows(rows.map((row) => row.scores)),
+  );
 }
 
 export function sideFilePath(out: string, format: ClassifyFormat): string | undefined {
@@ -488,6 +491,28 @@ async function classifyVideo(
   }
 }
 
+/** Refuses, before any work, a video whose id the Charades side file could not hold. */
+function checkCharadesIds(input: ClassifyJobInput, previous: PreviousOutput): void {
+  const listed = new Set(input.videos);
+  const ids: [string, string][] = [
+    ...input.videos.map((video): [string, string] => [
+      video,
+      input.ids?.get(video) ?? videoKey(video),
+    ]),
+    // earlier runs' rows of videos not listed now keep their id in the side file
+    ...[...previous.done.values()]
+      .filter((row) => !listed.has(row.video))
+      .map((row): [string, string] => [row.video, row.id]),
+  ];
+  for (const [video, id] of ids) {
+    const problem = charadesIdProblem(id);
+    if (problem)
+      throw new InputError(
+        `classify: --format charades: ${problem} (video ${video}); rename the file, or use --format jsonl or csv`,
+      );
+  }
+}
+
 export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJobResult> {
   const started = Date.now();
   const { model } = input;
@@ -521,6 +546,7 @@ export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJ
     throw new InputError(`classify: expected the folder of --out to exist, got ${dirname(out)}`);
   }
   const previous = prepareOutput(out, model.classes.length);
+  if (format === 'charades') checkCharadesIds(input, previous);
   const todo = input.videos.filter((video) => !previous.done.has(video));
   const skipped = input.videos.length - todo.length;
   const failures: { video: string; error: string }[] = [];

@@ -1,9 +1,19 @@
 /**
  * The official Charades submission format: one line per video, the video id then one score per
- * class (157 for Charades), separated by single spaces.
+ * class (157 for Charades), separated by single spaces. The official evaluation splits each line
+ * on whitespace, so an id holding whitespace cannot be written: it is refused, never rewritten
+ * (a rewritten id would no longer match the ground truth, or could match another video's).
  */
 import { InputError } from '../errors.ts';
 import { scoreMatrix, type ScoreMatrix } from './scoreMatrix.ts';
+
+/** Why `id` cannot be a submission line's first field, or undefined when it can. */
+export function charadesIdProblem(id: string): string | undefined {
+  if (id === '') return 'expected a non-empty video id';
+  if (/\s/.test(id))
+    return `expected a video id without spaces (fields are whitespace-separated), got "${id}"`;
+  return undefined;
+}
 
 /** Lines `<id> <score_0> ... <score_{C-1}>` for video scores `[videoIds.length, numClasses]`. */
 export function formatCharadesSubmission(videoIds: readonly string[], scores: ScoreMatrix): string {
@@ -15,8 +25,8 @@ export function formatCharadesSubmission(videoIds: readonly string[], scores: Sc
   const lines: string[] = [];
   for (let v = 0; v < videoIds.length; v++) {
     const id = videoIds[v]!;
-    if (id === '' || /\s/.test(id))
-      throw new InputError(`metrics: expected a video id without spaces, got "${id}"`);
+    const problem = charadesIdProblem(id);
+    if (problem) throw new InputError(`metrics: ${problem}`);
     const row = Array.from(
       scores.data.slice(v * scores.numClasses, (v + 1) * scores.numClasses),
       String,

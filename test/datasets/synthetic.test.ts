@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   builtinSpecPath,
@@ -267,6 +268,23 @@ describe('synthetic charades set', () => {
     // the free-text fields hold commas: they must be quoted for the CSV to read back
     expect(readFileSync(summary.manifests[0], 'utf8')).toMatch(/"In a synthetic room, /);
     expect(datasetAnnotations(plan).map((f) => f.name)).toContain('classes.txt');
+  });
+});
+
+describe('annotations', () => {
+  it('class names with quotes and commas round-trip through csv-parse', () => {
+    const names = ['left, slow', 'say "hi"', 'spin'];
+    const spec = parseSyntheticSpec({
+      ...tinyMotion,
+      classes: tinyMotion.classes.map((c, i) => ({ ...c, name: names[i] })),
+    });
+    const plan = planDataset(spec);
+    const csv = datasetAnnotations(plan).find((f) => f.role === 'manifest')!.text;
+    expect(csv).toContain('"left, slow",');
+    expect(csv).toContain('"say ""hi""",');
+    const records = parse(csv, { columns: true }) as Record<string, string>[];
+    expect(records).toHaveLength(plan.videos.length);
+    expect(records.map((r) => r.label)).toEqual(plan.videos.map((v) => names[v.labels[0]!]));
   });
 });
 
