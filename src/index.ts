@@ -94,7 +94,7 @@ export { train } from './train/loop.ts';
 export { batchAccuracy, classificationLoss, softmaxCrossEntropy } from './train/losses.ts';
 export { MetricsLog } from './train/metricsLog.ts';
 export { SgdMomentum } from './train/optimizer.ts';
-export { ProgressReporter, formatDuration } from './train/progress.ts';
+export { ProgressReporter, formatDuration } from './train/stepProgress.ts';
 export type { EpochRecord, StepRecord } from './train/records.ts';
 export { cosineSchedule } from './train/schedule.ts';
 

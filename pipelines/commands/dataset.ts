@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { InputError } from '../../src/index.ts';
+import { InputError, formatDuration } from '../../src/index.ts';
 import {
   builtinSpecPath,
   generateSyntheticDataset,
@@ -12,7 +12,7 @@ import {
 } from '../../datasets/index.ts';
 import { writeJsonLine } from '../output.ts';
 import { positiveInt } from '../options.ts';
-import { createProgress, formatDuration } from '../progress.ts';
+import { createCountProgress } from '../countProgress.ts';
 
 function integer(name: string): (value: string) => number {
   return (value: string) => {
@@ -73,7 +73,7 @@ function registerGenerate(dataset: Command): void {
         const specPath = resolveSpecPath(specArg);
         const spec = loadSyntheticSpec(specPath);
         const total = planDataset(spec, flags.seed).videos.length;
-        const progress = createProgress({ label: 'generate', unit: 'videos', total });
+        const progress = createCountProgress({ label: 'generate', unit: 'videos', total });
         const summary = await generateSyntheticDataset(spec, {
           out: flags.out,
           seed: flags.seed,

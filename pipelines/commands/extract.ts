@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   InputError,
+  formatDuration,
   MEDIA_BOUNDS,
   defaultCacheDir,
   extractDataset,
@@ -14,7 +15,7 @@ import {
 import { readManifest } from '../../datasets/manifests/read.ts';
 import { writeJsonLine } from '../output.ts';
 import { positiveInt } from '../options.ts';
-import { createProgress, formatDuration } from '../progress.ts';
+import { createCountProgress } from '../countProgress.ts';
 
 interface ExtractFlags {
   dataset: string;
@@ -234,7 +235,7 @@ export function registerExtract(program: Command): void {
         flags.frames,
       );
       const clipsPerVideo = flags.clips + flags.trainClips;
-      const progress = createProgress({
+      const progress = createCountProgress({
         label: 'extract',
         unit: 'clips',
         total: items.length * clipsPerVideo,

@@ -42,7 +42,7 @@ import {
 import { displayBytes, pathFromBytes, readDirectory } from '../../datasets/index.ts';
 import { confineToRoot } from '../../datasets/manifests/paths.ts';
 import { videoKey } from '../predictions.ts';
-import { createProgress } from '../progress.ts';
+import { createCountProgress } from '../countProgress.ts';
 import type { CheckpointNetwork } from './checkpointNetwork.ts';
 
 export const VIDEO_EXTENSIONS: readonly string[] = ['.mp4', '.avi', '.mkv', '.webm', '.mov'];
@@ -554,7 +554,7 @@ export async function runClassifyJob(input: ClassifyJobInput): Promise<ClassifyJ
   const bar =
     input.progress === false || todo.length === 0
       ? undefined
-      : createProgress({ label: 'classify', unit: 'videos', total: todo.length });
+      : createCountProgress({ label: 'classify', unit: 'videos', total: todo.length });
   const appender = new RowAppender(out);
   try {
     if (todo.length)

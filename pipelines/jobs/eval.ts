@@ -9,7 +9,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError, type ClipPool, writeJsonAtomic } from '../../src/index.ts';
 import type { Manifest } from '../../datasets/index.ts';
-import { createProgress } from '../progress.ts';
+import { createCountProgress } from '../countProgress.ts';
 import { loadNetworkFromCheckpoint, type CheckpointNetwork } from './checkpointNetwork.ts';
 import { predictVideos } from './predict.ts';
 import { summarizeScores, type EvalSummary } from './summarize.ts';
@@ -100,7 +100,11 @@ export async function runEvalJob(input: EvalJobInput): Promise<EvalJobResult> {
     const bar =
       input.progress === false
         ? undefined
-        : createProgress({ label: `eval ${split}`, unit: 'clips', total: rows.length * clips });
+        : createCountProgress({
+            label: `eval ${split}`,
+            unit: 'clips',
+            total: rows.length * clips,
+          });
     let failures: Map<string, string>;
     try {
       failures = await prepareClips(

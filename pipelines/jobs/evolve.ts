@@ -35,7 +35,7 @@ import {
 } from '../../evolution/index.ts';
 import type { CandidateRequest, CandidateResult } from '../evolve/candidateTask.ts';
 import { candidateWeightsDir } from '../evolve/inheritWeights.ts';
-import { createProgress } from '../progress.ts';
+import { createCountProgress } from '../countProgress.ts';
 import type { RunConfig } from './runConfig.ts';
 import { prepareClips, templateFor } from './train.ts';
 
@@ -132,7 +132,7 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
   const bar =
     input.progress === false
       ? undefined
-      : createProgress({ label: 'evolve', unit: 'evaluations', total: input.settings.budget });
+      : createCountProgress({ label: 'evolve', unit: 'evaluations', total: input.settings.budget });
   const request = (candidate: Candidate): CandidateRequest => ({
     genome: candidate.genome,
     manifest: resolve(input.manifest),

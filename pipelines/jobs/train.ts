@@ -37,7 +37,7 @@ import {
   type NetworkOptions,
 } from '../../src/index.ts';
 import type { Manifest, ManifestItem } from '../../datasets/index.ts';
-import { createProgress } from '../progress.ts';
+import { createCountProgress } from '../countProgress.ts';
 import { predictVideos } from './predict.ts';
 import { genomeStreams, type RunConfig } from './runConfig.ts';
 import { summarizeScores, type EvalSummary } from './summarize.ts';
@@ -221,7 +221,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobResult>
   const bar =
     input.progress === false || input.prepared
       ? undefined
-      : createProgress({
+      : createCountProgress({
           label: 'clips',
           unit: 'clips',
           total: rows.length * (config.testClips + config.trainClips),

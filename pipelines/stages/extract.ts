@@ -1,6 +1,6 @@
 import type { Genome } from '../../src/index.ts';
 import { prepareClips, templateFor } from '../jobs/train.ts';
-import { createProgress } from '../progress.ts';
+import { createCountProgress } from '../countProgress.ts';
 import { needManifest, settingsFor } from './context.ts';
 import type { StageRunner } from './context.ts';
 
@@ -18,7 +18,7 @@ export const runExtractStage: StageRunner<'extract'> = async (ctx, stage) => {
       { level: 3, inputs: [0, 1], filters: 1, dilation: 1, stride: 1 },
     ],
   };
-  const bar = createProgress({
+  const bar = createCountProgress({
     label: 'extract',
     unit: 'clips',
     total: manifest.items.length * (config.testClips + config.trainClips),

@@ -7,7 +7,7 @@ import {
   planDataset,
   readManifest,
 } from '../../datasets/index.ts';
-import { createProgress } from '../progress.ts';
+import { createCountProgress } from '../countProgress.ts';
 import { needManifest } from './context.ts';
 import type { StageRunner } from './context.ts';
 
@@ -22,7 +22,7 @@ export const runGenerateStage: StageRunner<'generate'> = async (ctx, stage) => {
     : builtinSpecPath(ctx.spec.dataset.spec);
   const spec = loadSyntheticSpec(specFile);
   const seed = ctx.spec.dataset.seed;
-  const bar = createProgress({
+  const bar = createCountProgress({
     label: 'generate',
     unit: 'videos',
     total: planDataset(spec, seed).videos.length,

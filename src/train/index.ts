@@ -15,5 +15,5 @@ export type {
 } from './batches.ts';
 export * from './checkpoint.ts';
 export * from './loop.ts';
-export * from './progress.ts';
+export * from './stepProgress.ts';
 export * from './metricsLog.ts';

@@ -1,6 +1,7 @@
 /**
- * Console progress of a training run: step, loss, metric, lr, rate and ETA. On a TTY it is a
- * cli-progress bar redrawn in place; otherwise (logs, CI, pipes) one plain line every few steps.
+ * Console progress of a training run, step by step: loss, metric, lr, gradient norm, rate and ETA.
+ * On a TTY it is a cli-progress bar redrawn in place; otherwise (logs, CI, pipes) one plain line
+ * every few steps. (Jobs that only count units of work use the applications' count progress.)
  */
 import cliProgress from 'cli-progress';
 import type { EpochRecord, StepRecord } from './records.ts';

@@ -1,12 +1,14 @@
 /**
- * A progress display for long jobs: done/total, rate and ETA. On a terminal, a cli-progress
- * bar redrawn in place; otherwise (logs, CI, pipes) a plain line now and then, never control
- * characters.
+ * Progress of a job that counts units of work (clips, videos, evaluations): done/total, rate and
+ * ETA. On a terminal, a cli-progress bar redrawn in place; otherwise (logs, CI, pipes) a plain
+ * line now and then, never control characters.
+ * Not src/train/stepProgress.ts: that one reports training steps (loss, metric, lr, per-step
+ * rate); this one only counts, and only the applications use it.
  */
 import { SingleBar } from 'cli-progress';
 import { formatDuration } from '../src/index.ts';
 
-export interface ProgressOptions {
+export interface CountProgressOptions {
   /** What is running, e.g. "extract". */
   label: string;
   /** What is counted, e.g. "clips". */
@@ -22,16 +24,13 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-export interface Progress {
+export interface CountProgress {
   /** Adds `count` finished units; `item` names the last one (shown on the bar). */
   tick(count?: number, item?: string): void;
   /** Final line / bar state. */
   stop(): void;
   readonly done: number;
 }
-
-// One duration format for step and count progress: the training library's.
-export { formatDuration };
 
 export function formatRate(perSecond: number): string {
   if (!Number.isFinite(perSecond) || perSecond <= 0) return '0';
@@ -54,7 +53,7 @@ export function progressStats(
   return { rate, etaSeconds };
 }
 
-export function createProgress(options: ProgressOptions): Progress {
+export function createCountProgress(options: CountProgressOptions): CountProgress {
   const stream = options.stream ?? process.stderr;
   const tty = options.tty ?? Boolean((stream as NodeJS.WriteStream).isTTY);
   const now = options.now ?? Date.now;

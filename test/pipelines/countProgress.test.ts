@@ -1,7 +1,7 @@
-// pipelines/progress.ts is the extract command's progress display (owned with it).
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatDuration, progressStats } from '../../pipelines/progress.ts';
+import { createCountProgress, progressStats } from '../../pipelines/countProgress.ts';
+import { formatDuration } from '../../src/index.ts';
 
 function sink(tty: boolean): Writable & { text: () => string; isTTY?: boolean; columns?: number } {
   const chunks: string[] = [];
@@ -48,7 +48,7 @@ describe('progress display', () => {
   it('plain lines (no TTY): one per 10% or interval, with done/total, rate, ETA; no control characters', () => {
     let clock = 0;
     const stream = sink(false);
-    const progress = createProgress({
+    const progress = createCountProgress({
       label: 'extract',
       unit: 'clips',
       total: 10,
@@ -70,7 +70,7 @@ describe('progress display', () => {
 
   it('a bar on a TTY', () => {
     const stream = sink(true);
-    const progress = createProgress({
+    const progress = createCountProgress({
       label: 'extract',
       unit: 'clips',
       total: 4,

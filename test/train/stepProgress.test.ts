@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsLog, readJsonl } from '../../src/train/metricsLog.ts';
-import { ProgressReporter, formatDuration } from '../../src/train/progress.ts';
+import { ProgressReporter, formatDuration } from '../../src/train/stepProgress.ts';
 import type { StepRecord } from '../../src/train/records.ts';
 
 function stepRecord(step: number, extra: Partial<StepRecord> = {}): StepRecord {
