@@ -99,16 +99,28 @@ export async function buildProgram(): Promise<Command> {
   return program;
 }
 
+/** Register functions already in memory, by command name (the prebuilt light entry's). */
+export type Preloaded = Readonly<Record<string, Register>>;
+
+/** The command an invocation runs (`assemblenet NAME ...` or `assemblenet help NAME`), if any. */
+export function commandOf(argv: readonly string[]): string | undefined {
+  const name = argv[2] === 'help' ? argv[3] : argv[2];
+  return COMMANDS.find((command) => command.name === name)?.name;
+}
+
 /**
- * The program for one invocation: only the command named in `argv` is loaded; without one, the
- * other commands are listed by name and summary (their own `--help` loads them).
+ * The program for one invocation: only the command named in `argv` is loaded (from `preloaded`
+ * when it is there); without one, the commands are listed by name and summary (their own `--help`
+ * loads them).
  */
-export async function programFor(argv: readonly string[]): Promise<Command> {
+export async function programFor(
+  argv: readonly string[],
+  preloaded: Preloaded = {},
+): Promise<Command> {
   const program = createProgram();
-  const name = argv[2] === 'help' ? argv[3] : argv[2]; // `assemblenet help NAME` too
-  const named = COMMANDS.find((command) => command.name === name);
+  const named = COMMANDS.find((command) => command.name === commandOf(argv));
   if (named) {
-    (await named.load())(program);
+    (preloaded[named.name] ?? (await named.load()))(program);
     return program;
   }
   for (const command of COMMANDS) program.command(command.name).description(command.summary);
@@ -123,9 +135,9 @@ function everyCommand(command: Command): Command[] {
  * Runs one invocation. Errors end here: one line on stderr and a documented exit code
  * (pipelines/crash.ts EXIT_CODES); commander's usage errors exit with EXIT_CODES.input.
  */
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], preloaded: Preloaded = {}): Promise<void> {
   try {
-    const program = await programFor(argv);
+    const program = await programFor(argv, preloaded);
     for (const command of everyCommand(program)) command.exitOverride();
     await program.parseAsync(argv);
   } catch (error) {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { InputError } from '../src/index.ts';
+import { InputError } from '../src/errors.ts';
 
 export interface PredictionRow {
   id: string;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError } from '../../src/index.ts';
+import { InputError } from '../../src/errors.ts';
 import { readCharadesClasses } from './classes.ts';
 import { readCsv } from './csv.ts';
 import { findVideo, normaliseSplit } from './locate.ts';

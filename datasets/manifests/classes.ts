@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { InputError } from '../../src/index.ts';
+import { InputError } from '../../src/errors.ts';
 import { lineRef } from './paths.ts';
 
 /** Reads a label file: one class name per line (blank lines and `#` comments skipped). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { InputError } from '../../src/index.ts';
+import { InputError } from '../../src/errors.ts';
 import { lineRef } from './paths.ts';
 
 export interface CsvRow {

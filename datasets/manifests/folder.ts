@@ -1,5 +1,5 @@
 import { extname, join, relative, resolve } from 'node:path';
-import { InputError } from '../../src/index.ts';
+import { InputError } from '../../src/errors.ts';
 import { readDirectory } from './bytePaths.ts';
 import { readClassNames } from './classes.ts';
 import { normaliseSplit, VIDEO_EXTENSIONS } from './locate.ts';

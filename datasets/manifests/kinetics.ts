@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { InputError } from '../../src/index.ts';
+import { InputError } from '../../src/errors.ts';
 import { readClassNames } from './classes.ts';
 import { readCsv } from './csv.ts';
 import { findVideo, normaliseSplit, splitFolders } from './locate.ts';

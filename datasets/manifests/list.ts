@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { InputError } from '../../src/index.ts';
+import { InputError } from '../../src/errors.ts';
 import { displayBytes, pathFromBytes } from './bytePaths.ts';
 import { readClassNames } from './classes.ts';
 import { normaliseSplit } from './locate.ts';

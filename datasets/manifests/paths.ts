@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { InputError } from '../../src/index.ts';
+import { InputError } from '../../src/errors.ts';
 
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { InputError } from '../../src/index.ts';
+import { InputError } from '../../src/errors.ts';
 import { readCharadesSplits } from './charades.ts';
 import { readFolderDataset } from './folder.ts';
 import { readKineticsCsv } from './kinetics.ts';

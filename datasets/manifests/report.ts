@@ -3,7 +3,7 @@
  * whose path is ambiguous) are collected with file:line and the reason; duplicate ids are an
  * error naming both lines.
  */
-import { InputError } from '../../src/index.ts';
+import { InputError } from '../../src/errors.ts';
 import type { ManifestItem, MissingPolicy } from './types.ts';
 
 export interface ReportedRow {

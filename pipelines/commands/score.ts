@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InputError } from '../../src/index.ts';
+import { InputError } from '../../src/errors.ts';
 import { readManifest } from '../../datasets/manifests/read.ts';
 import { formatSummary, summarizeScores, type ScoredVideo } from '../jobs/summarize.ts';
 import { readPredictions, videoKey } from '../predictions.ts';

@@ -3,15 +3,16 @@
  * top-1, top-5 and mean class accuracy; multi-label (Charades-style) sets get mAP over classes
  * with at least one positive. Shared by `eval`, `score` and the pipeline summary.
  */
+// the modules, not src/index.ts: `score` imports this file and must not load tfjs
+import { InputError } from '../../src/errors.ts';
 import {
-  InputError,
   meanAveragePrecision,
   meanClassAccuracy,
   multiHot,
   scoreMatrixFromRows,
   top1Accuracy,
   topKAccuracy,
-} from '../../src/index.ts';
+} from '../../src/metrics/index.ts';
 
 export interface ScoredVideo {
   id: string;
