@@ -4,17 +4,12 @@
  * the raw numbers go to one JSON file under docs/results/ that is rewritten after every run.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeJsonAtomic } from '../../src/util/atomicFile.ts';
+import { mean, sampleSd as sd } from '../../src/util/stats.ts';
+
+export { mean, sd, writeJsonAtomic };
 
 export const PROJECT = join(import.meta.dirname, '..', '..');
 const CLI = join(PROJECT, 'bin', 'assemblenet.mjs');
@@ -74,25 +69,8 @@ export function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
-export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(`${path}.tmp`, path);
-}
-
 export function readJsonIfExists<T>(path: string): T | undefined {
   return existsSync(path) ? readJson<T>(path) : undefined;
-}
-
-export function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-/** Sample standard deviation (n - 1); 0 for a single value. */
-export function sd(xs: number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 }
 
 /** "57.5 ± 2.5" in percent. */

@@ -28,6 +28,7 @@ import {
   type StudentSpace,
 } from '../../src/index.ts';
 import type { Manifest } from '../../datasets/index.ts';
+import { mean, sampleSd as std } from '../../src/util/stats.ts';
 import {
   DEFAULT_FEATURE_WEIGHT,
   DEFAULT_KD,
@@ -90,14 +91,6 @@ export interface ExperimentRun {
   searchAccuracy?: number;
   seconds: number;
 }
-
-export const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-/** Sample standard deviation (0 for one value). */
-export const std = (xs: number[]): number => {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-};
 
 const atShape = (arch: StudentArch, frames: number, resolution: number): StudentArch =>
   arch.frames === frames && arch.resolution === resolution

@@ -4,6 +4,7 @@
  * out/teacher-features/ (both `TeacherCache` files bound to the teacher checkpoint and step).
  * A second run, or a candidate's own process, reads them: the teacher is not re-run.
  */
+import { realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   InputError,
@@ -73,7 +74,9 @@ export async function fillTeacherOutputs(input: {
 }): Promise<TeacherOutputs> {
   const { teacher, clips } = input;
   const byRef = new Map(clips.map((clip) => [JSON.stringify([clip.item.id, clip.key]), clip]));
-  const teacherId = `${resolve(teacher.checkpointPath)}@step-${teacher.step}`;
+  // The real path: the same checkpoint reached through a symlink (or another worktree linking
+  // the same runs folder) keeps its cached outputs.
+  const teacherId = `${realpathSync(resolve(teacher.checkpointPath))}@step-${teacher.step}`;
   const refs: ClipRef[] = clips.map((clip) => ({ video: clip.item.id, clip: clip.key }));
   const planOf = (part: readonly ClipRef[]) =>
     part.map((ref) => byRef.get(JSON.stringify([ref.video, ref.clip]))!);
