@@ -5,6 +5,7 @@ import { installWasmKernels } from './kernels/index.ts';
 import { installEngineGradients } from './gradients/index.ts';
 import { muteCpuBackendBanner } from './quietCpuBackend.ts';
 import { resolveThreads, startWasmWithThreads } from './threads.ts';
+import { removeListenersAddedAfterNow } from '../util/processListeners.ts';
 
 /** Backends in the order `auto` tries them. */
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -65,11 +66,17 @@ async function tryBackend(name: BackendName, threads: number): Promise<number> {
     }
     return 1;
   }
-  if (name === 'wasm' && threads > 1) return startWasmWithThreads(threads);
-  if (!(await tf.setBackend(name))) {
-    throw new EngineError(`the ${name} backend did not initialise`);
+  // wasm's Emscripten runtime adds rethrowing process handlers when it initialises
+  const restoreListeners = removeListenersAddedAfterNow();
+  try {
+    if (name === 'wasm' && threads > 1) return await startWasmWithThreads(threads);
+    if (!(await tf.setBackend(name))) {
+      throw new EngineError(`the ${name} backend did not initialise`);
+    }
+    return 1;
+  } finally {
+    restoreListeners();
   }
-  return 1;
 }
 
 function hasCuda(): boolean {

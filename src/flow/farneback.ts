@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { EngineError, InputError } from '../errors.ts';
 import { grayToBytes } from './gray.ts';
 import { checkFramePair } from './tvl1.ts';
+import { removeListenersAddedAfterNow } from '../util/processListeners.ts';
 
 export interface FarnebackOptions {
   /** Image scale between pyramid levels (< 1). */
@@ -68,19 +69,7 @@ let loading: Promise<{ cv: OpenCv }> | undefined;
  */
 export async function loadOpenCv(): Promise<OpenCv> {
   loading ??= new Promise<{ cv: OpenCv }>((resolve, reject) => {
-    const before: Record<'uncaughtException' | 'unhandledRejection', Set<unknown>> = {
-      uncaughtException: new Set<unknown>(process.listeners('uncaughtException')),
-      unhandledRejection: new Set<unknown>(process.listeners('unhandledRejection')),
-    };
-    const restoreListeners = () => {
-      for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-        // the event name is a union: go through the untyped EventEmitter signature
-        const emitter = process as unknown as NodeJS.EventEmitter;
-        for (const listener of emitter.listeners(event) as ((...args: unknown[]) => void)[]) {
-          if (!before[event].has(listener)) emitter.removeListener(event, listener);
-        }
-      }
-    };
+    const restoreListeners = removeListenersAddedAfterNow();
     let cv: OpenCv;
     try {
       const require = createRequire(import.meta.url);
