@@ -23,6 +23,8 @@ import type { SearchSpace } from './space.ts';
 
 export const STRATEGIES = ['guided', 'plain', 'random'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
+/** The strategy of the method: prune by learned connection weights. */
+export const DEFAULT_STRATEGY: Strategy = 'guided';
 
 export interface SearchSettings {
   strategy: Strategy;

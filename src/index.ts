@@ -110,6 +110,7 @@ export type { FileIdentityMode } from './cache/diskCache.ts';
 // workers: the piscina pool, the clip task, extraction, child processes
 export { runInChildProcess } from './workers/childProcess.ts';
 export { ClipPool } from './workers/clipPool.ts';
+export { defaultWorkerCount } from './workers/pool.ts';
 export type {
   ClipPlacement,
   ClipRequest,

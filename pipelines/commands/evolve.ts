@@ -1,14 +1,14 @@
-import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { defaultCacheDir, selectBackend } from '../../src/index.ts';
+import { defaultCacheDir, defaultWorkerCount, selectBackend } from '../../src/index.ts';
 import {
   DEFAULT_SEARCH_SETTINGS,
+  DEFAULT_STRATEGY,
   STRATEGIES,
   readSearchSpace,
   type SearchSettings,
   type Strategy,
 } from '../../evolution/index.ts';
-import { runEvolveJob, summarizeRecord } from '../jobs/evolve.ts';
+import { PROXY_DEFAULTS, runEvolveJob, summarizeRecord } from '../jobs/evolve.ts';
 import { parseRunConfig, type RunConfig } from '../jobs/runConfig.ts';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
 import { writeJsonLine } from '../output.ts';
@@ -47,9 +47,6 @@ function fraction(name: string): (value: string) => number {
     return parsed;
   };
 }
-
-/** Proxy-training defaults of a candidate: short, so a search fits in minutes on 2 cores. */
-export const PROXY_DEFAULTS: Partial<RunConfig> = { epochs: 3, testClips: 1 };
 
 export function searchSettingsFromFlags(flags: EvolveFlags, seed: number): SearchSettings {
   return {
@@ -105,11 +102,10 @@ export function registerEvolve(program: Command): void {
     )
     .requiredOption('--out <dir>', 'output folder: journal.jsonl, candidates/, best-genome.json')
     .option('--classes <file>', 'class list (Charades: c000 name per line)')
-    .option(
-      '--workers <n>',
-      'candidates trained at once, one process each (default: the number of cores)',
-      positiveInt('--workers'),
-      availableParallelism(),
+    .addOption(
+      new Option('--workers <n>', 'candidates trained at once, one process each')
+        .argParser(positiveInt('--workers'))
+        .default(defaultWorkerCount(), `the number of cores, ${defaultWorkerCount()}`),
     )
     .addOption(
       new Option(
@@ -117,7 +113,7 @@ export function registerEvolve(program: Command): void {
         'guided: prune by learned weights; plain: random pruning; random: random search',
       )
         .choices([...STRATEGIES])
-        .default('guided'),
+        .default(DEFAULT_STRATEGY),
     )
     .addOption(
       new Option('--selection <kind>', 'parent selection')
@@ -181,7 +177,7 @@ export function registerEvolve(program: Command): void {
       positiveInt('--threads', 64),
     )
     .addOption(backendOption());
-  addRunConfigOptions(command);
+  addRunConfigOptions(command, parseRunConfig(PROXY_DEFAULTS, 'evolve'));
   command.action(async (flags: EvolveFlags & Partial<RunConfig>) => {
     const backend = await selectBackend(flags.backend, { threads: flags.threads });
     process.env.ASSEMBLENET_BACKEND = flags.backend;

@@ -26,7 +26,7 @@ import {
   type Strategy,
 } from '../../evolution/index.ts';
 import { defaultCacheDir, selectBackend } from '../../src/index.ts';
-import { PROXY_DEFAULTS } from '../commands/evolve.ts';
+import { PROXY_DEFAULTS } from '../jobs/evolve.ts';
 import { runEvolveJob } from '../jobs/evolve.ts';
 import { parseRunConfig } from '../jobs/runConfig.ts';
 import type { EvalSummary } from '../jobs/summarize.ts';

@@ -39,6 +39,9 @@ import { createCountProgress } from '../countProgress.ts';
 import type { RunConfig } from './runConfig.ts';
 import { prepareClips, templateFor } from './train.ts';
 
+/** Proxy-training defaults of a candidate: short, so a search fits in minutes on 2 cores. */
+export const PROXY_DEFAULTS: Partial<RunConfig> = { epochs: 3, testClips: 1 };
+
 const CANDIDATE_TASK = new URL('../evolve/candidateTask.ts', import.meta.url);
 
 export interface EvolveJobInput {

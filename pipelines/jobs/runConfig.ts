@@ -73,6 +73,9 @@ export function parseRunConfig(value: unknown, source = 'run settings'): RunConf
   return parsed.data;
 }
 
+/** Every run setting at its default (the schema's), for help texts and fallbacks. */
+export const RUN_CONFIG_DEFAULTS: RunConfig = parseRunConfig({});
+
 /** Stream kinds a genome reads: one per stem type it has. */
 export function genomeStreams(genome: Genome): ('rgb' | 'flow')[] {
   const kinds = new Set<'rgb' | 'flow'>();

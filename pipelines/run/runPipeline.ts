@@ -6,9 +6,8 @@
  * finished with the same parameters (else reuses the cached teacher logits and searches again).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ClipPool, defaultCacheDir } from '../../src/index.ts';
+import { ClipPool, defaultCacheDir, defaultWorkerCount } from '../../src/index.ts';
 import type { PipelineResult, StageContext, StageOf } from '../stages/context.ts';
 import { runTrainStagesInParallel, STAGES } from '../stages/index.ts';
 import type { PipelineSpec, StageSpec } from './spec.ts';
@@ -53,7 +52,7 @@ export async function runPipeline(
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
   };
   try {
-    const parallel = Math.max(1, workers ?? availableParallelism());
+    const parallel = Math.max(1, workers ?? defaultWorkerCount());
     for (let index = 0; index < spec.stages.length; index++) {
       const stage = spec.stages[index]!;
       ctx.log(

@@ -22,6 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError, parseLatency } from '../../src/index.ts';
+import { DEFAULT_SEARCH_SETTINGS, DEFAULT_STRATEGY, STRATEGIES } from '../../evolution/index.ts';
 import { runConfigOverridesSchema } from '../jobs/runConfig.ts';
 import { parseQueueUrl } from '../queue/connection.ts';
 
@@ -46,12 +47,12 @@ const stageSchema = z.discriminatedUnion('stage', [
     stage: z.literal('evolve'),
     space: z.string(),
     budget: z.number().int().min(1),
-    strategy: z.enum(['guided', 'plain', 'random']).default('guided'),
-    population: z.number().int().min(1).default(4),
-    tournament: z.number().int().min(1).default(2),
-    batchSize: z.number().int().min(1).default(2),
-    pruneThreshold: z.number().min(0).max(1).default(0.5),
-    structuralRate: z.number().min(0).max(1).default(0.5),
+    strategy: z.enum(STRATEGIES).default(DEFAULT_STRATEGY),
+    population: z.number().int().min(1).default(DEFAULT_SEARCH_SETTINGS.populationSize),
+    tournament: z.number().int().min(1).default(DEFAULT_SEARCH_SETTINGS.tournamentSize),
+    batchSize: z.number().int().min(1).default(DEFAULT_SEARCH_SETTINGS.batchSize),
+    pruneThreshold: z.number().min(0).max(1).default(DEFAULT_SEARCH_SETTINGS.pruneThreshold),
+    structuralRate: z.number().min(0).max(1).default(DEFAULT_SEARCH_SETTINGS.structuralRate),
     /** Children start from the parent's trained weights (absent: false, earlier done.json stay valid). */
     inheritWeights: z.boolean().optional(),
     /** Proxy trainings per candidate, fitness = their mean (absent: 1). */

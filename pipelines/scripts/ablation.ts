@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { defaultCacheDir, selectBackend } from '../../src/index.ts';
 import { DEFAULT_SEARCH_SETTINGS, readSearchSpace, STRATEGIES } from '../../evolution/index.ts';
-import { PROXY_DEFAULTS } from '../commands/evolve.ts';
+import { PROXY_DEFAULTS } from '../jobs/evolve.ts';
 import { runEvolveJob } from '../jobs/evolve.ts';
 import { parseRunConfig } from '../jobs/runConfig.ts';
 import { existsSync } from 'node:fs';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSearchSpace } from '../../evolution/index.ts';
-import { PROXY_DEFAULTS } from '../commands/evolve.ts';
-import { runEvolveJob } from '../jobs/evolve.ts';
+import { defaultWorkerCount } from '../../src/index.ts';
+import { DEFAULT_SEARCH_SETTINGS, readSearchSpace } from '../../evolution/index.ts';
+import { PROXY_DEFAULTS, runEvolveJob } from '../jobs/evolve.ts';
 import { needManifest, resolveProjectPath, settingsFor } from './context.ts';
 import type { StageRunner } from './context.ts';
 
@@ -22,7 +22,7 @@ export const runEvolveStage: StageRunner<'evolve'> = async (ctx, stage) => {
       budget: stage.budget,
       populationSize: stage.population,
       tournamentSize: stage.tournament,
-      selection: 'tournament',
+      selection: DEFAULT_SEARCH_SETTINGS.selection,
       batchSize: stage.batchSize,
       pruneThreshold: stage.pruneThreshold,
       structuralRate: stage.structuralRate,
@@ -30,7 +30,7 @@ export const runEvolveStage: StageRunner<'evolve'> = async (ctx, stage) => {
       ...(stage.proxySeeds && stage.proxySeeds > 1 ? { proxySeeds: stage.proxySeeds } : {}),
     },
     out,
-    workers: ctx.workers ?? 2,
+    workers: ctx.workers ?? defaultWorkerCount(),
     cacheDir: ctx.cacheDir,
     resume: existsSync(join(out, 'journal.jsonl')),
     ...(ctx.queue ? { queue: ctx.queue } : {}),

@@ -43,6 +43,7 @@ const PUBLIC_NAMES = [
   'createVideoWriter',
   'decodeFrames',
   'defaultCacheDir',
+  'defaultWorkerCount',
   'describeError',
   'disposeBatch',
   'distillationLoss',
