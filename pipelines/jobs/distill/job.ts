@@ -15,6 +15,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   InputError,
+  KD_DEFAULTS,
   Rng,
   countStudentParameters,
   describeError,
@@ -36,6 +37,7 @@ import {
   writeJsonAtomic,
 } from '../../../src/index.ts';
 import type { Manifest } from '../../../datasets/index.ts';
+import { RUN_CONFIG_DEFAULTS } from '../runConfig.ts';
 import type { CandidateRequest, CandidateResult } from './candidateTask.ts';
 import type { StudentLatency } from './costs.ts';
 import {
@@ -46,14 +48,10 @@ import {
   type FinalEntry,
 } from './journal.ts';
 import { studentRow, type SplitScore } from './score.ts';
-import {
-  DEFAULT_FEATURE_WEIGHT,
-  DEFAULT_KD,
-  openDistillSession,
-  type DistillSession,
-} from './session.ts';
+import { openDistillSession, type DistillSession } from './session.ts';
 import type { DistillTableRow } from './table.ts';
 import type { StudentTrainSettings } from './trainStudent.ts';
+import { teacherIdentity } from './teacherOutputs.ts';
 
 const CANDIDATE_TASK = new URL('./candidateTask.ts', import.meta.url);
 
@@ -70,8 +68,13 @@ export const DISTILL_DEFAULTS = {
   searchEpochs: 1,
   /** Candidates measured slower than this multiple of the target are not trained. */
   latencyCeiling: 2,
-  ...DEFAULT_KD,
-  featureWeight: DEFAULT_FEATURE_WEIGHT,
+  ...KD_DEFAULTS,
+  /** Feature distillation off (DEFAULT_FEATURE_WEIGHT in session.ts is its weight when on). */
+  featureWeight: 0,
+  /** AKD: candidates are trained with KD for the reward. */
+  searchLoss: 'kd',
+  /** Clip-pool workers of each candidate's process (the candidates share the cores). */
+  candidateWorkers: 1,
 } as const;
 
 /** How the search scores candidates and how the chosen one is trained. */
@@ -90,23 +93,23 @@ export interface DistillJobInput {
   pool: ClipPool;
   /** Worker threads of each candidate's own clip pool (default 1). */
   workers?: number;
-  /** Students trained by the search (default 8; skipped ones do not count). */
+  /** Students trained by the search (default DISTILL_DEFAULTS.budget; skipped ones do not count). */
   budget?: number;
-  /** Target latency T of the reward, ms (default 30). */
+  /** Target latency T of the reward, ms (default DISTILL_DEFAULTS.latencyTargetMs). */
   latencyTarget?: number;
-  /** Candidates measured slower than latencyCeiling x T are not trained (default 2). */
+  /** Candidates measured slower than latencyCeiling x T are not trained (DISTILL_DEFAULTS). */
   latencyCeiling?: number;
-  /** Reward exponent w (default -0.07). */
+  /** Reward exponent w (default DISTILL_DEFAULTS.w). */
   w?: number;
   /** Search RGB-only students (no flow: they do not pay its cost). */
   rgbOnly?: boolean;
   /** Search space: a parsed space or a JSON file (default evolution/students/space.json). */
   space?: StudentSpace | string;
-  /** Epochs of each searched student (default 1). */
+  /** Epochs of each searched student (default DISTILL_DEFAULTS.searchEpochs). */
   epochs?: number;
   /** Epochs of the chosen student (default: the teacher's training epochs). */
   finalEpochs?: number;
-  /** Weight of the hard-label loss (default 0.5). */
+  /** Weight of the hard-label loss (default KD_DEFAULTS.alpha). */
   alpha?: number;
   /** KD temperature (default 4). */
   temperature?: number;
@@ -191,14 +194,18 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
   const ceiling = target * (input.latencyCeiling ?? DISTILL_DEFAULTS.latencyCeiling);
   const budget = input.budget ?? DISTILL_DEFAULTS.budget;
   const searchEpochs = input.epochs ?? DISTILL_DEFAULTS.searchEpochs;
-  const seed = input.seed ?? input.settings?.seed ?? 1;
+  const seed = input.seed ?? input.settings?.seed ?? RUN_CONFIG_DEFAULTS.seed;
   const kd = {
     alpha: input.alpha ?? DISTILL_DEFAULTS.alpha,
     temperature: input.temperature ?? DISTILL_DEFAULTS.temperature,
   };
   const objectives: DistillObjectives = {
-    search: { logits: input.searchLoss ?? 'kd', featureWeight: 0, ...kd },
-    final: { logits: 'kd', featureWeight: input.featureWeight ?? 0, ...kd },
+    search: { logits: input.searchLoss ?? DISTILL_DEFAULTS.searchLoss, featureWeight: 0, ...kd },
+    final: {
+      logits: 'kd',
+      featureWeight: input.featureWeight ?? DISTILL_DEFAULTS.featureWeight,
+      ...kd,
+    },
   };
 
   const session =
@@ -222,7 +229,7 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
     const space = loadSpace(input.space, Boolean(input.rgbOnly), session.teacher.config);
     const finalEpochs = input.finalEpochs ?? config.epochs;
     const settings = {
-      teacher: `${resolve(session.teacher.checkpointPath)}@step-${session.teacher.step}`,
+      teacher: teacherIdentity(session.teacher),
       space,
       budget,
       seed,
@@ -271,7 +278,7 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
           manifest: input.manifest,
           out,
           cacheDir: input.cacheDir,
-          workers: input.workers ?? 1,
+          workers: input.workers ?? DISTILL_DEFAULTS.candidateWorkers,
           ...(input.settings ? { settings: input.settings } : {}),
           ...request,
         },

@@ -60,6 +60,17 @@ export interface TeacherOutputs {
   summary: { file: string; clips: number; computed: number; cached: number };
 }
 
+/**
+ * What binds cached teacher outputs and a search journal to one teacher: the checkpoint's real
+ * path (the same checkpoint reached through a symlink, or another worktree linking the same runs
+ * folder, is the same teacher) and its step.
+ */
+export function teacherIdentity(
+  teacher: Pick<CheckpointNetwork, 'checkpointPath' | 'step'>,
+): string {
+  return `${realpathSync(resolve(teacher.checkpointPath))}@step-${teacher.step}`;
+}
+
 export async function fillTeacherOutputs(input: {
   teacher: CheckpointNetwork;
   out: string;
@@ -74,9 +85,7 @@ export async function fillTeacherOutputs(input: {
 }): Promise<TeacherOutputs> {
   const { teacher, clips } = input;
   const byRef = new Map(clips.map((clip) => [JSON.stringify([clip.item.id, clip.key]), clip]));
-  // The real path: the same checkpoint reached through a symlink (or another worktree linking
-  // the same runs folder) keeps its cached outputs.
-  const teacherId = `${realpathSync(resolve(teacher.checkpointPath))}@step-${teacher.step}`;
+  const teacherId = teacherIdentity(teacher);
   const refs: ClipRef[] = clips.map((clip) => ({ video: clip.item.id, clip: clip.key }));
   const planOf = (part: readonly ClipRef[]) =>
     part.map((ref) => byRef.get(JSON.stringify([ref.video, ref.clip]))!);
