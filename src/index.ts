@@ -140,7 +140,7 @@ export {
   parseLatency,
   studentInputShapes,
 } from './distill/latency.ts';
-export { distillationLoss, softmaxDistillation } from './distill/losses.ts';
+export { KD_DEFAULTS, distillationLoss, softmaxDistillation } from './distill/losses.ts';
 export { featureRegressionLoss, objectiveLoss, withFeatureRegressor } from './distill/objective.ts';
 export type { StudentObjective } from './distill/objective.ts';
 export {

@@ -16,6 +16,7 @@ import {
 } from '../jobs/distill.ts';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
 import { writeJsonLine } from '../output.ts';
+import { RUN_CONFIG_DEFAULTS } from '../jobs/runConfig.ts';
 
 interface DistillFlags extends BackendFlag {
   teacher: string;
@@ -123,13 +124,13 @@ export function registerDistill(program: Command): void {
           throw new InvalidArgumentError(`--search-loss: expected kd or hard, got "${value}"`);
         return value;
       },
-      'kd',
+      DISTILL_DEFAULTS.searchLoss,
     )
     .option(
       '--feature-weight <b>',
       "weight of feature distillation in the chosen student's training (its features regress the teacher's; 0 = off)",
       numberIn('--feature-weight', 0, 1e6),
-      0,
+      DISTILL_DEFAULTS.featureWeight,
     )
     .option(
       '--resume',
@@ -156,7 +157,7 @@ export function registerDistill(program: Command): void {
       '--seed <n>',
       'search and training seed',
       (value: string) => Number.parseInt(value, 10),
-      1,
+      RUN_CONFIG_DEFAULTS.seed,
     )
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
     .option(

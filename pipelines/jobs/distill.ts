@@ -17,7 +17,6 @@ export { clipKey, type PlannedClip } from './distill/teacherOutputs.ts';
 export { createCostProbe, type StudentLatency } from './distill/costs.ts';
 export {
   DEFAULT_FEATURE_WEIGHT,
-  DEFAULT_KD,
   openDistillSession,
   type DistillSession,
   type DistillSessionInput,

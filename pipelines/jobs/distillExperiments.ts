@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   InputError,
+  KD_DEFAULTS,
   parseStudentSpace,
   studentHash,
   studentStreams,
@@ -31,8 +32,8 @@ import type { Manifest } from '../../datasets/index.ts';
 import { mean, sampleSd as std } from '../../src/util/stats.ts';
 import {
   DEFAULT_FEATURE_WEIGHT,
-  DEFAULT_KD,
   DEFAULT_STUDENT_SPACE,
+  DISTILL_DEFAULTS,
   openDistillSession,
   runDistillJob,
   type StudentTrainSettings,
@@ -120,7 +121,7 @@ export async function runDistillExperiments(input: DistillExperimentsInput): Pro
     cacheDir: input.cacheDir,
     pool: input.pool,
     features: input.experiments.includes('rgb'),
-    objective: { ...DEFAULT_KD, featureWeight },
+    objective: { ...KD_DEFAULTS, featureWeight },
     ...(input.settings ? { settings: input.settings } : {}),
     log,
   });
@@ -228,7 +229,7 @@ export async function runDistillExperiments(input: DistillExperimentsInput): Pro
               out: jobOut,
               cacheDir: input.cacheDir,
               pool: input.pool,
-              workers: input.workers ?? 1,
+              workers: input.workers ?? DISTILL_DEFAULTS.candidateWorkers,
               budget: input.budget,
               latencyTarget: input.latencyTarget,
               rgbOnly: Boolean(input.rgbOnly),

@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError, parseLatency } from '../../src/index.ts';
 import { DEFAULT_SEARCH_SETTINGS, DEFAULT_STRATEGY, STRATEGIES } from '../../evolution/index.ts';
+import { DISTILL_DEFAULTS } from '../jobs/distill.ts';
 import { runConfigOverridesSchema } from '../jobs/runConfig.ts';
 import { parseQueueUrl } from '../queue/connection.ts';
 
@@ -81,13 +82,14 @@ const stageSchema = z.discriminatedUnion('stage', [
       .default('student'),
     /** The name of an earlier train stage, or a checkpoint folder (a path: contains a slash). */
     teacher: z.string().min(1),
-    latencyTarget: z.union([z.string(), z.number()]).default('30ms'),
-    budget: z.number().int().min(1).default(8),
+    /** A duration ("30ms", "0.5s") or milliseconds. */
+    latencyTarget: z.union([z.string(), z.number()]).default(DISTILL_DEFAULTS.latencyTargetMs),
+    budget: z.number().int().min(1).default(DISTILL_DEFAULTS.budget),
     rgbOnly: z.boolean().default(false),
     /** Student search space file (default evolution/students/space.json). */
     space: z.string().optional(),
     /** KD epochs of each searched student. */
-    searchEpochs: z.number().int().min(1).default(1),
+    searchEpochs: z.number().int().min(1).default(DISTILL_DEFAULTS.searchEpochs),
     /** Student training settings over the teacher's (epochs = KD epochs of the chosen student). */
     settings: distillSettingsSchema.default({}),
   }),

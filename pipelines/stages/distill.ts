@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseLatency } from '../../src/index.ts';
 import { type DistillJobResult, formatDistillTable, runDistillJob } from '../jobs/distill.ts';
+import { RUN_CONFIG_DEFAULTS } from '../jobs/runConfig.ts';
 import { needManifest, resolveProjectPath } from './context.ts';
 import type { StageRunner } from './context.ts';
 
@@ -12,7 +13,7 @@ export const runDistillStage: StageRunner<'distill'> = async (ctx, stage) => {
   const teacher = trained ? trained.checkpoint : resolveProjectPath(stage.teacher);
   const out = join(ctx.out, `distill-${stage.name}`);
   const targetMs = parseLatency(stage.latencyTarget);
-  const seed = stage.settings.seed ?? ctx.spec.settings.seed ?? 1;
+  const seed = stage.settings.seed ?? ctx.spec.settings.seed ?? RUN_CONFIG_DEFAULTS.seed;
   const params = {
     teacher: resolve(teacher),
     targetMs,

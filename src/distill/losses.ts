@@ -13,10 +13,13 @@ import { tf, type Tensor, type Tensor2D } from '../engine/tf.ts';
 import { InputError } from '../errors.ts';
 import { sigmoidCrossEntropy, softmaxCrossEntropy, type Scalar } from '../train/losses.ts';
 
+/** The KD defaults (Hinton et al.: alpha on the hard labels, temperature 4), defined once here. */
+export const KD_DEFAULTS = Object.freeze({ alpha: 0.5, temperature: 4 } as const);
+
 export interface DistillationOptions {
-  /** Softening temperature T > 0 (default 4). */
+  /** Softening temperature T > 0 (default KD_DEFAULTS.temperature). */
   temperature?: number;
-  /** Weight of the hard-label loss in [0, 1] (default 0.5); the soft term gets 1 - alpha. */
+  /** Weight of the hard-label loss in [0, 1] (default KD_DEFAULTS.alpha); the soft term gets 1 - alpha. */
   alpha?: number;
   /** Sigmoid multi-label KD (Charades) instead of softmax KD. */
   multiLabel?: boolean;
@@ -49,7 +52,7 @@ function checkTemperature(temperature: number): void {
 export function softmaxDistillation(
   studentLogits: Tensor2D,
   teacherLogits: Tensor2D,
-  temperature = 4,
+  temperature: number = KD_DEFAULTS.temperature,
 ): Scalar {
   checkPair(studentLogits, teacherLogits, 'softmaxDistillation');
   checkTemperature(temperature);
@@ -70,7 +73,7 @@ export function softmaxDistillation(
 export function sigmoidDistillation(
   studentLogits: Tensor2D,
   teacherLogits: Tensor2D,
-  temperature = 4,
+  temperature: number = KD_DEFAULTS.temperature,
 ): Scalar {
   checkPair(studentLogits, teacherLogits, 'sigmoidDistillation');
   checkTemperature(temperature);
@@ -97,8 +100,8 @@ export function distillationLoss(
   labels: Tensor,
   options: DistillationOptions = {},
 ): Scalar {
-  const alpha = options.alpha ?? 0.5;
-  const temperature = options.temperature ?? 4;
+  const alpha = options.alpha ?? KD_DEFAULTS.alpha;
+  const temperature = options.temperature ?? KD_DEFAULTS.temperature;
   if (!(alpha >= 0 && alpha <= 1))
     throw new InputError(`distill: expected alpha in [0, 1], got ${alpha}`);
   return tf.tidy(() => {

@@ -11,6 +11,7 @@ const PUBLIC_NAMES = [
   'FARNEBACK_DEFAULTS',
   'FLOW_METHODS',
   'InputError',
+  'KD_DEFAULTS',
   'MEDIA_BOUNDS',
   'MODEL_JSON',
   'MetricsLog',

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   InputError,
+  KD_DEFAULTS,
   extractionPlacements,
   type ClipItem,
   type ClipPool,
@@ -33,8 +34,6 @@ import {
   type TrainStudent,
 } from './trainStudent.ts';
 
-/** The KD defaults (Hinton et al.: alpha on the hard labels, temperature 4); defined once here. */
-export const DEFAULT_KD = { alpha: 0.5, temperature: 4 } as const;
 /** Weight of the feature-regression term when feature distillation is on (targets at unit RMS). */
 export const DEFAULT_FEATURE_WEIGHT = 1;
 
@@ -48,7 +47,7 @@ export interface DistillSessionInput {
   pool: ClipPool;
   /** Student training settings over the teacher's (epochs = default final epochs). */
   settings?: StudentTrainSettings;
-  /** The default objective of `trainStudent` (KD with DEFAULT_KD, no feature term). */
+  /** The default objective of `trainStudent` (KD with KD_DEFAULTS, no feature term). */
   objective?: Partial<StudentObjective>;
   /** Cache the teacher's pooled features too (needed by feature distillation). */
   features?: boolean;
@@ -102,7 +101,7 @@ export async function openDistillSession(input: DistillSessionInput): Promise<Di
   const objective: StudentObjective = {
     logits: 'kd',
     featureWeight: 0,
-    ...DEFAULT_KD,
+    ...KD_DEFAULTS,
     ...input.objective,
   };
 
