@@ -4,12 +4,14 @@ import { ClipPool, defaultCacheDir, selectBackend } from '../../src/index.ts';
 import { loadNetworkFromCheckpoint } from '../jobs/checkpointNetwork.ts';
 import {
   CLASSIFY_FORMATS,
+  DEFAULT_TOP_CLASSES,
   collectInputs,
   runClassifyJob,
   type ClassifyFormat,
 } from '../jobs/classify.ts';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
 import { writeJsonLine } from '../output.ts';
+import { DEFAULT_CLASSIFY_SHARD_SIZE } from '../queue/defaults.ts';
 
 interface ClassifyFlags extends BackendFlag {
   checkpoint: string;
@@ -59,7 +61,11 @@ export function registerClassify(program: Command): void {
       formatFlag,
       'jsonl',
     )
-    .option('--top <k>', 'classes listed per video (default 5)', positiveInt('--top', 1000))
+    .option(
+      '--top <k>',
+      `classes listed per video (default ${DEFAULT_TOP_CLASSES})`,
+      positiveInt('--top', 1000),
+    )
     .option(
       '--clips <n>',
       "evenly spaced clips per video (default: the checkpoint's test clips)",
@@ -77,7 +83,7 @@ export function registerClassify(program: Command): void {
     )
     .option(
       '--shard-size <n>',
-      'with --queue: videos per job (default 8)',
+      `with --queue: videos per job (default ${DEFAULT_CLASSIFY_SHARD_SIZE})`,
       positiveInt('--shard-size'),
     )
     .option(

@@ -16,6 +16,7 @@ import { readManifest } from '../../datasets/manifests/read.ts';
 import { writeJsonLine } from '../output.ts';
 import { positiveInt } from '../options.ts';
 import { createCountProgress } from '../countProgress.ts';
+import { DEFAULT_EXTRACT_SHARD_SIZE } from '../queue/defaults.ts';
 
 interface ExtractFlags {
   dataset: string;
@@ -213,7 +214,7 @@ export function registerExtract(program: Command): void {
     )
     .option(
       '--shard-size <n>',
-      'with --queue: videos per job (default 16)',
+      `with --queue: videos per job (default ${DEFAULT_EXTRACT_SHARD_SIZE})`,
       positiveInt('--shard-size'),
     )
     .option('--json', 'end with one JSON object (the summary) on the last line')

@@ -1,6 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
+import {
+  DEFAULT_LOCK_DURATION_MS,
+  DEFAULT_STALLED_INTERVAL_MS,
+  DEFAULT_WORKER_CONCURRENCY,
+} from '../queue/defaults.ts';
 
 interface WorkerFlags extends BackendFlag {
   queue: string;
@@ -17,7 +22,12 @@ export function registerWorker(program: Command): void {
       'take evolve/classify/extract jobs from a Redis queue until stopped (SIGINT/SIGTERM: running jobs return to the queue)',
     )
     .requiredOption('--queue <url>', 'redis://[user:pass@]host:port[/db] or rediss://... (TLS)')
-    .option('--concurrency <n>', 'jobs at once, one process each', positiveInt('--concurrency'), 1)
+    .option(
+      '--concurrency <n>',
+      'jobs at once, one process each',
+      positiveInt('--concurrency'),
+      DEFAULT_WORKER_CONCURRENCY,
+    )
     .option(
       '--root <dir>',
       'refuse jobs naming paths outside this folder (default: the current folder)',
@@ -25,12 +35,12 @@ export function registerWorker(program: Command): void {
     )
     .option(
       '--lock-duration <ms>',
-      "job lock: a killed worker's job runs again elsewhere after about this long (default 10000)",
+      `job lock: a killed worker's job runs again elsewhere after about this long (default ${DEFAULT_LOCK_DURATION_MS})`,
       positiveInt('--lock-duration'),
     )
     .option(
       '--stalled-interval <ms>',
-      'how often this worker looks for jobs of killed workers (default 5000)',
+      `how often this worker looks for jobs of killed workers (default ${DEFAULT_STALLED_INTERVAL_MS})`,
       positiveInt('--stalled-interval'),
     )
     .addOption(backendOption())

@@ -45,6 +45,9 @@ import { videoKey } from '../predictions.ts';
 import { createCountProgress } from '../countProgress.ts';
 import type { CheckpointNetwork } from './checkpointNetwork.ts';
 
+/** Classes listed in each row's `top` unless --top says otherwise. */
+export const DEFAULT_TOP_CLASSES = 5;
+
 export const VIDEO_EXTENSIONS: readonly string[] = ['.mp4', '.avi', '.mkv', '.webm', '.mov'];
 export const LIST_EXTENSIONS: readonly string[] = ['.txt', '.lst'];
 export const CLASSIFY_FORMATS = ['jsonl', 'csv', 'charades'] as const;
@@ -342,7 +345,7 @@ export interface ClassifyJobInput {
   classifier?: VideoClassifier;
   cacheDir: string;
   format?: ClassifyFormat;
-  /** Classes listed in `top` (default 5, at most the class count). */
+  /** Classes listed in `top` (default DEFAULT_TOP_CLASSES, at most the class count). */
   top?: number;
   /** Clips per video (default: the checkpoint's test clips). */
   clips?: number;
@@ -386,7 +389,7 @@ export interface VideoClassifierInput {
   cacheDir: string;
   /** Clips per video (default: the checkpoint's test clips). */
   clips?: number;
-  /** Classes listed in `top` (default 5, at most the class count). */
+  /** Classes listed in `top` (default DEFAULT_TOP_CLASSES, at most the class count). */
   top?: number;
   /** Videos in flight (default: twice the pool's workers, at least 2). */
   concurrency?: number;
@@ -408,7 +411,7 @@ export function clipsAndTop(
   const clips = clipsFlag ?? model.config.testClips;
   if (!Number.isInteger(clips) || clips < 1)
     throw new InputError(`classify: expected --clips >= 1, got ${clips}`);
-  const k = Math.min(topFlag ?? 5, model.classes.length);
+  const k = Math.min(topFlag ?? DEFAULT_TOP_CLASSES, model.classes.length);
   if (!Number.isInteger(k) || k < 1)
     throw new InputError(`classify: expected --top >= 1, got ${topFlag}`);
   return { clips, k };

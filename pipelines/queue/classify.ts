@@ -12,10 +12,8 @@ import { existsSync, statSync } from 'node:fs';
 import type { ClassifyRow, VideoClassifier } from '../jobs/classify.ts';
 import { videoKey } from '../predictions.ts';
 import { type Coordinator, jobIdFor } from './coordinator.ts';
+import { DEFAULT_CLASSIFY_SHARD_SIZE } from './defaults.ts';
 import type { ClassifyShardPayload } from './kinds.ts';
-
-/** Videos per classify job: enough to amortise loading the network, small enough to spread. */
-export const DEFAULT_CLASSIFY_SHARD_SIZE = 8;
 
 export interface QueueClassifierInput {
   /** Every input video, in input order (shards are cut from this list). */

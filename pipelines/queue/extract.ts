@@ -9,11 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { ExtractSummary, ExtractVideo } from '../../src/index.ts';
 import { type Coordinator, jobIdFor } from './coordinator.ts';
+import { DEFAULT_EXTRACT_SHARD_SIZE } from './defaults.ts';
 import type { ExtractShardPayload } from './kinds.ts';
 import { shardsOf } from './classify.ts';
-
-/** Videos per extract job. */
-export const DEFAULT_EXTRACT_SHARD_SIZE = 16;
 
 export type ExtractShardOptions = Omit<ExtractShardPayload, 'items' | 'missing'>;
 

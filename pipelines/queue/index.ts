@@ -1,5 +1,6 @@
 /** What the commands use of the queue (loaded only with --queue). */
 export { Coordinator, QueueJobError, DEFAULT_JOB_ATTEMPTS } from './coordinator.ts';
-export { queueClassifier, DEFAULT_CLASSIFY_SHARD_SIZE } from './classify.ts';
-export { extractThroughQueue, DEFAULT_EXTRACT_SHARD_SIZE } from './extract.ts';
+export { queueClassifier } from './classify.ts';
+export { extractThroughQueue } from './extract.ts';
+export * from './defaults.ts';
 export { queueCandidateEvaluator } from './evolve.ts';

@@ -13,12 +13,13 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { describeError } from '../../src/errors.ts';
 import { runInChildProcess } from '../../src/index.ts';
 import { QUEUE_NAME, parseQueueUrl, redactQueueUrl } from './connection.ts';
+import {
+  DEFAULT_LOCK_DURATION_MS,
+  DEFAULT_STALLED_INTERVAL_MS,
+  DEFAULT_WORKER_CONCURRENCY,
+} from './defaults.ts';
 import { JOB_KINDS, JOB_KIND_NAMES, isJobKind, type JobPaths } from './kinds.ts';
 import { OutsideRootError, checkJobPaths } from './paths.ts';
-
-/** Lock and stalled-check defaults: a killed worker's job runs again within ~10-20 s. */
-export const DEFAULT_LOCK_DURATION_MS = 10_000;
-export const DEFAULT_STALLED_INTERVAL_MS = 5_000;
 
 export interface WorkerOptions {
   url: string;
@@ -101,7 +102,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const worker = new Worker(QUEUE_NAME, processor, {
     connection: parseQueueUrl(options.url),
-    concurrency: options.concurrency ?? 1,
+    concurrency: options.concurrency ?? DEFAULT_WORKER_CONCURRENCY,
     lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
     stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
     maxStalledCount: 2,
@@ -121,7 +122,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   void worker.run();
   await worker.waitUntilReady();
   log(
-    `worker: taking ${JOB_KIND_NAMES.join(', ')} jobs from ${redactQueueUrl(options.url)} (concurrency ${options.concurrency ?? 1}, root ${options.root})`,
+    `worker: taking ${JOB_KIND_NAMES.join(', ')} jobs from ${redactQueueUrl(options.url)} (concurrency ${options.concurrency ?? DEFAULT_WORKER_CONCURRENCY}, root ${options.root})`,
   );
   return {
     worker,
