@@ -122,8 +122,8 @@ function applyModule(
   let y = first.temporal
     ? ops.temporal(x, first.filter as Tensor4D, dilation)
     : ops.spatial(x, first.filter as Tensor4D, 1);
-  y = tf.relu(first.norm.apply(y, training));
-  y = tf.relu(spatial.norm.apply(ops.spatial(y, spatial.filter as Tensor4D, stride), training));
+  y = first.norm.apply(y, training, true);
+  y = spatial.norm.apply(ops.spatial(y, spatial.filter as Tensor4D, stride), training, true);
   y = expand.norm.apply(ops.spatial(y, expand.filter as Tensor4D, 1), training);
   return tf.relu(tf.add(y, shortcut)) as Tensor4D;
 }

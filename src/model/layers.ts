@@ -177,8 +177,11 @@ export interface BatchNormOptions {
 
 export interface BatchNorm {
   readonly channels: number;
-  /** x [N, H, W, C]: batch statistics over [0,1,2] when training, running ones otherwise. */
-  apply(x: Tensor4D, training: boolean): Tensor4D;
+  /**
+   * x [N, H, W, C]: batch statistics over [0,1,2] when training, running ones otherwise;
+   * `relu` applies ReLU to the result (fused into the training kernel and its gradient).
+   */
+  apply(x: Tensor4D, training: boolean, relu?: boolean): Tensor4D;
 }
 
 /**
@@ -206,10 +209,10 @@ export function createBatchNorm(
   const { momentum, epsilon } = options;
   return {
     channels,
-    apply(x, training) {
+    apply(x, training, relu = false) {
       return tf.tidy(() => {
         if (training) {
-          const out = batchNormTraining(x, gamma, beta, epsilon);
+          const out = batchNormTraining(x, gamma, beta, epsilon, { relu });
           tf.tidy(() => {
             movingMean.assign(tf.add(tf.mul(movingMean, momentum), tf.mul(out.mean, 1 - momentum)));
             movingVariance.assign(
@@ -221,7 +224,8 @@ export function createBatchNorm(
           return out.y;
         }
         const scale = tf.mul(gamma, tf.rsqrt(tf.add(movingVariance, epsilon)));
-        return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(movingMean, scale))) as Tensor4D;
+        const y = tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(movingMean, scale))) as Tensor4D;
+        return relu ? tf.relu(y) : y;
       });
     },
   };
