@@ -7,6 +7,8 @@ type Register = (program: Command) => void;
 /**
  * Every command, loaded only when it runs: `assemblenet --help` and light commands such as `score`
  * never pay for the whole tfjs bundle. One row per command; `summary` is what top-level help shows.
+ * A command whose module loads no tfjs can also be listed in cliLight.ts: it is then prebuilt to
+ * plain JavaScript and starts without tsx.
  */
 const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Register> }[] =
   Object.freeze([

@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMAND_NAMES } from '../../pipelines/cli.ts';
+import { LIGHT_COMMANDS } from '../../pipelines/cliLight.ts';
 import { loadedTfjs, loadedTs, ROOT, runNode } from './run.ts';
 
 function importThroughTsx(file: string) {
@@ -28,5 +30,12 @@ describe('the light CLI loads no tfjs', () => {
     const run = await importThroughTsx('src/engine/tf.ts');
     expect(run.status, run.stderr).toBe(0);
     expect(loadedTfjs(run).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the light entry', () => {
+  it('holds only rows of the command table (names and summaries come from there)', () => {
+    expect(Object.keys(LIGHT_COMMANDS)).toContain('score');
+    for (const name of Object.keys(LIGHT_COMMANDS)) expect(COMMAND_NAMES).toContain(name);
   });
 });
