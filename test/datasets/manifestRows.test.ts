@@ -11,22 +11,11 @@ import { readFolderDataset } from '../../datasets/manifests/folder.ts';
 import { readKineticsCsv } from '../../datasets/manifests/kinetics.ts';
 import { readVideoList } from '../../datasets/manifests/list.ts';
 import { InputError } from '../../src/index.ts';
+import { fileWriter } from './fixtures/scratchFiles.ts';
+import { thrown } from '../fixtures/thrown.ts';
 
 let dir: string;
-function write(path: string, text: string | Buffer = 'x'): string {
-  const full = join(dir, path);
-  mkdirSync(join(full, '..'), { recursive: true });
-  writeFileSync(full, text);
-  return full;
-}
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
+const write = fileWriter(() => dir);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'anet-rows-'));

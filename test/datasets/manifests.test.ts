@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,22 +8,11 @@ import { readFolderDataset } from '../../datasets/manifests/folder.ts';
 import { readKineticsCsv } from '../../datasets/manifests/kinetics.ts';
 import { readVideoList } from '../../datasets/manifests/list.ts';
 import { readManifest } from '../../datasets/manifests/read.ts';
+import { fileWriter } from './fixtures/scratchFiles.ts';
+import { thrown } from '../fixtures/thrown.ts';
 
 let dir: string;
-function write(path: string, text = 'x'): string {
-  const full = join(dir, path);
-  mkdirSync(join(full, '..'), { recursive: true });
-  writeFileSync(full, text);
-  return full;
-}
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
+const write = fileWriter(() => dir);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'anet-manifest-'));

@@ -10,6 +10,7 @@ import { tf } from '../../src/engine/tf.ts';
 import { GENOME_BOUNDS, parseGenome } from '../../src/model/genome.ts';
 import { MAX_NETWORK_PARAMETERS, createAssembleNet } from '../../src/model/network.ts';
 import { countParameters } from '../../src/model/scaling.ts';
+import { thrown } from '../fixtures/thrown.ts';
 
 function genomeWith(filters: number, modules = 1) {
   return {
@@ -23,15 +24,6 @@ function genomeWith(filters: number, modules = 1) {
       { level: 3, inputs: [3], filters, dilation: 1, stride: 2 },
     ],
   };
-}
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('genome bounds', () => {
