@@ -12,7 +12,11 @@ import { installEngineGradients } from './gradients/index.ts';
  *   -> [batch*frames, H', W', Cout]
  */
 
-export type SpatialPadding = 'same' | 'valid';
+/** 'same', 'valid', or explicit NHWC padding [[0,0],[top,bottom],[left,right],[0,0]]. */
+export type SpatialPadding =
+  | 'same'
+  | 'valid'
+  | [[0, 0], [number, number], [number, number], [0, 0]];
 
 /**
  * Spatial 1xkxk conv: `x` [batch*frames, H, W, Cin], `filter` [k, k, Cin, Cout].

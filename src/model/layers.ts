@@ -4,7 +4,7 @@
  * Internal: networks are made by `createAssembleNet` (network.ts).
  */
 import { tf, type Tensor, type Tensor4D, type Tensor5D, type Variable } from '../engine/tf.ts';
-import { spatialConv, temporalConv } from '../engine/conv2plus1d.ts';
+import { spatialConv, temporalConv, type SpatialPadding } from '../engine/conv2plus1d.ts';
 import { EngineError } from '../errors.ts';
 import { batchNormTraining } from '../engine/batchNorm.ts';
 
@@ -119,15 +119,25 @@ export function fixedPad(x: Tensor4D, kernel: number): Tensor4D {
   ]);
 }
 
+/** `fixedPad` as the conv's explicit padding: no padded copy of the input, none of its gradient. */
+function fixedPadding(kernel: number): SpatialPadding {
+  const before = Math.floor((kernel - 1) / 2);
+  const after = kernel - 1 - before;
+  return [
+    [0, 0],
+    [before, after],
+    [before, after],
+    [0, 0],
+  ];
+}
+
 export function createConvOps(mode: ConvMode, frames: number): ConvOps {
   if (mode === '2plus1d') {
     return {
       mode,
       frames,
       spatial: (x, filter, stride) =>
-        stride === 1
-          ? spatialConv(x, filter, 1, 'same')
-          : spatialConv(fixedPad(x, filter.shape[0]), filter, stride, 'valid'),
+        spatialConv(x, filter, stride, stride === 1 ? 'same' : fixedPadding(filter.shape[0])),
       temporal: (x, filter, dilation) => temporalConv(x, frames, filter, dilation),
     };
   }

@@ -11,6 +11,7 @@ import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { makeBatchMatMulConfig } from './BatchMatMul.ts';
 import { makeCastConfig, makeIdentityConfig } from './Identity.ts';
 import { maxPoolGradConfig } from './MaxPoolGrad.ts';
+import { makeReverseConfig } from './Reverse.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
 
@@ -35,6 +36,7 @@ function wasmOverrides(): KernelConfig[] {
     makeIdentityConfig(stock('Identity')),
     makeCastConfig(stock('Cast')),
     maxPoolGradConfig,
+    makeReverseConfig(stock('Reverse')),
     depthwiseConv2dNativeBackpropFilterConfig,
     depthwiseConv2dNativeBackpropInputConfig,
   ];

@@ -39,6 +39,32 @@ export const CONV_SPECS: ConvSpec[] = [
   spec([2, 11, 6, 3], [3, 1, 3, 4], 1, [3, 1], 'valid'),
   spec([1, 15, 5, 2], [5, 1, 2, 3], 1, [2, 1], 'same'),
   spec([1, 8, 9, 2], [1, 3, 2, 2], 1, [1, 3], 'same'),
+  // explicit padding: the official fixed padding of strided convs (k-1 split floor/ceil), as
+  // the network passes it to the conv instead of padding the input
+  spec([2, 10, 10, 3], [7, 7, 3, 2], 2, 1, [
+    [0, 0],
+    [3, 3],
+    [3, 3],
+    [0, 0],
+  ]),
+  spec([2, 9, 8, 3], [3, 3, 3, 4], 2, 1, [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]),
+  spec([1, 8, 8, 2], [4, 4, 2, 3], 2, 1, [
+    [0, 0],
+    [1, 2],
+    [1, 2],
+    [0, 0],
+  ]),
+  spec([1, 9, 7, 2], [3, 3, 2, 2], 1, 2, [
+    [0, 0],
+    [2, 0],
+    [1, 3],
+    [0, 0],
+  ]),
 ];
 
 /** The specs without dilation (the backprop kernels have no dilation attribute). */

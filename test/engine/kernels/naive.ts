@@ -6,7 +6,9 @@
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
 
-export type Padding = 'same' | 'valid';
+/** tfjs' explicit NHWC padding: [[0,0],[top,bottom],[left,right],[0,0]]. */
+export type ExplicitPadding = [[0, 0], [number, number], [number, number], [0, 0]];
+export type Padding = 'same' | 'valid' | ExplicitPadding;
 
 export interface ConvSpec {
   xShape: [number, number, number, number];
@@ -41,6 +43,15 @@ export function geometry(spec: ConvSpec): Geometry {
   const [kh, kw] = spec.filterShape;
   const effH = (kh - 1) * spec.dilation[0] + 1;
   const effW = (kw - 1) * spec.dilation[1] + 1;
+  if (Array.isArray(spec.padding)) {
+    const [, [top, bottom], [left, right]] = spec.padding;
+    return {
+      outH: Math.floor((h + top + bottom - effH) / spec.stride[0]) + 1,
+      outW: Math.floor((w + left + right - effW) / spec.stride[1]) + 1,
+      top,
+      left,
+    };
+  }
   if (spec.padding === 'valid') {
     return {
       outH: Math.ceil((h - effH + 1) / spec.stride[0]),
@@ -128,6 +139,6 @@ export function relError(actual: ArrayLike<number>, expected: ArrayLike<number>)
 export function specName(spec: ConvSpec): string {
   return (
     `x=[${spec.xShape.join(',')}] f=[${spec.filterShape.join(',')}] ` +
-    `s=${spec.stride.join('x')} d=${spec.dilation.join('x')} p=${spec.padding}`
+    `s=${spec.stride.join('x')} d=${spec.dilation.join('x')} p=${Array.isArray(spec.padding) ? JSON.stringify(spec.padding) : spec.padding}`
   );
 }
