@@ -34,23 +34,11 @@ const ASN50 = [
   [2, [8, 9], 256, 4, 2, 0],
   [3, [12, 13], 512, 2, 2, 0],
 ];
-const ASN101 = [
-  [-1, 4],
-  [-1, 4],
-  [-2, 1],
-  [-2, 1],
-  [0, [1], 32, 1, 1, 0],
-  [0, [0], 32, 4, 1, 0],
-  [0, [0, 1, 2, 3], 32, 1, 1, 0],
-  [0, [2, 3], 32, 2, 1, 0],
-  [1, [0, 4, 5, 6, 7], 64, 2, 2, 0],
-  [1, [0, 2, 4, 7], 64, 1, 2, 0],
-  [1, [0, 5, 7], 64, 4, 2, 0],
-  [1, [0, 5], 64, 1, 2, 0],
-  [2, [4, 8, 10, 11], 192, 1, 2, 0],
-  [2, [8, 9], 192, 4, 2, 0],
-  [3, [12, 13], 256, 2, 2, 0],
-];
+// AssembleNet-101 has the same graph; only the level-2 and level-3 filters differ (192, 192, 256).
+const ASN101 = ASN50.map((node, index) => {
+  const filters: Record<number, number> = { 12: 192, 13: 192, 14: 256 };
+  return index in filters ? [node[0], node[1], filters[index], ...node.slice(3)] : node;
+});
 const ASN_WEIGHTS = [
   [],
   [],
