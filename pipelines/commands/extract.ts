@@ -16,6 +16,7 @@ import { readManifest } from '../../datasets/manifests/read.ts';
 import { writeJsonLine } from '../output.ts';
 import { positiveInt } from '../options.ts';
 import { createCountProgress } from '../countProgress.ts';
+import { RUN_CONFIG_DEFAULTS } from '../jobs/runConfig.ts';
 import { DEFAULT_EXTRACT_SHARD_SIZE } from '../queue/defaults.ts';
 
 interface ExtractFlags {
@@ -160,7 +161,7 @@ export function registerExtract(program: Command): void {
     .addOption(
       new Option('--flow <method>', 'optical flow method')
         .choices(['tvl1', 'farneback', 'none'])
-        .default('farneback'),
+        .default(RUN_CONFIG_DEFAULTS.flow),
     )
     .option(
       '--workers <n>',
@@ -178,13 +179,13 @@ export function registerExtract(program: Command): void {
       '--train-clips <n>',
       'seeded training clips per video (seeds 0..n-1)',
       nonNegativeInt('--train-clips', EXTRACT_FLAG_BOUNDS.clips),
-      2,
+      RUN_CONFIG_DEFAULTS.trainClips,
     )
     .option(
       '--frames <t>',
       'frames per stream',
       positiveInt('--frames', EXTRACT_FLAG_BOUNDS.frames),
-      8,
+      RUN_CONFIG_DEFAULTS.frames,
     )
     .option(
       '--size <s>',
@@ -192,7 +193,7 @@ export function registerExtract(program: Command): void {
       positiveInt('--size', EXTRACT_FLAG_BOUNDS.size),
       112,
     )
-    .option('--fps <rate>', 'frame-index grid rate, or "native"', parseFps, 'native')
+    .option('--fps <rate>', 'frame-index grid rate, or "native"', parseFps, RUN_CONFIG_DEFAULTS.fps)
     .option(
       '--streams <list>',
       'streams as kind:stride items (default "rgb:1,flow:1"; "rgb:1" with --flow none)',

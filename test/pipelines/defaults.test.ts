@@ -127,6 +127,15 @@ describe('classify and queue settings', () => {
       `with --queue: videos per job (default ${DEFAULT_CLASSIFY_SHARD_SIZE})`,
     );
     const extract = helpOf(registerExtract, 'extract');
+    // extract precomputes what training reads: the same clip settings by default
+    for (const [flag, value] of [
+      ['--flow', `"${RUN_CONFIG_DEFAULTS.flow}"`],
+      ['--train-clips', RUN_CONFIG_DEFAULTS.trainClips],
+      ['--frames', RUN_CONFIG_DEFAULTS.frames],
+      ['--fps', `"${RUN_CONFIG_DEFAULTS.fps}"`],
+    ] as const) {
+      expect(extract.get(flag), flag).toMatch(new RegExp(`default: ${value}\\)$`));
+    }
     expect(extract.get('--shard-size')).toBe(
       `with --queue: videos per job (default ${DEFAULT_EXTRACT_SHARD_SIZE})`,
     );
