@@ -10,14 +10,18 @@
  * a network needs dx); SGD update of the filters. Dilations 1 and 2.
  * ratio = baseline_ms / project_ms at dilation 1; per-dilation numbers in `runs`. Times: best
  * wall time of N steps after a warm-up (conv3d: no warm-up, its steps take seconds; other load
- * only ever adds time), and the median CPU
- * time of this process per step (cpu_*), which other processes disturb less.
+ * only ever adds time), the median wall time (project_median_ms), and the median CPU
+ * time of this process per step (cpu_*), which other processes disturb less; ratio_torch_cpu
+ * compares medians of CPU time. Best wall and median CPU are different statistics: on a noisy
+ * machine the CPU time can exceed the best wall time of one thread. The CPU time of the threads
+ * other than the main one (V8's GC and compiler threads) is reported apart.
  * --threads N: wasm threads (default as the engine's: ASSEMBLENET_THREADS, else free cores); torch
  * runs with the same count.
  * --profile: one more step per dilation with every kernel timed (src/engine/profile.ts); prints
  * the top kernels by self time with their share of the step (and `profile` in the JSON).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,14 +41,41 @@ const PYTHON = '/usr/bin/python3';
 const LEARNING_RATE = 1e-3;
 
 interface Timing {
+  /** Best wall time. */
   wall_ms: number;
+  wall_median_ms: number;
+  /** Median process CPU time (all threads). */
   cpu_ms: number;
+  /** Median CPU time of threads other than the main one (V8 GC/compiler, wasm pthreads). */
+  cpu_other_threads_ms: number | null;
+}
+
+/** CPU ms of the main thread and of all other threads of this process (Linux /proc), or null. */
+function threadCpu(): { main: number; others: number } | null {
+  try {
+    const tick = 10; // USER_HZ = 100 on Linux: a tick is 10 ms
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+      if (Number(tid) === process.pid) main += ms;
+      else others += ms;
+    }
+    return { main, others };
+  } catch {
+    return null;
+  }
 }
 
 interface Run {
   dilation: number;
   project_ms: number;
+  project_median_ms: number;
   project_cpu_ms: number;
+  /** Of project_cpu_ms: threads other than the main one (null where /proc is missing). */
+  project_cpu_other_threads_ms: number | null;
   baseline_ms: number | null;
   baseline_cpu_ms: number | null;
   /** Dilation the conv3d baseline ran at (1 when its gradient refuses d). */
@@ -53,23 +84,39 @@ interface Run {
   torch_ms: number | null;
   torch_cpu_ms: number | null;
   ratio_torch: number | null;
+  /** torch_cpu_ms / project_cpu_ms (median CPU per step on both sides). */
+  ratio_torch_cpu: number | null;
 }
 
-/** Best wall time and median CPU time over `steps` calls after `warmup` untimed calls. */
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * Best and median wall time and median CPU time over `steps` calls after `warmup` untimed calls,
+ * and the median CPU time of the other threads (tick resolution, 10 ms: a per-step median).
+ */
 function time(step: () => void, steps: number, warmup = 1): Timing {
   for (let i = 0; i < warmup; i++) step();
   const walls: number[] = [];
   const cpuTimes: number[] = [];
+  const otherTimes: number[] = [];
   for (let i = 0; i < steps; i++) {
+    const threads0 = threadCpu();
     const cpu0 = process.cpuUsage();
     const wall0 = performance.now();
     step();
     walls.push(performance.now() - wall0);
     const cpu = process.cpuUsage(cpu0);
     cpuTimes.push((cpu.user + cpu.system) / 1000);
+    const threads1 = threadCpu();
+    if (threads0 && threads1) otherTimes.push(threads1.others - threads0.others);
   }
-  cpuTimes.sort((a, b) => a - b);
-  return { wall_ms: Math.min(...walls), cpu_ms: cpuTimes[Math.floor(cpuTimes.length / 2)]! };
+  return {
+    wall_ms: Math.min(...walls),
+    wall_median_ms: median(walls),
+    cpu_ms: median(cpuTimes),
+    cpu_other_threads_ms: otherTimes.length === steps ? median(otherTimes) : null,
+  };
 }
 
 /** Applies one SGD step and waits for the loss. */
@@ -208,7 +255,9 @@ export async function main(args: string[]): Promise<void> {
     runs.push({
       dilation,
       project_ms: project.wall_ms,
+      project_median_ms: project.wall_median_ms,
       project_cpu_ms: project.cpu_ms,
+      project_cpu_other_threads_ms: project.cpu_other_threads_ms,
       baseline_ms: baseline?.wall_ms ?? null,
       baseline_cpu_ms: baseline?.cpu_ms ?? null,
       baseline_dilation: baseline?.dilation ?? null,
@@ -216,6 +265,7 @@ export async function main(args: string[]): Promise<void> {
       torch_ms: null,
       torch_cpu_ms: null,
       ratio_torch: null,
+      ratio_torch_cpu: null,
     });
   }
 
@@ -228,6 +278,7 @@ export async function main(args: string[]): Promise<void> {
       run.torch_ms = peer.wall_ms;
       run.torch_cpu_ms = peer.cpu_ms;
       run.ratio_torch = peer.wall_ms / run.project_ms;
+      run.ratio_torch_cpu = peer.cpu_ms / run.project_cpu_ms;
     }
   }
 
@@ -243,7 +294,8 @@ export async function main(args: string[]): Promise<void> {
       (r) =>
         `  ${String(r.dilation).padEnd(8)} | ${fmt(r.project_ms).padEnd(20)} | ${`${fmt(r.baseline_ms)} (d=${r.baseline_dilation ?? '-'})`.padEnd(23)} | ${fmt(r.ratio, 'x').padEnd(6)} | ${fmt(r.torch_ms).padEnd(16)} | ${fmt(r.ratio_torch, 'x')}`,
     ),
-    `  cpu time per step (median): ${runs.map((r) => `d=${r.dilation} project ${fmt(r.project_cpu_ms)}, conv3d ${fmt(r.baseline_cpu_ms)}, torch ${fmt(r.torch_cpu_ms)}`).join('; ')}`,
+    `  cpu time per step (median): ${runs.map((r) => `d=${r.dilation} project ${fmt(r.project_cpu_ms)}, conv3d ${fmt(r.baseline_cpu_ms)}, torch ${fmt(r.torch_cpu_ms)} (ratio ${fmt(r.ratio_torch_cpu, 'x')})`).join('; ')}`,
+    `  project wall per step, best / median: ${runs.map((r) => `d=${r.dilation} ${fmt(r.project_ms)} / ${fmt(r.project_median_ms)}`).join('; ')}; CPU of threads other than the main one (median): ${runs.map((r) => `d=${r.dilation} ${fmt(r.project_cpu_other_threads_ms)}`).join(', ')}`,
     ...notes.map((note) => `  note: ${note}`),
     ...[...profiles.entries()].flatMap(([dilation, p]) => [
       `  profile, dilation ${dilation}: one step ${p.wallMs.toFixed(1)} ms wall, ${p.cpuMs.toFixed(1)} ms CPU; kernels by self time:`,
