@@ -11,10 +11,8 @@ import { createAssembleNet, isBlock, parseGenome, tf, type Genome } from '../../
 import {
   correspondenceFromKeys,
   readJournal,
-  readSearchSpace,
   runSearch,
   type Evaluator,
-  type SearchSettings,
   fromGenome,
   persistingNodes,
   planInheritance,
@@ -23,6 +21,7 @@ import {
   type InheritancePlan,
   type SearchSpace,
 } from '../../evolution/index.ts';
+import { SMALL_SPACE, testSearchSettings } from './fixtures.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -258,20 +257,8 @@ describe('inheritance plan', () => {
 });
 
 describe('the inheritWeights setting in the journal', () => {
-  const space = readSearchSpace(
-    join(import.meta.dirname, '../../evolution/spaces/two-stream-small.json'),
-  );
-  const base: SearchSettings = {
-    strategy: 'guided',
-    seed: 2,
-    budget: 4,
-    populationSize: 2,
-    tournamentSize: 2,
-    selection: 'tournament',
-    batchSize: 2,
-    pruneThreshold: 0.5,
-    structuralRate: 0.5,
-  };
+  const space = SMALL_SPACE;
+  const base = testSearchSettings({ seed: 2, budget: 4, populationSize: 2 });
   const evaluate: Evaluator = async (candidate) => ({
     fitness: candidate.index / 10,
     connectionWeights: candidate.genome.nodes.map((node) =>

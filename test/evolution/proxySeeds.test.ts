@@ -8,29 +8,15 @@ import {
   fileSeedOutcomeStore,
   meanOutcome,
   readJournal,
-  readSearchSpace,
   runSearch,
   type Candidate,
   type EvaluationOutcome,
-  type SearchSettings,
   type SeededEvaluator,
 } from '../../evolution/index.ts';
+import { SMALL_SPACE, testSearchSettings } from './fixtures.ts';
 
-const space = readSearchSpace(
-  join(import.meta.dirname, '../../evolution/spaces/two-stream-small.json'),
-);
-const settings: SearchSettings = {
-  strategy: 'guided',
-  seed: 3,
-  budget: 8,
-  populationSize: 4,
-  tournamentSize: 2,
-  selection: 'tournament',
-  batchSize: 2,
-  pruneThreshold: 0.5,
-  structuralRate: 0.5,
-  proxySeeds: 3,
-};
+const space = SMALL_SPACE;
+const settings = testSearchSettings({ seed: 3, budget: 8, proxySeeds: 3 });
 const tmp = () => mkdtempSync(join(tmpdir(), 'proxy-seeds-'));
 
 /** Fitness depends on the genome and the seed: index / 10 + seed / 100; weights likewise. */

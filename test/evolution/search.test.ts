@@ -8,17 +8,14 @@ import {
   mutateEdges,
   randomGraph,
   readJournal,
-  readSearchSpace,
   runSearch,
   toGenome,
   type Candidate,
   type EvaluationOutcome,
-  type SearchSettings,
 } from '../../evolution/index.ts';
+import { SMALL_SPACE, testSearchSettings } from './fixtures.ts';
 
-const space = readSearchSpace(
-  join(import.meta.dirname, '../../evolution/spaces/two-stream-small.json'),
-);
+const space = SMALL_SPACE;
 
 /** A deterministic stand-in for training: fitness and "learned" weights from the genome alone. */
 function fakeEvaluate(candidate: Candidate): Promise<EvaluationOutcome> {
@@ -37,17 +34,7 @@ function fakeEvaluate(candidate: Candidate): Promise<EvaluationOutcome> {
   );
 }
 
-const settings: SearchSettings = {
-  strategy: 'guided',
-  seed: 7,
-  budget: 12,
-  populationSize: 4,
-  tournamentSize: 2,
-  selection: 'tournament',
-  batchSize: 2,
-  pruneThreshold: 0.5,
-  structuralRate: 0.5,
-};
+const settings = testSearchSettings({ seed: 7, budget: 12 });
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'evo-'));
