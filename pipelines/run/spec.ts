@@ -83,7 +83,9 @@ const stageSchema = z.discriminatedUnion('stage', [
     /** The name of an earlier train stage, or a checkpoint folder (a path: contains a slash). */
     teacher: z.string().min(1),
     /** A duration ("30ms", "0.5s") or milliseconds. */
-    latencyTarget: z.union([z.string(), z.number()]).default(DISTILL_DEFAULTS.latencyTargetMs),
+    latencyTarget: z
+      .union([z.string(), z.number()])
+      .default(`${DISTILL_DEFAULTS.latencyTargetMs}ms`),
     budget: z.number().int().min(1).default(DISTILL_DEFAULTS.budget),
     rgbOnly: z.boolean().default(false),
     /** Student search space file (default evolution/students/space.json). */

@@ -91,7 +91,7 @@ describe('distillation settings', () => {
   it('a pipeline distill stage defaults to the distill job defaults', () => {
     const stage = pipeline({ stage: 'distill', teacher: 'runs/x/teacher' });
     expect(stage).toMatchObject({
-      latencyTarget: DISTILL_DEFAULTS.latencyTargetMs,
+      latencyTarget: `${DISTILL_DEFAULTS.latencyTargetMs}ms`,
       budget: DISTILL_DEFAULTS.budget,
       searchEpochs: DISTILL_DEFAULTS.searchEpochs,
     });
