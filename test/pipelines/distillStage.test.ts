@@ -11,7 +11,12 @@ import { genomeToJSON, selectBackend } from '../../src/index.ts';
 import { runPipeline, type PipelineResult } from '../../pipelines/run/runPipeline.ts';
 import { parsePipeline, readPipeline } from '../../pipelines/run/spec.ts';
 import { formatPipelineSummary } from '../../pipelines/run/summaryTable.ts';
-import { TINY_CLASSES, TINY_RGB_GENOME } from './fixtures/tinyRun.ts';
+import {
+  TINY_RGB_GENOME,
+  TINY_SETTINGS,
+  TINY_STUDENT_SPACE,
+  tinyMotionSpec,
+} from './fixtures/tinyRun.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const base = { name: 'p', out: 'o', dataset: { spec: 'synthetic-motion' } };
@@ -112,26 +117,8 @@ describe('distill stage: a tiny pipeline', () => {
 
   beforeAll(async () => {
     await selectBackend('wasm');
-    const motion = {
-      kind: 'motion',
-      name: 'stage-motion',
-      seed: 5,
-      video: { width: 32, height: 32, frames: 10, fps: 8 },
-      scene: { objects: [1, 1], objectSize: [7, 10] },
-      videosPerClass: 4,
-      splits: { train: 0.5, val: 0, test: 0.5 },
-      classes: TINY_CLASSES,
-    };
-    const space = {
-      name: 'tiny-space',
-      frames: 4,
-      resolution: 32,
-      streams: 'rgb',
-      stem: { filters: 8, kernel: 3, activation: 'relu' },
-      stages: [
-        { repeats: 1, filters: [8, 16], stride: 2, expand: 2, kernels: [[3]], temporalKernel: 3 },
-      ],
-    };
+    const motion = tinyMotionSpec('stage-motion', 5);
+    const space = TINY_STUDENT_SPACE;
     writeFileSync(join(dir, 'motion.json'), JSON.stringify(motion));
     writeFileSync(join(dir, 'genome.json'), JSON.stringify(genomeToJSON(TINY_RGB_GENOME)));
     writeFileSync(join(dir, 'space.json'), JSON.stringify(space));
@@ -140,17 +127,7 @@ describe('distill stage: a tiny pipeline', () => {
         name: 'tiny-distill',
         out: join(dir, 'run'),
         dataset: { spec: join(dir, 'motion.json') },
-        settings: {
-          frames: 4,
-          size: 32,
-          batch: 2,
-          epochs: 1,
-          width: 0.125,
-          trainClips: 1,
-          testClips: 1,
-          lr: 0.05,
-          seed: 2,
-        },
+        settings: { ...TINY_SETTINGS, seed: 2 },
         stages: [
           { stage: 'generate' },
           { stage: 'train', name: 'teacher', genome: join(dir, 'genome.json') },

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticDataset, parseSyntheticSpec } from '../../datasets/index.ts';
+import { generateSyntheticDataset } from '../../datasets/index.ts';
 import {
   createAssembleNet,
   parseGenome,
@@ -33,7 +33,7 @@ import {
 import { runEvolveJob } from '../../pipelines/jobs/evolve.ts';
 import { buildProgram } from '../../pipelines/cli.ts';
 import { parsePipeline } from '../../pipelines/run/spec.ts';
-import { TINY_CLASSES, TINY_CONFIG } from './fixtures/tinyRun.ts';
+import { TINY_CLASSES, TINY_CONFIG, tinyMotionSpec } from './fixtures/tinyRun.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'anet-inherit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -226,15 +226,8 @@ describe('a child initialised from its parent', () => {
 describe('evolve --inherit-weights (tiny run)', () => {
   it('journals which children inherited; a resumed run finds the stored weights', async () => {
     await selectBackend('wasm');
-    const spec = parseSyntheticSpec({
-      kind: 'motion',
-      name: 'inherit-motion',
-      seed: 5,
-      video: { width: 32, height: 32, frames: 10, fps: 8 },
-      scene: { objects: [1, 1], objectSize: [7, 10] },
-      videosPerClass: 4,
+    const spec = tinyMotionSpec('inherit-motion', 5, TINY_CLASSES, {
       splits: { train: 0.5, val: 0.5, test: 0 },
-      classes: TINY_CLASSES,
     });
     const manifest = (await generateSyntheticDataset(spec, { out: join(dir, 'data') }))
       .manifests[0]!;

@@ -4,11 +4,19 @@
  * the same population as an uninterrupted run with the same seed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticDataset, parseSyntheticSpec } from '../../datasets/index.ts';
+import { generateSyntheticDataset } from '../../datasets/index.ts';
+import {
+  TINY_EVOLVE_MOTION,
+  TINY_EVOLVE_SPACE,
+  TINY_PROXY_FLAGS,
+  journalEvaluations,
+  journalLines,
+  type JournalEvaluation,
+} from './fixtures/tinyEvolve.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/assemblenet.mjs');
@@ -44,48 +52,9 @@ function evolveArgs(out: string, resume = false): string[] {
     join(dir, 'cache'),
     '--flow',
     'farneback',
-    '--frames',
-    '4',
-    '--size',
-    '32',
-    '--width',
-    '0.125',
-    '--epochs',
-    '1',
-    '--batch',
-    '2',
-    '--test-clips',
-    '1',
-    '--train-clips',
-    '1',
+    ...TINY_PROXY_FLAGS,
     ...(resume ? ['--resume'] : []),
   ];
-}
-
-interface JournalLine {
-  type: string;
-  index?: number;
-  genome?: unknown;
-  fitness?: number | null;
-}
-
-function journal(out: string): JournalLine[] {
-  const file = join(out, 'journal.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as JournalLine];
-      } catch {
-        return [];
-      }
-    });
-}
-
-function evaluations(out: string): JournalLine[] {
-  return journal(out).filter((l) => l.type === 'evaluation');
 }
 
 function finalPopulation(stdout: string): number[] {
@@ -95,44 +64,10 @@ function finalPopulation(stdout: string): number[] {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'evolve-kill-'));
-  const spec = parseSyntheticSpec({
-    kind: 'motion',
-    name: 'tiny-motion',
-    seed: 3,
-    video: { width: 32, height: 32, frames: 8, fps: 8 },
-    scene: { objects: [1, 1], objectSize: [8, 12] },
-    videosPerClass: 4,
-    splits: { train: 0.5, val: 0.5, test: 0 },
-    classes: [
-      { name: 'left', motion: { kind: 'translate', direction: 180, speed: 1.5 } },
-      { name: 'right', motion: { kind: 'translate', direction: 0, speed: 1.5 } },
-    ],
-  });
-  const summary = await generateSyntheticDataset(spec, { out: join(dir, 'data') });
+  const summary = await generateSyntheticDataset(TINY_EVOLVE_MOTION, { out: join(dir, 'data') });
   manifest = summary.manifests[0]!;
   space = join(dir, 'space.json');
-  writeFileSync(
-    space,
-    JSON.stringify({
-      name: 'tiny',
-      stems: [
-        { stem: 'rgb', temporal: 1 },
-        { stem: 'flow', temporal: 1 },
-      ],
-      stemTemporal: { rgb: [1, 2], flow: [1] },
-      nodesPerLevel: [
-        [1, 2],
-        [1, 2],
-        [1, 1],
-        [1, 1],
-      ],
-      initialNodesPerLevel: [2, 1, 1, 1],
-      filters: [8, 8, 16, 16],
-      dilations: [1, 2],
-      initialInputs: [1, 2],
-      modulesPerLevel: [1, 1, 1, 1],
-    }),
-  );
+  writeFileSync(space, JSON.stringify(TINY_EVOLVE_SPACE));
 }, 600_000);
 
 describe('evolve: SIGKILL mid-run, then --resume', () => {
@@ -140,7 +75,7 @@ describe('evolve: SIGKILL mid-run, then --resume', () => {
     const reference = join(dir, 'reference');
     const straight = spawnSync('node', [...evolveArgs(reference), '--json'], { encoding: 'utf8' });
     expect(straight.status, straight.stderr).toBe(0);
-    const referenceRecords = evaluations(reference);
+    const referenceRecords = journalEvaluations(reference);
     expect(referenceRecords.map((r) => r.index).sort((a, b) => a! - b!)).toEqual([
       ...Array(BUDGET).keys(),
     ]);
@@ -154,7 +89,7 @@ describe('evolve: SIGKILL mid-run, then --resume', () => {
     await new Promise<void>((resolve, reject) => {
       const started = Date.now();
       const poll = setInterval(() => {
-        if (evaluations(killed).length >= 3) {
+        if (journalEvaluations(killed).length >= 3) {
           clearInterval(poll);
           process.kill(-child.pid!, 'SIGKILL');
           resolve();
@@ -166,7 +101,7 @@ describe('evolve: SIGKILL mid-run, then --resume', () => {
       }, 100);
     });
     expect(await exited).toBe('SIGKILL');
-    const before = evaluations(killed).length;
+    const before = journalEvaluations(killed).length;
     expect(before).toBeGreaterThanOrEqual(3);
     expect(before).toBeLessThan(BUDGET);
 
@@ -174,10 +109,10 @@ describe('evolve: SIGKILL mid-run, then --resume', () => {
       encoding: 'utf8',
     });
     expect(resumed.status, resumed.stderr).toBe(0);
-    const after = evaluations(killed);
+    const after = journalEvaluations(killed);
     expect(after.map((r) => r.index).sort((a, b) => a! - b!)).toEqual([...Array(BUDGET).keys()]);
-    expect(journal(killed).filter((l) => l.type === 'header')).toHaveLength(1);
-    const byIndex = (records: JournalLine[]) =>
+    expect(journalLines(killed).filter((l) => l.type === 'header')).toHaveLength(1);
+    const byIndex = (records: JournalEvaluation[]) =>
       [...records].sort((a, b) => a.index! - b.index!).map((r) => [r.genome, r.fitness]);
     expect(byIndex(after)).toEqual(byIndex(referenceRecords));
     expect(finalPopulation(resumed.stdout)).toEqual(finalPopulation(straight.stdout));

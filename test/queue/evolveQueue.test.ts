@@ -7,11 +7,18 @@
  *   (each candidate's job starts once on the workers) and the result is again the local one.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticDataset, parseSyntheticSpec } from '../../datasets/index.ts';
+import { generateSyntheticDataset } from '../../datasets/index.ts';
+import {
+  TINY_EVOLVE_MOTION,
+  TINY_EVOLVE_SPACE,
+  TINY_PROXY_FLAGS,
+  journalEvaluations,
+  type JournalEvaluation,
+} from '../pipelines/fixtures/tinyEvolve.ts';
 import { type RedisServer, startRedis } from './redisServer.ts';
 import {
   type WorkerProcess,
@@ -54,43 +61,13 @@ function evolveArgs(out: string, extra: string[] = []): string[] {
     'wasm',
     '--cache-dir',
     join(dir, 'cache'),
-    '--frames',
-    '4',
-    '--size',
-    '32',
-    '--width',
-    '0.125',
-    '--epochs',
-    '1',
-    '--batch',
-    '2',
-    '--test-clips',
-    '1',
-    '--train-clips',
-    '1',
+    ...TINY_PROXY_FLAGS,
     '--json',
     ...extra,
   ];
 }
 
-interface Evaluation {
-  index: number;
-  genome: unknown;
-  fitness: number | null;
-  status: string;
-}
-
-function evaluations(out: string): Evaluation[] {
-  const file = join(out, 'journal.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.endsWith('}'))
-    .map((line) => JSON.parse(line) as Evaluation & { type: string })
-    .filter((line) => line.type === 'evaluation');
-}
-
-const byIndex = (records: Evaluation[]) =>
+const byIndex = (records: JournalEvaluation[]) =>
   [...records].sort((a, b) => a.index - b.index).map((r) => [r.index, r.genome, r.fitness]);
 
 /** Job starts per candidate index over the workers' logs. */
@@ -117,51 +94,18 @@ function until(check: () => boolean, what: string, timeoutMs = 120_000): Promise
   });
 }
 
-let reference: Evaluation[];
+let reference: JournalEvaluation[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'evolve-queue-'));
-  const spec = parseSyntheticSpec({
-    kind: 'motion',
-    name: 'tiny-motion',
-    seed: 3,
-    video: { width: 32, height: 32, frames: 8, fps: 8 },
-    scene: { objects: [1, 1], objectSize: [8, 12] },
-    videosPerClass: 4,
-    splits: { train: 0.5, val: 0.5, test: 0 },
-    classes: [
-      { name: 'left', motion: { kind: 'translate', direction: 180, speed: 1.5 } },
-      { name: 'right', motion: { kind: 'translate', direction: 0, speed: 1.5 } },
-    ],
-  });
-  manifest = (await generateSyntheticDataset(spec, { out: join(dir, 'data') })).manifests[0]!;
+  manifest = (await generateSyntheticDataset(TINY_EVOLVE_MOTION, { out: join(dir, 'data') }))
+    .manifests[0]!;
   space = join(dir, 'space.json');
-  writeFileSync(
-    space,
-    JSON.stringify({
-      name: 'tiny',
-      stems: [
-        { stem: 'rgb', temporal: 1 },
-        { stem: 'flow', temporal: 1 },
-      ],
-      stemTemporal: { rgb: [1, 2], flow: [1] },
-      nodesPerLevel: [
-        [1, 2],
-        [1, 2],
-        [1, 1],
-        [1, 1],
-      ],
-      initialNodesPerLevel: [2, 1, 1, 1],
-      filters: [8, 8, 16, 16],
-      dilations: [1, 2],
-      initialInputs: [1, 2],
-      modulesPerLevel: [1, 1, 1, 1],
-    }),
-  );
+  writeFileSync(space, JSON.stringify(TINY_EVOLVE_SPACE));
   // the local run (no --queue) with the same seed: what the queue runs must reproduce
   const local = spawnSync('node', evolveArgs(join(dir, 'local')), { encoding: 'utf8' });
   expect(local.status, local.stderr).toBe(0);
-  reference = evaluations(join(dir, 'local'));
+  reference = journalEvaluations(join(dir, 'local'));
   expect(reference.map((r) => r.index).sort()).toEqual([...Array(BUDGET).keys()]);
   expect(reference.every((r) => r.status === 'ok')).toBe(true);
   redis = await startRedis();
@@ -193,7 +137,7 @@ describe('evolve --queue', () => {
     const victim = pair[0]!;
     await until(
       () =>
-        evaluations(out).length >= 2 &&
+        journalEvaluations(out).length >= 2 &&
         /worker: start evolve-candidate evolve-[0-9a-f]+-[2-5] /.test(
           victim
             .log()
@@ -210,7 +154,7 @@ describe('evolve --queue', () => {
     await until(() => tasks.every((pid) => !isAlive(pid)), 'the task process to exit', 30_000);
 
     expect(await exited, stderr).toBe(0);
-    const records = evaluations(out);
+    const records = journalEvaluations(out);
     expect(records.map((r) => r.index).sort()).toEqual([...Array(BUDGET).keys()]);
     expect(byIndex(records)).toEqual(byIndex(reference));
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
@@ -234,20 +178,20 @@ describe('evolve --queue', () => {
     );
     // kill the coordinator while candidates it enqueued are still training
     await until(() => {
-      const done = evaluations(out).length;
+      const done = journalEvaluations(out).length;
       const started = [...startsPerCandidate(logs()).keys()].length;
       return done >= 2 && started > done;
     }, 'a journaled evaluation and a job in flight');
     first.kill('SIGKILL');
     expect(await firstExit).toBe('SIGKILL');
-    const before = evaluations(out).length;
+    const before = journalEvaluations(out).length;
     expect(before).toBeLessThan(BUDGET);
 
     const resumed = spawnSync('node', evolveArgs(out, ['--queue', redis.url, '--resume']), {
       encoding: 'utf8',
     });
     expect(resumed.status, resumed.stderr).toBe(0);
-    const records = evaluations(out);
+    const records = journalEvaluations(out);
     expect(records.map((r) => r.index).sort()).toEqual([...Array(BUDGET).keys()]);
     expect(byIndex(records)).toEqual(byIndex(reference));
     // spawnSync blocked this process: let the workers' log lines arrive
