@@ -8,12 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  generateSyntheticDataset,
-  parseSyntheticSpec,
-  readManifest,
-  type Manifest,
-} from '../../datasets/index.ts';
+import { generateSyntheticDataset, readManifest, type Manifest } from '../../datasets/index.ts';
+import { TINY_CLASSES, TINY_SETTINGS, tinyMotionSpec } from './fixtures/tinyRun.ts';
 import {
   ClipPool,
   parseGenome,
@@ -50,29 +46,9 @@ const GENOME: Genome = parseGenome({
     { level: 3, inputs: [4], filters: 256, dilation: 1, stride: 2 },
   ],
 });
-const CONFIG = parseRunConfig({
-  frames: 4,
-  size: 32,
-  batch: 2,
-  epochs: 1,
-  width: 0.125,
-  trainClips: 1,
-  testClips: 1,
-  lr: 0.05,
-  flow: 'farneback',
-});
-const MOTION = parseSyntheticSpec({
-  kind: 'motion',
-  name: 'distill-motion',
-  seed: 11,
-  video: { width: 32, height: 32, frames: 10, fps: 8 },
-  scene: { objects: [1, 1], objectSize: [7, 10] },
-  videosPerClass: 4,
+const CONFIG = parseRunConfig({ ...TINY_SETTINGS, flow: 'farneback' });
+const MOTION = tinyMotionSpec('distill-motion', 11, TINY_CLASSES.slice(0, 2), {
   splits: { train: 0.5, val: 0.25, test: 0.25 },
-  classes: [
-    { name: 'left', motion: { kind: 'translate', direction: 180, speed: 1.5 } },
-    { name: 'right', motion: { kind: 'translate', direction: 0, speed: 3 } },
-  ],
 });
 // Tiny students at the teacher's clip shape; one or two streams.
 const SPACE = parseStudentSpace({

@@ -19,18 +19,14 @@ import {
 } from '../../pipelines/jobs/distillExperiments.ts';
 import { parseRunConfig } from '../../pipelines/jobs/runConfig.ts';
 import { runTrainJob } from '../../pipelines/jobs/train.ts';
-import { TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from './fixtures/tinyRun.ts';
+import {
+  TINY_CONFIG,
+  TINY_RGB_GENOME,
+  TINY_STUDENT_SPACE,
+  tinyMotionSpec,
+} from './fixtures/tinyRun.ts';
 
-const SPACE = {
-  name: 'tiny-space',
-  frames: 4,
-  resolution: 32,
-  streams: 'rgb',
-  stem: { filters: 8, kernel: 3, activation: 'relu' },
-  stages: [
-    { repeats: 1, filters: [8, 16], stride: 2, expand: 2, kernels: [[3]], temporalKernel: 3 },
-  ],
-};
+const SPACE = TINY_STUDENT_SPACE;
 
 const dir = mkdtempSync(join(tmpdir(), 'anet-distill-exp-'));
 const cacheDir = join(dir, 'cache');

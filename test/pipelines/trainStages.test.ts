@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { genomeToJSON, selectBackend } from '../../src/index.ts';
 import { runPipeline, type PipelineResult } from '../../pipelines/run/runPipeline.ts';
 import { parsePipeline } from '../../pipelines/run/spec.ts';
-import { TINY_CLASSES, TINY_RGB_GENOME } from './fixtures/tinyRun.ts';
+import {
+  TINY_CLASSES,
+  TINY_RGB_GENOME,
+  TINY_SETTINGS,
+  tinyMotionSpec,
+} from './fixtures/tinyRun.ts';
 
 describe('pipeline: train stages side by side', () => {
   const dir = mkdtempSync(join(tmpdir(), 'anet-train-stages-'));
@@ -24,17 +29,7 @@ describe('pipeline: train stages side by side', () => {
         name: 'tiny-train-stages',
         out,
         dataset: { spec: join(dir, 'motion.json') },
-        settings: {
-          frames: 4,
-          size: 32,
-          batch: 2,
-          epochs: 1,
-          width: 0.125,
-          trainClips: 1,
-          testClips: 1,
-          lr: 0.05,
-          seed: 3,
-        },
+        settings: { ...TINY_SETTINGS, seed: 3 },
         stages: [
           { stage: 'generate' },
           { stage: 'extract' },
@@ -55,16 +50,12 @@ describe('pipeline: train stages side by side', () => {
     await selectBackend('wasm');
     writeFileSync(
       join(dir, 'motion.json'),
-      JSON.stringify({
-        kind: 'motion',
-        name: 'stages-motion',
-        seed: 6,
-        video: { width: 32, height: 32, frames: 10, fps: 8 },
-        scene: { objects: [1, 1], objectSize: [7, 10] },
-        videosPerClass: 3,
-        splits: { train: 0.67, val: 0, test: 0.33 },
-        classes: TINY_CLASSES,
-      }),
+      JSON.stringify(
+        tinyMotionSpec('stages-motion', 6, TINY_CLASSES, {
+          videosPerClass: 3,
+          splits: { train: 0.67, val: 0, test: 0.33 },
+        }),
+      ),
     );
     writeFileSync(join(dir, 'genome.json'), JSON.stringify(genomeToJSON(TINY_RGB_GENOME)));
     const cacheDir = join(dir, 'cache');

@@ -7,11 +7,15 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticDataset, parseSyntheticSpec } from '../../datasets/index.ts';
+import { generateSyntheticDataset } from '../../datasets/index.ts';
 import { genomeToJSON, selectBackend } from '../../src/index.ts';
 import { runPipeline } from '../../pipelines/run/runPipeline.ts';
 import { parsePipeline } from '../../pipelines/run/spec.ts';
-import { TINY_RGB_GENOME } from '../pipelines/fixtures/tinyRun.ts';
+import {
+  TINY_RGB_GENOME,
+  TINY_TWO_CLASSES,
+  tinyMotionSpec,
+} from '../pipelines/fixtures/tinyRun.ts';
 import { type RedisServer, startRedis } from './redisServer.ts';
 import { type WorkerProcess, startWorkerProcess, stopWorkerProcess } from './workerProcess.ts';
 
@@ -46,18 +50,11 @@ describe('pipeline files with a queue', () => {
     await selectBackend('wasm');
     process.env.ASSEMBLENET_BACKEND = 'wasm';
     const data = await generateSyntheticDataset(
-      parseSyntheticSpec({
-        kind: 'motion',
-        name: 'pipe-motion',
-        seed: 4,
-        video: { width: 32, height: 32, frames: 8, fps: 8 },
-        scene: { objects: [1, 1], objectSize: [8, 12] },
+      tinyMotionSpec('pipe-motion', 4, TINY_TWO_CLASSES, {
+        frames: 8,
+        objectSize: [8, 12],
         videosPerClass: 3,
         splits: { train: 0.34, val: 0.33, test: 0.33 },
-        classes: [
-          { name: 'left', motion: { kind: 'translate', direction: 180, speed: 1.5 } },
-          { name: 'right', motion: { kind: 'translate', direction: 0, speed: 1.5 } },
-        ],
       }),
       { out: join(dir, 'data') },
     );
