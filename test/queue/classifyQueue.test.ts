@@ -15,6 +15,7 @@ import { ClipPool, selectBackend } from '../../src/index.ts';
 import type { ClassifyRow } from '../../pipelines/jobs/classify.ts';
 import { runTrainJob } from '../../pipelines/jobs/train.ts';
 import { TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from '../pipelines/fixtures/tinyRun.ts';
+import { until } from '../fixtures/until.ts';
 import { type RedisServer, startRedis } from './redisServer.ts';
 import {
   type WorkerProcess,
@@ -66,21 +67,6 @@ function expectLocalRows(file: string): void {
   const rows = rowsOf(file);
   expect(rows.map((r) => r.video).sort()).toEqual([...localRows.keys()].sort()); // one row each
   for (const row of rows) expect(row, row.video).toEqual(localRows.get(row.video));
-}
-
-function until(check: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      if (check()) {
-        clearInterval(timer);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(timer);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 100);
-  });
 }
 
 function runCoordinator(args: string[]) {
