@@ -172,8 +172,8 @@ export function readCharadesCsv(file: string, options: ManifestOptions = {}): Ma
     }
     const stems = VIDEO_FOLDERS.map((folder) => (folder ? join(folder, id) : id));
     for (const stem of stems) resolveInsideRoot(root, stem, COMPONENT, where, confine);
-    const found = findVideo(root, stems);
-    if (!found) {
+    const found = missingPolicy === 'unchecked' ? undefined : findVideo(root, stems);
+    if (!found && missingPolicy !== 'unchecked') {
       reported.push({
         id,
         where,

@@ -111,8 +111,9 @@ export function readKineticsCsv(file: string, options: ManifestOptions = {}): Ma
       const rel = relative(root, resolve(root, stem));
       return !rel.startsWith('..') && !isAbsolute(rel);
     });
-    const found = findVideo(root, [...new Set(safeStems)]);
-    if (!found) {
+    const found =
+      missingPolicy === 'unchecked' ? undefined : findVideo(root, [...new Set(safeStems)]);
+    if (!found && missingPolicy !== 'unchecked') {
       reported.push({
         id,
         where,

@@ -160,10 +160,17 @@ export function readVideoList(file: string, options: ManifestOptions = {}): Mani
     // normalise "a/./b/../c" lexically, bytes kept
     const normalised = bytesOf(resolve(row.path.toString('latin1')));
     if (options.root) confineToRoot(root, normalised, COMPONENT, row.written, where);
-    const stat = statSync(normalised, { throwIfNoEntry: false });
+    const stat =
+      missingPolicy === 'unchecked' ? undefined : statSync(normalised, { throwIfNoEntry: false });
     const problem =
       row.problem ??
-      (!stat ? 'no such file' : !stat.isFile() ? 'not a file (a folder or device)' : undefined);
+      (missingPolicy === 'unchecked'
+        ? undefined
+        : !stat
+          ? 'no such file'
+          : !stat.isFile()
+            ? 'not a file (a folder or device)'
+            : undefined);
     if (problem) {
       reported.push({ id: row.written, where, reason: problem });
       if (missingPolicy !== 'keep' || row.problem) continue;

@@ -24,7 +24,7 @@ const LISTED = 10;
 
 /**
  * Applies the policy to the reported rows: 'error' (the default) throws one InputError listing
- * them; 'skip' and 'keep' return them as Manifest.missing entries.
+ * them; 'skip' and 'keep' return them as Manifest.missing entries ('unchecked' reports none).
  */
 export function settleReported(
   component: string,

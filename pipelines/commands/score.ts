@@ -17,7 +17,7 @@ export interface ScoreOptions {
 export function scorePredictions(options: ScoreOptions) {
   const { manifest } = readManifest(options.gt, {
     ...(options.classes ? { classes: options.classes } : {}),
-    missing: 'keep',
+    missing: 'unchecked',
   });
   const predictions = readPredictions(options.pred, manifest.classes);
   const byKey = new Map<string, ScoredVideo>();

@@ -279,6 +279,43 @@ describe('plain list', () => {
   });
 });
 
+describe("missing: 'unchecked' (scoring: ids and labels, no video lookups)", () => {
+  it('keeps every row at its expected path and lists nothing, where keep lists and error throws', () => {
+    const csv = write(
+      'u1/val.csv',
+      'label,youtube_id,time_start,time_end,split\nswim,p1,0,10,val\nrun,p2,5,15,val\n',
+    );
+    const m = readKineticsCsv(csv, { missing: 'unchecked' });
+    expect(m.items.map((i) => [i.id, i.labels, i.path])).toEqual([
+      ['p1_000000_000010', [1], join(dir, 'u1', 'p1_000000_000010.mp4')],
+      ['p2_000005_000015', [0], join(dir, 'u1', 'p2_000005_000015.mp4')],
+    ]);
+    expect(m.missing).toEqual([]);
+    expect(readKineticsCsv(csv, { missing: 'keep' }).missing).toHaveLength(2);
+    expect(() => readKineticsCsv(csv, { missing: 'error' })).toThrow(InputError);
+
+    write('u2/Charades_v1_classes.txt', 'c000 Sitting\nc001 Standing\n');
+    const charades = write(
+      'u2/Charades_v1_test.csv',
+      'id,subject,scene,quality,relevance,verified,script,objects,descriptions,actions,length\n' +
+        'QQ11A,S1,Hall,6,7,Yes,s,,d,c001 0.0 2.0,5\n',
+    );
+    const c = readCharadesCsv(charades, { missing: 'unchecked' });
+    expect(c.items.map((i) => [i.id, i.labels, i.path])).toEqual([
+      ['QQ11A', [1], join(dir, 'u2', 'QQ11A.mp4')],
+    ]);
+    expect(c.missing).toEqual([]);
+
+    const list = write('u3/list.txt', 'nowhere/a.mp4 left\nnowhere/b.mp4 right\n');
+    const l = readVideoList(list, { missing: 'unchecked' });
+    expect(l.items.map((i) => [i.path, i.labels])).toEqual([
+      [join(dir, 'u3', 'nowhere/a.mp4'), [0]],
+      [join(dir, 'u3', 'nowhere/b.mp4'), [1]],
+    ]);
+    expect(l.missing).toEqual([]);
+  });
+});
+
 describe('readManifest', () => {
   it('picks the reader by kind and header, and says which', () => {
     expect(readManifest(join(dir, 'k1/train.csv'), { missing: 'skip' }).reader).toBe('kinetics');
