@@ -18,6 +18,7 @@
  */
 import { tf, type Tensor4D } from '../tf.ts';
 import { EngineError } from '../../errors.ts';
+import { SUBSAMPLE, subsampleConfig } from '../kernels/Subsample.ts';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 type Pad = Parameters<typeof tf.conv2d>[3];
@@ -97,6 +98,21 @@ export function conv2dFilterGrad(
       ? grad
       : tf.slice(grad, [0, 0, 0, 0], [-1, kh, kw, -1]);
   return tf.tidy(() => {
+    if (kh === 1 && kw === 1 && top === 0 && left === 0) {
+      // A 1x1 conv is a matrix product over the pixels it reads, and so is its filter gradient:
+      // x^T dy, one matMul (the smaller operand transposed; the conv form below ran a conv whose
+      // filter is as large as the image at 0.3-2 GFLOP/s, and with stride s it computed s*s
+      // filter taps to keep one). Stride s: x subsampled to the pixels the conv read.
+      const read = sh === 1 && sw === 1 ? x : subsample(x, [sh, sw], info.outHeight, info.outWidth);
+      const pixels = x.shape[0] * info.outHeight * info.outWidth;
+      const xRows = tf.reshape(read, [pixels, x.shape[3]]);
+      const dyRows = tf.reshape(dy, [pixels, dy.shape[3]]);
+      const grad =
+        x.shape[3] <= dy.shape[3]
+          ? tf.matMul(xRows, dyRows, true, false)
+          : tf.transpose(tf.matMul(dyRows, xRows, true, false));
+      return tf.reshape(grad, filterShape);
+    }
     if (kw === 1 && sw === 1 && left === 0 && padRight === 0 && spanW === width) {
       // A (k,1) kernel (the temporal conv): W behaves like batch, so it becomes the contiguous
       // reduction axis ("channels" W instead of N): far better for XNNPACK when N is small.
@@ -122,6 +138,31 @@ export function conv2dFilterGrad(
     const grad = tf.conv2d(xByChannel, dyAsFilter, [dh, dw], pad, 'NHWC', [sh, sw]); // [Ci, >=kh, >=kw, Co]
     return tf.transpose(cropToFilter(grad), [1, 2, 0, 3]);
   });
+}
+
+/** x[:, ::sh, ::sw] (outHeight x outWidth pixels): a JavaScript copy where the data is in this
+ * process (wasm's StridedSlice is ~100x slower), tf.stridedSlice elsewhere. */
+function subsample(
+  x: Tensor4D,
+  strides: [number, number],
+  outHeight: number,
+  outWidth: number,
+): Tensor4D {
+  const backend = tf.getBackend();
+  if (x.dtype === 'float32' && (backend === 'wasm' || backend === 'cpu')) {
+    if (!tf.getKernel(SUBSAMPLE, backend))
+      tf.registerKernel({ ...subsampleConfig, backendName: backend });
+    return tf
+      .engine()
+      .runKernel(SUBSAMPLE, { x }, { strides, outHeight, outWidth } as never) as Tensor4D;
+  }
+  const [sh, sw] = strides;
+  return tf.stridedSlice(
+    x,
+    [0, 0, 0, 0],
+    [x.shape[0], (outHeight - 1) * sh + 1, (outWidth - 1) * sw + 1, x.shape[3]],
+    [1, sh, sw, 1],
+  ) as Tensor4D;
 }
 
 /** dy [N, Ho, Wo, C] -> [N, Ho*sh, Wo*sw, C] with dy at multiples of the strides, zeros between. */

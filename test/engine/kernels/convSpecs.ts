@@ -23,6 +23,11 @@ export const CONV_SPECS: ConvSpec[] = [
   spec([2, 9, 9, 3], [3, 3, 3, 4], 2, 1, 'valid'),
   spec([1, 7, 8, 2], [1, 1, 2, 3], 2, 1, 'same'),
   spec([1, 7, 8, 2], [1, 1, 2, 3], 1, 1, 'valid'),
+  // 1x1 stride 1 (the filter gradient is one matMul), more input than output channels and fewer
+  spec([3, 5, 6, 8], [1, 1, 8, 3], 1, 1, 'same'),
+  spec([2, 4, 3, 3], [1, 1, 3, 7], 1, 1, 'same'),
+  spec([2, 7, 6, 5], [1, 1, 5, 4], 2, 1, 'same'),
+  spec([1, 9, 8, 4], [1, 1, 4, 6], [3, 2], 1, 'valid'),
   spec([2, 11, 10, 3], [5, 5, 3, 2], 1, 1, 'valid'),
   spec([2, 11, 10, 3], [5, 5, 3, 2], 2, 1, 'same'),
   spec([1, 13, 12, 2], [7, 7, 2, 3], 2, 1, 'same'),
