@@ -15,10 +15,11 @@ import { generateSyntheticDataset } from '../../datasets/index.ts';
 import {
   TINY_EVOLVE_MOTION,
   TINY_EVOLVE_SPACE,
-  TINY_PROXY_FLAGS,
   journalEvaluations,
+  tinyEvolveArgs,
   type JournalEvaluation,
 } from '../pipelines/fixtures/tinyEvolve.ts';
+import { until } from '../fixtures/until.ts';
 import { type RedisServer, startRedis } from './redisServer.ts';
 import {
   type WorkerProcess,
@@ -38,33 +39,16 @@ let redis: RedisServer;
 const workers: WorkerProcess[] = [];
 
 function evolveArgs(out: string, extra: string[] = []): string[] {
-  return [
-    CLI,
-    'evolve',
-    '--space',
+  const run = {
+    cli: CLI,
     space,
-    '--dataset',
     manifest,
-    '--budget',
-    String(BUDGET),
-    '--out',
+    budget: BUDGET,
     out,
-    '--workers',
-    '2',
-    '--population',
-    '2',
-    '--batch-size',
-    '2',
-    '--seed',
-    '7',
-    '--backend',
-    'wasm',
-    '--cache-dir',
-    join(dir, 'cache'),
-    ...TINY_PROXY_FLAGS,
-    '--json',
-    ...extra,
-  ];
+    seed: 7,
+    cacheDir: join(dir, 'cache'),
+  };
+  return [...tinyEvolveArgs(run), '--json', ...extra];
 }
 
 const byIndex = (records: JournalEvaluation[]) =>
@@ -77,21 +61,6 @@ function startsPerCandidate(logs: string[]): Map<number, number> {
     for (const match of log.matchAll(/worker: start evolve-candidate evolve-[0-9a-f]+-(\d+) /g))
       starts.set(Number(match[1]), (starts.get(Number(match[1])) ?? 0) + 1);
   return starts;
-}
-
-function until(check: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      if (check()) {
-        clearInterval(timer);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(timer);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 100);
-  });
 }
 
 let reference: JournalEvaluation[];
