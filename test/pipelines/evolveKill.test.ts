@@ -12,9 +12,9 @@ import { generateSyntheticDataset } from '../../datasets/index.ts';
 import {
   TINY_EVOLVE_MOTION,
   TINY_EVOLVE_SPACE,
-  TINY_PROXY_FLAGS,
   journalEvaluations,
   journalLines,
+  tinyEvolveArgs,
   type JournalEvaluation,
 } from './fixtures/tinyEvolve.ts';
 
@@ -27,34 +27,16 @@ let manifest: string;
 let space: string;
 
 function evolveArgs(out: string, resume = false): string[] {
-  return [
-    CLI,
-    'evolve',
-    '--space',
+  const run = {
+    cli: CLI,
     space,
-    '--dataset',
     manifest,
-    '--budget',
-    String(BUDGET),
-    '--out',
+    budget: BUDGET,
     out,
-    '--workers',
-    '2',
-    '--population',
-    '2',
-    '--batch-size',
-    '2',
-    '--seed',
-    '5',
-    '--backend',
-    'wasm',
-    '--cache-dir',
-    join(dir, 'cache'),
-    '--flow',
-    'farneback',
-    ...TINY_PROXY_FLAGS,
-    ...(resume ? ['--resume'] : []),
-  ];
+    seed: 5,
+    cacheDir: join(dir, 'cache'),
+  };
+  return [...tinyEvolveArgs(run), '--flow', 'farneback', ...(resume ? ['--resume'] : [])];
 }
 
 function finalPopulation(stdout: string): number[] {
