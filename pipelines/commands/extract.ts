@@ -173,7 +173,7 @@ export function registerExtract(program: Command): void {
       '--clips <n>',
       'evenly spaced test clips per video',
       nonNegativeInt('--clips', EXTRACT_FLAG_BOUNDS.clips),
-      1,
+      RUN_CONFIG_DEFAULTS.testClips,
     )
     .option(
       '--train-clips <n>',
@@ -191,7 +191,7 @@ export function registerExtract(program: Command): void {
       '--size <s>',
       'output side: short side resized to s, centred s x s crop',
       positiveInt('--size', EXTRACT_FLAG_BOUNDS.size),
-      112,
+      RUN_CONFIG_DEFAULTS.size,
     )
     .option('--fps <rate>', 'frame-index grid rate, or "native"', parseFps, RUN_CONFIG_DEFAULTS.fps)
     .option(

@@ -133,6 +133,8 @@ describe('classify and queue settings', () => {
       ['--train-clips', RUN_CONFIG_DEFAULTS.trainClips],
       ['--frames', RUN_CONFIG_DEFAULTS.frames],
       ['--fps', `"${RUN_CONFIG_DEFAULTS.fps}"`],
+      ['--size', RUN_CONFIG_DEFAULTS.size],
+      ['--clips', RUN_CONFIG_DEFAULTS.testClips],
     ] as const) {
       expect(extract.get(flag), flag).toMatch(new RegExp(`default: ${value}\\)$`));
     }
