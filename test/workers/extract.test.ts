@@ -219,6 +219,8 @@ describe('extractDataset', () => {
         '3',
         '--size',
         '24',
+        '--clips',
+        '1',
         '--train-clips',
         '1',
         '--flow',
