@@ -30,10 +30,9 @@ import {
   selectBackend,
   tf,
 } from '../src/index.ts';
-import type { CheckpointNetwork } from '../pipelines/jobs/checkpointNetwork.ts';
+import type { CheckpointNetwork } from '../src/train/checkpointNetwork.ts';
 import { runClassifyJob, type ClassifyJobResult } from '../pipelines/jobs/classify.ts';
-import { parseRunConfig } from '../pipelines/jobs/runConfig.ts';
-import { templateFor } from '../pipelines/jobs/train.ts';
+import { parseRunConfig, templateFor } from '../src/train/runConfig.ts';
 
 const GENOME_FILE = join(
   dirname(fileURLToPath(import.meta.url)),

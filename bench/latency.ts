@@ -33,8 +33,7 @@ import {
   type StudentArch,
 } from '../src/index.ts';
 import { measureClipLatency, type ClipLatency } from '../pipelines/jobs/clipLatency.ts';
-import { parseRunConfig } from '../pipelines/jobs/runConfig.ts';
-import { templateFor } from '../pipelines/jobs/train.ts';
+import { parseRunConfig, templateFor } from '../src/train/runConfig.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const GENOME_FILE = join(ROOT, 'evolution', 'assemblenet-50.json');

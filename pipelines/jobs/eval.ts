@@ -10,7 +10,10 @@ import { dirname, join } from 'node:path';
 import { InputError, type ClipPool, writeJsonAtomic } from '../../src/index.ts';
 import type { Manifest } from '../../datasets/index.ts';
 import { createCountProgress } from '../countProgress.ts';
-import { loadNetworkFromCheckpoint, type CheckpointNetwork } from './checkpointNetwork.ts';
+import {
+  loadNetworkFromCheckpoint,
+  type CheckpointNetwork,
+} from '../../src/train/checkpointNetwork.ts';
 import { predictVideos } from './predict.ts';
 import { summarizeScores, type EvalSummary } from './summarize.ts';
 import { prepareClips, toClipItem } from './train.ts';

@@ -36,8 +36,8 @@ import {
 import type { CandidateRequest, CandidateResult } from '../evolve/candidateTask.ts';
 import { candidateWeightsDir } from '../evolve/inheritWeights.ts';
 import { createCountProgress } from '../countProgress.ts';
-import type { RunConfig } from './runConfig.ts';
-import { prepareClips, templateFor } from './train.ts';
+import { templateFor, type RunConfig } from '../../src/train/runConfig.ts';
+import { prepareClips } from './train.ts';
 
 /** Proxy-training defaults of a candidate: short, so a search fits in minutes on 2 cores. */
 export const PROXY_DEFAULTS: Partial<RunConfig> = { epochs: 3, testClips: 1 };

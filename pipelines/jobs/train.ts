@@ -19,7 +19,6 @@ import {
   SgdMomentum,
   batchAccuracy,
   classificationLoss,
-  clipTemplate,
   cosineSchedule,
   createAssembleNet,
   extractDataset,
@@ -39,7 +38,8 @@ import {
 import type { Manifest, ManifestItem } from '../../datasets/index.ts';
 import { createCountProgress } from '../countProgress.ts';
 import { predictVideos } from './predict.ts';
-import { genomeStreams, type RunConfig } from './runConfig.ts';
+import type { StoredRunOptions } from '../../src/train/checkpointNetwork.ts';
+import { genomeStreams, templateFor, type RunConfig } from '../../src/train/runConfig.ts';
 import { summarizeScores, type EvalSummary } from './summarize.ts';
 
 export interface TrainJobInput {
@@ -75,13 +75,6 @@ export interface TrainJobResult {
   /** Videos that could not be decoded, left out of training and scoring. */
   failed: { id: string; reason: string }[];
   network: AssembleNetwork;
-}
-
-/** What a checkpoint must hold to rebuild the network and its inputs (`eval`, `classify`). */
-export interface StoredRunOptions {
-  network: NetworkOptions;
-  config: RunConfig;
-  streams: ('rgb' | 'flow')[];
 }
 
 export function toClipItem(item: ManifestItem): ClipItem {
@@ -154,18 +147,6 @@ export function networkOptionsFor(
     norm: { momentum: config.bnMomentum },
     seed: config.seed,
   };
-}
-
-export function templateFor(genome: Genome, config: RunConfig, cacheDir: string): ClipTemplate {
-  return clipTemplate({
-    streams: genomeStreams(genome),
-    frames: config.frames,
-    size: config.size,
-    fps: config.fps,
-    flow: config.flow,
-    flowBound: config.flowBound,
-    cacheDir,
-  });
 }
 
 /** Fills the cache for `items` with the run's clips; returns the ids of videos that failed. */

@@ -1,5 +1,6 @@
 import type { Genome } from '../../src/index.ts';
-import { prepareClips, templateFor } from '../jobs/train.ts';
+import { templateFor } from '../../src/train/runConfig.ts';
+import { prepareClips } from '../jobs/train.ts';
 import { createCountProgress } from '../countProgress.ts';
 import { needManifest, settingsFor } from './context.ts';
 import type { StageRunner } from './context.ts';

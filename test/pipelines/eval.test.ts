@@ -10,17 +10,12 @@ import {
   type Manifest,
 } from '../../datasets/index.ts';
 import { ClipPool, selectBackend } from '../../src/index.ts';
-import { loadNetworkFromCheckpoint } from '../../pipelines/jobs/checkpointNetwork.ts';
 import { runEvalJob } from '../../pipelines/jobs/eval.ts';
 import { predictVideos } from '../../pipelines/jobs/predict.ts';
 import { summarizeScores } from '../../pipelines/jobs/summarize.ts';
 import { TINY_CLASSES, TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from './fixtures/tinyRun.ts';
-import {
-  runTrainJob,
-  templateFor,
-  toClipItem,
-  type TrainJobResult,
-} from '../../pipelines/jobs/train.ts';
+import { runTrainJob, toClipItem, type TrainJobResult } from '../../pipelines/jobs/train.ts';
+import { templateFor } from '../../src/train/runConfig.ts';
 
 // A tiny rgb-only network (width 1/8, 4 frames of 32 px) trained 1 epoch by the real train job.
 const GENOME = TINY_RGB_GENOME;
@@ -72,47 +67,6 @@ afterAll(async () => {
   trained?.network.dispose();
   await pool?.destroy();
   rmSync(dir, { recursive: true, force: true });
-});
-
-describe('loadNetworkFromCheckpoint', () => {
-  it('rebuilds the trained network: same variables, same values', async () => {
-    const loaded = await loadNetworkFromCheckpoint(join(dir, 'run'));
-    try {
-      expect(loaded.kind).toBe('assemblenet');
-      expect(loaded.classes).toEqual(['left', 'right', 'spin']);
-      expect(loaded.streams).toEqual(['rgb']);
-      expect(loaded.checkpointPath).toBe(trained.checkpoint);
-      expect(loaded.template(cacheDir)).toEqual(templateFor(GENOME, CONFIG, cacheDir));
-      const names = [...trained.network.variables.keys()];
-      expect([...loaded.network.variables.keys()]).toEqual(names);
-      for (const name of names) {
-        expect(Array.from(loaded.network.variables.get(name)!.dataSync()), name).toEqual(
-          Array.from(trained.network.variables.get(name)!.dataSync()),
-        );
-      }
-    } finally {
-      loaded.network.dispose();
-    }
-  });
-
-  it('says clearly when a folder is not a checkpoint or holds an unknown network kind', async () => {
-    const empty = join(dir, 'empty');
-    mkdirSync(empty, { recursive: true });
-    await expect(loadNetworkFromCheckpoint(empty)).rejects.toThrow(
-      /expected .*empty to be a checkpoint or to contain step-\* checkpoints, got none/,
-    );
-    await expect(loadNetworkFromCheckpoint(join(dir, 'nowhere'))).rejects.toThrow(/does not exist/);
-    const odd = join(dir, 'odd', 'step-00000001');
-    mkdirSync(odd, { recursive: true });
-    const state = JSON.parse(readFileSync(join(trained.checkpoint, 'checkpoint.json'), 'utf8'));
-    writeFileSync(
-      join(odd, 'checkpoint.json'),
-      JSON.stringify({ ...state, options: { ...state.options, kind: 'mystery' } }),
-    );
-    await expect(loadNetworkFromCheckpoint(odd)).rejects.toThrow(
-      /expected a network kind of assemblenet, student, got "mystery"/,
-    );
-  });
 });
 
 describe('eval', () => {

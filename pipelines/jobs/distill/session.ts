@@ -15,8 +15,11 @@ import {
   type StudentObjective,
 } from '../../../src/index.ts';
 import type { Manifest, ManifestItem } from '../../../datasets/index.ts';
-import { loadNetworkFromCheckpoint, type CheckpointNetwork } from '../checkpointNetwork.ts';
-import type { RunConfig } from '../runConfig.ts';
+import {
+  loadNetworkFromCheckpoint,
+  type CheckpointNetwork,
+} from '../../../src/train/checkpointNetwork.ts';
+import type { RunConfig } from '../../../src/train/runConfig.ts';
 import type { EvalSummary } from '../summarize.ts';
 import { prepareClips, toClipItem } from '../train.ts';
 import { createCostProbe, type CostProbe } from './costs.ts';

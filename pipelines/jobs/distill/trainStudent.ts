@@ -33,8 +33,9 @@ import {
   type StudentObjective,
 } from '../../../src/index.ts';
 import type { ManifestItem } from '../../../datasets/index.ts';
-import type { RunConfig } from '../runConfig.ts';
-import { prepareClips, type StoredRunOptions } from '../train.ts';
+import type { RunConfig } from '../../../src/train/runConfig.ts';
+import type { StoredRunOptions } from '../../../src/train/checkpointNetwork.ts';
+import { prepareClips } from '../train.ts';
 import { clipKey, loadClips, type PlannedClip, type TeacherOutputs } from './teacherOutputs.ts';
 
 /** Training settings a distillation may change over the teacher's (its clip shape stays). */

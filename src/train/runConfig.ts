@@ -4,7 +4,9 @@
  * minutes, not hours, on the synthetic sets; bigger settings by flags or pipeline files.
  */
 import { z } from 'zod';
-import { InputError, isStem, type Genome } from '../../src/index.ts';
+import { clipTemplate, type ClipTemplate } from '../data/clipBatches.ts';
+import { InputError } from '../errors.ts';
+import { isStem, type Genome } from '../model/genome.ts';
 
 /** Every number has an upper bound: past it a setting is a typo, not a plan (issue: sizes). */
 export const runConfigSchema = z.strictObject({
@@ -89,4 +91,17 @@ export function genomeStreams(genome: Genome): ('rgb' | 'flow')[] {
     kinds.add(node.stem);
   }
   return [...kinds].sort();
+}
+
+/** The clip requests of a run for `genome`: its streams at the run's frames, size, fps and flow. */
+export function templateFor(genome: Genome, config: RunConfig, cacheDir: string): ClipTemplate {
+  return clipTemplate({
+    streams: genomeStreams(genome),
+    frames: config.frames,
+    size: config.size,
+    fps: config.fps,
+    flow: config.flow,
+    flowBound: config.flowBound,
+    cacheDir,
+  });
 }

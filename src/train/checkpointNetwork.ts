@@ -10,25 +10,26 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { clipTemplate, type ClipTemplate } from '../data/clipBatches.ts';
+import { parseStudent, studentStreams } from '../distill/student.ts';
+import { createStudent } from '../distill/studentNetwork.ts';
+import { InputError } from '../errors.ts';
+import { parseGenome, type Genome } from '../model/genome.ts';
+import { createAssembleNet, type AssembleNetwork, type NetworkOptions } from '../model/network.ts';
 import {
-  InputError,
-  clipTemplate,
-  createAssembleNet,
-  createStudent,
-  parseGenome,
-  parseStudent,
   readCheckpointState,
   resolveCheckpoint,
   restoreTrainingCheckpoint,
-  studentStreams,
-  type AssembleNetwork,
   type CheckpointState,
-  type ClipTemplate,
-  type Genome,
-  type NetworkOptions,
-} from '../../src/index.ts';
-import { parseRunConfig, type RunConfig } from './runConfig.ts';
-import { templateFor, type StoredRunOptions } from './train.ts';
+} from './checkpoint.ts';
+import { parseRunConfig, templateFor, type RunConfig } from './runConfig.ts';
+
+/** What a checkpoint must hold to rebuild the network and its inputs (`eval`, `classify`). */
+export interface StoredRunOptions {
+  network: NetworkOptions;
+  config: RunConfig;
+  streams: ('rgb' | 'flow')[];
+}
 
 /** What eval and classify need of a network: the shared interface of AssembleNet and students. */
 export type ClassifierNetwork = Pick<
