@@ -11,7 +11,7 @@ import {
   readSearchSpace,
   type SearchSettings,
 } from '../evolution/index.ts';
-import { parseRunConfig } from '../src/train/runConfig.ts';
+import { parseRunConfig } from '../src/networks/runConfig.ts';
 
 export async function prepareEvolveBench(dir: string, budget: number) {
   const spec = parseSyntheticSpec({

@@ -30,9 +30,9 @@ import {
   selectBackend,
   tf,
 } from '../src/index.ts';
-import type { CheckpointNetwork } from '../src/train/checkpointNetwork.ts';
+import type { CheckpointNetwork } from '../src/networks/checkpointNetwork.ts';
 import { runClassifyJob, type ClassifyJobResult } from '../pipelines/jobs/classify.ts';
-import { parseRunConfig, templateFor } from '../src/train/runConfig.ts';
+import { parseRunConfig, templateFor } from '../src/networks/runConfig.ts';
 
 const GENOME_FILE = join(
   dirname(fileURLToPath(import.meta.url)),

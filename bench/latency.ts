@@ -33,7 +33,7 @@ import {
   type StudentArch,
 } from '../src/index.ts';
 import { measureClipLatency, type ClipLatency } from '../pipelines/jobs/clipLatency.ts';
-import { parseRunConfig, templateFor } from '../src/train/runConfig.ts';
+import { parseRunConfig, templateFor } from '../src/networks/runConfig.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const GENOME_FILE = join(ROOT, 'evolution', 'assemblenet-50.json');

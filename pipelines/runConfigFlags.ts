@@ -1,6 +1,6 @@
 /** Command-line flags for the run settings (`RunConfig`), shared by train and evolve. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { RUN_CONFIG_DEFAULTS, type RunConfig } from '../src/train/runConfig.ts';
+import { RUN_CONFIG_DEFAULTS, type RunConfig } from '../src/networks/runConfig.ts';
 
 function numberFlag(name: string): (value: string) => number {
   return (value: string) => {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ClipPool, defaultCacheDir, selectBackend } from '../../src/index.ts';
-import { loadNetworkFromCheckpoint } from '../../src/train/checkpointNetwork.ts';
+import { loadNetworkFromCheckpoint } from '../../src/networks/checkpointNetwork.ts';
 import {
   CLASSIFY_FORMATS,
   DEFAULT_TOP_CLASSES,

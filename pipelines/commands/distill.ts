@@ -16,7 +16,7 @@ import {
 } from '../jobs/distill.ts';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
 import { writeJsonLine } from '../output.ts';
-import { RUN_CONFIG_DEFAULTS } from '../../src/train/runConfig.ts';
+import { RUN_CONFIG_DEFAULTS } from '../../src/networks/runConfig.ts';
 
 interface DistillFlags extends BackendFlag {
   teacher: string;

@@ -9,7 +9,7 @@ import {
   type Strategy,
 } from '../../evolution/index.ts';
 import { PROXY_DEFAULTS, runEvolveJob, summarizeRecord } from '../jobs/evolve.ts';
-import { parseRunConfig, type RunConfig } from '../../src/train/runConfig.ts';
+import { parseRunConfig, type RunConfig } from '../../src/networks/runConfig.ts';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
 import { writeJsonLine } from '../output.ts';
 import { addRunConfigOptions, runConfigFromFlags } from '../runConfigFlags.ts';

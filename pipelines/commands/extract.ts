@@ -16,7 +16,7 @@ import { readManifest } from '../../datasets/manifests/read.ts';
 import { writeJsonLine } from '../output.ts';
 import { positiveInt } from '../options.ts';
 import { createCountProgress } from '../countProgress.ts';
-import { RUN_CONFIG_DEFAULTS } from '../../src/train/runConfig.ts';
+import { RUN_CONFIG_DEFAULTS } from '../../src/networks/runConfig.ts';
 import { DEFAULT_EXTRACT_SHARD_SIZE } from '../queue/defaults.ts';
 
 interface ExtractFlags {

@@ -3,7 +3,7 @@ import { ClipPool, defaultCacheDir, readGenome, selectBackend } from '../../src/
 import { readManifest } from '../../datasets/index.ts';
 import { runTrainJob } from '../jobs/train.ts';
 import { formatSummary } from '../jobs/summarize.ts';
-import { parseRunConfig, type RunConfig } from '../../src/train/runConfig.ts';
+import { parseRunConfig, type RunConfig } from '../../src/networks/runConfig.ts';
 import { backendOption, positiveInt, type BackendFlag } from '../options.ts';
 import { writeJsonLine } from '../output.ts';
 import { addRunConfigOptions, runConfigFromFlags } from '../runConfigFlags.ts';

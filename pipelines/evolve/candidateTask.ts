@@ -15,7 +15,7 @@ import {
 } from '../../src/index.ts';
 import { readManifest } from '../../datasets/index.ts';
 import type { InheritanceSummary } from '../../evolution/index.ts';
-import type { RunConfig } from '../../src/train/runConfig.ts';
+import type { RunConfig } from '../../src/networks/runConfig.ts';
 import { runTrainJob } from '../jobs/train.ts';
 import { inheritFromParent, saveCandidateWeights, type ParentWeights } from './inheritWeights.ts';
 

@@ -28,7 +28,7 @@ import {
 import { defaultCacheDir, selectBackend } from '../../src/index.ts';
 import { PROXY_DEFAULTS } from '../jobs/evolve.ts';
 import { runEvolveJob } from '../jobs/evolve.ts';
-import { parseRunConfig } from '../../src/train/runConfig.ts';
+import { parseRunConfig } from '../../src/networks/runConfig.ts';
 import type { EvalSummary } from '../jobs/summarize.ts';
 import {
   gitCommit,

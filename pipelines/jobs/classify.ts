@@ -43,7 +43,7 @@ import { displayBytes, pathFromBytes, readDirectory } from '../../datasets/index
 import { confineToRoot } from '../../datasets/manifests/paths.ts';
 import { videoKey } from '../predictions.ts';
 import { createCountProgress } from '../countProgress.ts';
-import type { CheckpointNetwork } from '../../src/train/checkpointNetwork.ts';
+import type { CheckpointNetwork } from '../../src/networks/checkpointNetwork.ts';
 
 /** Classes listed in each row's `top` unless --top says otherwise. */
 export const DEFAULT_TOP_CLASSES = 5;

@@ -13,7 +13,7 @@ import { createCountProgress } from '../countProgress.ts';
 import {
   loadNetworkFromCheckpoint,
   type CheckpointNetwork,
-} from '../../src/train/checkpointNetwork.ts';
+} from '../../src/networks/checkpointNetwork.ts';
 import { predictVideos } from './predict.ts';
 import { summarizeScores, type EvalSummary } from './summarize.ts';
 import { prepareClips, toClipItem } from './train.ts';

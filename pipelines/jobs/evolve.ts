@@ -36,7 +36,7 @@ import {
 import type { CandidateRequest, CandidateResult } from '../evolve/candidateTask.ts';
 import { candidateWeightsDir } from '../evolve/inheritWeights.ts';
 import { createCountProgress } from '../countProgress.ts';
-import { templateFor, type RunConfig } from '../../src/train/runConfig.ts';
+import { templateFor, type RunConfig } from '../../src/networks/runConfig.ts';
 import { prepareClips } from './train.ts';
 
 /** Proxy-training defaults of a candidate: short, so a search fits in minutes on 2 cores. */

@@ -38,8 +38,8 @@ import {
 import type { Manifest, ManifestItem } from '../../datasets/index.ts';
 import { createCountProgress } from '../countProgress.ts';
 import { predictVideos } from './predict.ts';
-import type { StoredRunOptions } from '../../src/train/checkpointNetwork.ts';
-import { genomeStreams, templateFor, type RunConfig } from '../../src/train/runConfig.ts';
+import type { StoredRunOptions } from '../../src/networks/checkpointNetwork.ts';
+import { genomeStreams, templateFor, type RunConfig } from '../../src/networks/runConfig.ts';
 import { summarizeScores, type EvalSummary } from './summarize.ts';
 
 export interface TrainJobInput {

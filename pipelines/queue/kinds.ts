@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { safeParseGenome, type Genome } from '../../src/index.ts';
 import type { CandidateRequest } from '../evolve/candidateTask.ts';
-import { runConfigSchema } from '../../src/train/runConfig.ts';
+import { runConfigSchema } from '../../src/networks/runConfig.ts';
 
 const absolutePath = z.string().regex(/^\//, 'expected an absolute path');
 

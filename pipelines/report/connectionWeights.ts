@@ -4,7 +4,7 @@
  * the checkpoint is loaded into the network its genome builds, and `connectionWeights()` is read.
  */
 import { tf, type AssembleNetwork, type Genome } from '../../src/index.ts';
-import { loadNetworkFromCheckpoint } from '../../src/train/checkpointNetwork.ts';
+import { loadNetworkFromCheckpoint } from '../../src/networks/checkpointNetwork.ts';
 
 /** One list per genome node ([] for stems, [1] for a single-input block). */
 export async function learnedConnectionWeights(

@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { InputError, parseLatency } from '../../src/index.ts';
 import { DEFAULT_SEARCH_SETTINGS, DEFAULT_STRATEGY, STRATEGIES } from '../../evolution/index.ts';
 import { DISTILL_DEFAULTS } from '../jobs/distill.ts';
-import { runConfigOverridesSchema } from '../../src/train/runConfig.ts';
+import { runConfigOverridesSchema } from '../../src/networks/runConfig.ts';
 import { parseQueueUrl } from '../queue/connection.ts';
 
 const settingsSchema = runConfigOverridesSchema;

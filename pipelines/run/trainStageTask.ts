@@ -7,7 +7,7 @@
 import { ClipPool, readGenome, selectBackend } from '../../src/index.ts';
 import type { EvalSummary } from '../jobs/summarize.ts';
 import { readManifest } from '../../datasets/index.ts';
-import type { RunConfig } from '../../src/train/runConfig.ts';
+import type { RunConfig } from '../../src/networks/runConfig.ts';
 import { runTrainJob } from '../jobs/train.ts';
 
 export interface TrainStageRequest {

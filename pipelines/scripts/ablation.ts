@@ -16,7 +16,7 @@ import { defaultCacheDir, selectBackend } from '../../src/index.ts';
 import { DEFAULT_SEARCH_SETTINGS, readSearchSpace, STRATEGIES } from '../../evolution/index.ts';
 import { PROXY_DEFAULTS } from '../jobs/evolve.ts';
 import { runEvolveJob } from '../jobs/evolve.ts';
-import { parseRunConfig } from '../../src/train/runConfig.ts';
+import { parseRunConfig } from '../../src/networks/runConfig.ts';
 import { existsSync } from 'node:fs';
 
 const { values } = parseArgs({

@@ -27,7 +27,7 @@ import {
   resolveTool,
   selectBackend,
 } from '../../src/index.ts';
-import { parseRunConfig } from '../../src/train/runConfig.ts';
+import { parseRunConfig } from '../../src/networks/runConfig.ts';
 import { runTrainJob } from '../jobs/train.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { InputError } from '../../src/index.ts';
-import { loadNetworkFromCheckpoint } from '../../src/train/checkpointNetwork.ts';
+import { loadNetworkFromCheckpoint } from '../../src/networks/checkpointNetwork.ts';
 import { runClassifyJob } from '../jobs/classify.ts';
 import { needManifest } from './context.ts';
 import type { StageRunner } from './context.ts';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type ClipPool, type Genome, InputError } from '../../src/index.ts';
 import { type Manifest, readManifest } from '../../datasets/index.ts';
 import type { DistillTableRow } from '../jobs/distill.ts';
-import { parseRunConfig, type RunConfig } from '../../src/train/runConfig.ts';
+import { parseRunConfig, type RunConfig } from '../../src/networks/runConfig.ts';
 import type { EvalSummary } from '../jobs/summarize.ts';
 import type { PipelineSpec, StageSpec } from '../run/spec.ts';
 

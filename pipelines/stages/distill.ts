@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseLatency } from '../../src/index.ts';
 import { type DistillJobResult, formatDistillTable, runDistillJob } from '../jobs/distill.ts';
-import { RUN_CONFIG_DEFAULTS } from '../../src/train/runConfig.ts';
+import { RUN_CONFIG_DEFAULTS } from '../../src/networks/runConfig.ts';
 import { needManifest, resolveProjectPath } from './context.ts';
 import type { StageRunner } from './context.ts';
 

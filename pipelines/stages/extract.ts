@@ -1,5 +1,5 @@
 import type { Genome } from '../../src/index.ts';
-import { templateFor } from '../../src/train/runConfig.ts';
+import { templateFor } from '../../src/networks/runConfig.ts';
 import { prepareClips } from '../jobs/train.ts';
 import { createCountProgress } from '../countProgress.ts';
 import { needManifest, settingsFor } from './context.ts';

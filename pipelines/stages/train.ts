@@ -10,7 +10,7 @@ import {
   runInChildProcess,
   runInLanes,
 } from '../../src/index.ts';
-import type { RunConfig } from '../../src/train/runConfig.ts';
+import type { RunConfig } from '../../src/networks/runConfig.ts';
 import { formatSummary } from '../jobs/summarize.ts';
 import { networkOptionsFor, runTrainJob } from '../jobs/train.ts';
 import type { TrainStageRequest, TrainStageResult } from '../run/trainStageTask.ts';

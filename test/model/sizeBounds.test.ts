@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseSyntheticSpec } from '../../datasets/synthetic/spec.ts';
-import { parseRunConfig } from '../../src/train/runConfig.ts';
+import { parseRunConfig } from '../../src/networks/runConfig.ts';
 import { InputError } from '../../src/errors.ts';
 import { tf } from '../../src/engine/tf.ts';
 import { GENOME_BOUNDS, parseGenome } from '../../src/model/genome.ts';

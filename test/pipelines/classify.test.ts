@@ -17,7 +17,7 @@ import { scorePredictions } from '../../pipelines/commands/score.ts';
 import {
   loadNetworkFromCheckpoint,
   type CheckpointNetwork,
-} from '../../src/train/checkpointNetwork.ts';
+} from '../../src/networks/checkpointNetwork.ts';
 import {
   collectInputs,
   collectVideos,
@@ -30,7 +30,7 @@ import { predictVideos } from '../../pipelines/jobs/predict.ts';
 import { summarizeScores } from '../../pipelines/jobs/summarize.ts';
 import { TINY_CLASSES, TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from './fixtures/tinyRun.ts';
 import { runTrainJob, toClipItem } from '../../pipelines/jobs/train.ts';
-import { templateFor } from '../../src/train/runConfig.ts';
+import { templateFor } from '../../src/networks/runConfig.ts';
 
 // A tiny rgb-only network (width 1/8, 4 frames of 32 px) trained 1 epoch by the real train job.
 const GENOME = TINY_RGB_GENOME;

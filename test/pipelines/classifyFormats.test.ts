@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CheckpointNetwork } from '../../src/train/checkpointNetwork.ts';
+import type { CheckpointNetwork } from '../../src/networks/checkpointNetwork.ts';
 import {
   formatCharades,
   formatCsv,

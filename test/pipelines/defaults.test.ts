@@ -14,7 +14,7 @@ import { registerWorker } from '../../pipelines/commands/worker.ts';
 import { DEFAULT_TOP_CLASSES } from '../../pipelines/jobs/classify.ts';
 import { DISTILL_DEFAULTS } from '../../pipelines/jobs/distill.ts';
 import { PROXY_DEFAULTS } from '../../pipelines/jobs/evolve.ts';
-import { RUN_CONFIG_DEFAULTS } from '../../src/train/runConfig.ts';
+import { RUN_CONFIG_DEFAULTS } from '../../src/networks/runConfig.ts';
 import {
   DEFAULT_CLASSIFY_SHARD_SIZE,
   DEFAULT_EXTRACT_SHARD_SIZE,

@@ -21,7 +21,7 @@ import {
   tf,
   type Genome,
 } from '../../src/index.ts';
-import { loadNetworkFromCheckpoint } from '../../src/train/checkpointNetwork.ts';
+import { loadNetworkFromCheckpoint } from '../../src/networks/checkpointNetwork.ts';
 import {
   clipKey,
   formatDistillTable,
@@ -31,7 +31,7 @@ import {
   type DistillJobResult,
 } from '../../pipelines/jobs/distill.ts';
 import { runEvalJob } from '../../pipelines/jobs/eval.ts';
-import { parseRunConfig } from '../../src/train/runConfig.ts';
+import { parseRunConfig } from '../../src/networks/runConfig.ts';
 import { runTrainJob } from '../../pipelines/jobs/train.ts';
 
 const GENOME: Genome = parseGenome({

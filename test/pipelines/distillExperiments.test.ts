@@ -17,7 +17,7 @@ import {
   type DistillExperimentsInput,
   type ExperimentRun,
 } from '../../pipelines/jobs/distillExperiments.ts';
-import { parseRunConfig } from '../../src/train/runConfig.ts';
+import { parseRunConfig } from '../../src/networks/runConfig.ts';
 import { runTrainJob } from '../../pipelines/jobs/train.ts';
 import {
   TINY_CONFIG,

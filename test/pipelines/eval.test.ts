@@ -15,7 +15,7 @@ import { predictVideos } from '../../pipelines/jobs/predict.ts';
 import { summarizeScores } from '../../pipelines/jobs/summarize.ts';
 import { TINY_CLASSES, TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from './fixtures/tinyRun.ts';
 import { runTrainJob, toClipItem, type TrainJobResult } from '../../pipelines/jobs/train.ts';
-import { templateFor } from '../../src/train/runConfig.ts';
+import { templateFor } from '../../src/networks/runConfig.ts';
 
 // A tiny rgb-only network (width 1/8, 4 frames of 32 px) trained 1 epoch by the real train job.
 const GENOME = TINY_RGB_GENOME;

@@ -19,7 +19,7 @@ import {
   type ClipPool,
   type StudentArch,
 } from '../../../src/index.ts';
-import type { RunConfig } from '../../../src/train/runConfig.ts';
+import type { RunConfig } from '../../../src/networks/runConfig.ts';
 
 /** The clock of every model latency of the job (students and teacher). */
 export const LATENCY_CLOCK = 'cpu' as const;

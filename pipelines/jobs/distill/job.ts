@@ -37,7 +37,7 @@ import {
   writeJsonAtomic,
 } from '../../../src/index.ts';
 import type { Manifest } from '../../../datasets/index.ts';
-import { RUN_CONFIG_DEFAULTS } from '../../../src/train/runConfig.ts';
+import { RUN_CONFIG_DEFAULTS } from '../../../src/networks/runConfig.ts';
 import type { CandidateRequest, CandidateResult } from './candidateTask.ts';
 import type { StudentLatency } from './costs.ts';
 import {

@@ -19,9 +19,9 @@ import {
   type StudentNetwork,
   type TeacherCache,
 } from '../../../src/index.ts';
-import type { CheckpointNetwork } from '../../../src/train/checkpointNetwork.ts';
+import type { CheckpointNetwork } from '../../../src/networks/checkpointNetwork.ts';
 import { predictVideos } from '../predict.ts';
-import type { RunConfig } from '../../../src/train/runConfig.ts';
+import type { RunConfig } from '../../../src/networks/runConfig.ts';
 import { summarizeScores, type EvalSummary } from '../summarize.ts';
 import { LATENCY_CLOCK, type StudentLatency } from './costs.ts';
 import type { DistillTableRow } from './table.ts';

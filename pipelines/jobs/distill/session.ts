@@ -18,8 +18,8 @@ import type { Manifest, ManifestItem } from '../../../datasets/index.ts';
 import {
   loadNetworkFromCheckpoint,
   type CheckpointNetwork,
-} from '../../../src/train/checkpointNetwork.ts';
-import type { RunConfig } from '../../../src/train/runConfig.ts';
+} from '../../../src/networks/checkpointNetwork.ts';
+import type { RunConfig } from '../../../src/networks/runConfig.ts';
 import type { EvalSummary } from '../summarize.ts';
 import { prepareClips, toClipItem } from '../train.ts';
 import { createCostProbe, type CostProbe } from './costs.ts';

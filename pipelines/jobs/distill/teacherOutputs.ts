@@ -18,7 +18,7 @@ import {
   type ClipRef,
   type ClipTemplate,
 } from '../../../src/index.ts';
-import type { CheckpointNetwork } from '../../../src/train/checkpointNetwork.ts';
+import type { CheckpointNetwork } from '../../../src/networks/checkpointNetwork.ts';
 
 /** The teacher cache key of a clip placement ("train:seed=1", "test:0/2"). */
 export function clipKey(placement: ClipPlacement): string {

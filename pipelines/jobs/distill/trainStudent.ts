@@ -33,8 +33,8 @@ import {
   type StudentObjective,
 } from '../../../src/index.ts';
 import type { ManifestItem } from '../../../datasets/index.ts';
-import type { RunConfig } from '../../../src/train/runConfig.ts';
-import type { StoredRunOptions } from '../../../src/train/checkpointNetwork.ts';
+import type { RunConfig } from '../../../src/networks/runConfig.ts';
+import type { StoredRunOptions } from '../../../src/networks/checkpointNetwork.ts';
 import { prepareClips } from '../train.ts';
 import { clipKey, loadClips, type PlannedClip, type TeacherOutputs } from './teacherOutputs.ts';
 

@@ -3,7 +3,7 @@
  * through the checkpoint's network with the local classifier, rows returned in shard order.
  */
 import { ClipPool, selectBackend } from '../../../src/index.ts';
-import { loadNetworkFromCheckpoint } from '../../../src/train/checkpointNetwork.ts';
+import { loadNetworkFromCheckpoint } from '../../../src/networks/checkpointNetwork.ts';
 import { classifyVideos, type ClassifyRow } from '../../jobs/classify.ts';
 import type { ClassifyShardPayload } from '../kinds.ts';
 

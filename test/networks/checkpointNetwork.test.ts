@@ -17,10 +17,10 @@ import {
   checkpointNetworkKinds,
   loadNetworkFromCheckpoint,
   type StoredRunOptions,
-} from '../../src/train/checkpointNetwork.ts';
+} from '../../src/networks/checkpointNetwork.ts';
 import { clipTemplate } from '../../src/data/clipBatches.ts';
 import { saveTrainingCheckpoint, type NamedVariables } from '../../src/train/checkpoint.ts';
-import { parseRunConfig, templateFor } from '../../src/train/runConfig.ts';
+import { parseRunConfig, templateFor } from '../../src/networks/runConfig.ts';
 import { Rng } from '../../src/util/random.ts';
 
 // Checkpoints written through the library's own saveTrainingCheckpoint, with weights moved away

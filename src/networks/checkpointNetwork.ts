@@ -21,7 +21,7 @@ import {
   resolveCheckpoint,
   restoreTrainingCheckpoint,
   type CheckpointState,
-} from './checkpoint.ts';
+} from '../train/checkpoint.ts';
 import { parseRunConfig, templateFor, type RunConfig } from './runConfig.ts';
 
 /** What a checkpoint must hold to rebuild the network and its inputs (`eval`, `classify`). */
