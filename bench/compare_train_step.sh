@@ -1,7 +1,7 @@
 #!/bin/bash
 # The scaled AssembleNet-50 training step (bench/_trainStep.ts), `src/` at BEFORE against the
 # working tree, alternating, one process per run, ROUNDS rounds, 1 wasm thread; prints one line
-# per run: side, round, load average, the step's JSON (median/best CPU and wall ms per step).
+# per run: side, round, load average, the step's JSON (best and median wall, median CPU ms per step).
 #   bash bench/compare_train_step.sh BEFORE [ROUNDS=5] [STEPS=7]
 set -euo pipefail
 before=${1:?usage: bench/compare_train_step.sh BEFORE [ROUNDS] [STEPS]}

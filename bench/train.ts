@@ -56,14 +56,14 @@ const CLASSES = 10;
 const WIDTH = 0.25;
 const MODULES = [1, 1, 1, 1] as const;
 const PYTHON = '/usr/bin/python3';
-const GENOME_FILE = join(
+export const GENOME_FILE = join(
   dirname(fileURLToPath(import.meta.url)),
   '..',
   'evolution',
   'assemblenet-50.json',
 );
 
-interface Timing {
+export interface Timing {
   best_ms: number;
   median_ms: number;
   cpu_ms: number;
@@ -143,7 +143,7 @@ function runTorch(steps: number, threads: number): TorchResult | string {
  * Builds the network and times `steps` training steps after one warm-up step; with `profile`,
  * one more step runs with every kernel timed.
  */
-function timeTraining(
+export function timeTraining(
   genome: Genome,
   conv: NetworkOptions['conv'],
   steps: number,
