@@ -4,16 +4,8 @@
  * evaluation ends. A run killed at any moment loses only evaluations in flight: on resume the
  * journal is read back, a torn last line is cut off, and finished evaluations are never re-run.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs';
-import { InputError, type Genome } from '../src/index.ts';
+import type { Genome } from '../src/index.ts';
+import { JsonlJournalWriter, readJsonlJournal } from '../src/util/jsonlJournal.ts';
 import type { InheritanceSummary } from './inherit.ts';
 
 export interface JournalHeader {
@@ -56,49 +48,22 @@ export interface JournalContents {
 export function readJournal(
   file: string,
 ): JournalContents & { validBytes: number; tornBytes: number } {
-  if (!existsSync(file)) return { header: null, evaluations: [], validBytes: 0, tornBytes: 0 };
-  const text = readFileSync(file, 'utf8');
-  const evaluations: EvaluationRecord[] = [];
+  const { entries, validBytes, tornBytes } = readJsonlJournal<JournalHeader | EvaluationRecord>(
+    file,
+    'journal',
+  );
   let header: JournalHeader | null = null;
-  let offset = 0;
-  let lineNumber = 0;
-  while (offset < text.length) {
-    const end = text.indexOf('\n', offset);
-    lineNumber++;
-    if (end < 0) break; // torn write: the process died mid-line
-    const line = text.slice(offset, end);
-    let record: JournalHeader | EvaluationRecord;
-    try {
-      record = JSON.parse(line) as JournalHeader | EvaluationRecord;
-    } catch {
-      throw new InputError(
-        `journal: expected one JSON object per line, got unparsable text`,
-        `${file}:${lineNumber}`,
-      );
-    }
+  const evaluations: EvaluationRecord[] = [];
+  for (const record of entries) {
     if (record.type === 'header') header = record;
     else if (record.type === 'evaluation') evaluations.push(record);
-    offset = end + 1;
   }
-  const validBytes = Buffer.byteLength(text.slice(0, offset));
-  return { header, evaluations, validBytes, tornBytes: Buffer.byteLength(text) - validBytes };
+  return { header, evaluations, validBytes, tornBytes };
 }
 
-export class JournalWriter {
-  private constructor(private readonly fd: number) {}
+export type JournalWriter = JsonlJournalWriter<JournalHeader | EvaluationRecord>;
 
-  /** Opens for appending, first cutting off a torn last line left by a killed run. */
-  static open(file: string, validBytes: number): JournalWriter {
-    if (existsSync(file)) truncateSync(file, validBytes);
-    return new JournalWriter(openSync(file, 'a'));
-  }
-
-  append(record: JournalHeader | EvaluationRecord): void {
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
-    fsyncSync(this.fd);
-  }
-
-  close(): void {
-    closeSync(this.fd);
-  }
+/** Opens the journal for appending, first cutting off a torn last line left by a killed run. */
+export function openJournalWriter(file: string, validBytes: number): JournalWriter {
+  return JsonlJournalWriter.open(file, validBytes);
 }

@@ -12,7 +12,7 @@ import { InputError, Rng, describeError, runInLanes, type Genome } from '../src/
 import { fromGenome, toGenome } from './graph.ts';
 import type { InheritanceSummary } from './inherit.ts';
 import {
-  JournalWriter,
+  openJournalWriter,
   readJournal,
   type EvaluationRecord,
   type JournalHeader,
@@ -188,7 +188,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   };
   const existing = readJournal(journalFile);
   const resumed = checkResume(existing.header, headerSettings, journalFile, options.resume);
-  const writer = JournalWriter.open(journalFile, existing.validBytes);
+  const writer = openJournalWriter(journalFile, existing.validBytes);
   const records = new Map(existing.evaluations.map((record) => [record.index, record]));
   let ran = 0;
   try {

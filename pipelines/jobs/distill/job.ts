@@ -43,7 +43,8 @@ import type { StudentLatency } from './costs.ts';
 import {
   readSearchJournal,
   settingsDiff,
-  SearchJournalWriter,
+  openSearchJournalWriter,
+  type SearchJournalWriter,
   type CandidateEntry,
   type FinalEntry,
 } from './journal.ts';
@@ -258,7 +259,7 @@ export async function runDistillJob(input: DistillJobInput): Promise<DistillJobR
       if (journal.tornBytes > 0)
         log(`distill: cut a torn last line (${journal.tornBytes} bytes) off ${journalFile}`);
     }
-    writer = SearchJournalWriter.open(journalFile, journal.validBytes);
+    writer = openSearchJournalWriter(journalFile, journal.validBytes);
     if (!journal.header)
       writer.append({ type: 'header', version: 1, settings, startedAt: new Date().toISOString() });
     const journaled = new Map(journal.candidates.map((entry) => [entry.index, entry]));

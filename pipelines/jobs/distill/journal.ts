@@ -6,16 +6,8 @@
  * reads the journal back (a torn last line is cut off), replays the finished candidates to the
  * search without training them again, and continues.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs';
-import { InputError, type SearchRecord, type StudentArch } from '../../../src/index.ts';
+import type { SearchRecord, StudentArch } from '../../../src/index.ts';
+import { JsonlJournalWriter, readJsonlJournal } from '../../../src/util/jsonlJournal.ts';
 import type { StudentLatency } from './costs.ts';
 import type { SplitScore } from './score.ts';
 
@@ -68,54 +60,27 @@ export interface SearchJournal {
 }
 
 export function readSearchJournal(file: string): SearchJournal {
+  const { entries, validBytes, tornBytes } = readJsonlJournal<Entry>(file, 'search journal');
   const journal: SearchJournal = {
     header: null,
     candidates: [],
     finals: [],
-    validBytes: 0,
-    tornBytes: 0,
+    validBytes,
+    tornBytes,
   };
-  if (!existsSync(file)) return journal;
-  const text = readFileSync(file, 'utf8');
-  let offset = 0;
-  let line = 0;
-  while (offset < text.length) {
-    const end = text.indexOf('\n', offset);
-    line++;
-    if (end < 0) break; // torn write: the process died mid-line
-    let entry: Entry;
-    try {
-      entry = JSON.parse(text.slice(offset, end)) as Entry;
-    } catch {
-      throw new InputError('search journal: expected one JSON object per line', `${file}:${line}`);
-    }
+  for (const entry of entries) {
     if (entry.type === 'header') journal.header = entry;
     else if (entry.type === 'candidate') journal.candidates.push(entry);
     else if (entry.type === 'final') journal.finals.push(entry);
-    offset = end + 1;
   }
-  journal.validBytes = Buffer.byteLength(text.slice(0, offset));
-  journal.tornBytes = Buffer.byteLength(text) - journal.validBytes;
   return journal;
 }
 
-export class SearchJournalWriter {
-  private constructor(private readonly fd: number) {}
+export type SearchJournalWriter = JsonlJournalWriter<Entry>;
 
-  /** Opens for appending, first cutting off a torn last line left by a killed run. */
-  static open(file: string, validBytes: number): SearchJournalWriter {
-    if (existsSync(file)) truncateSync(file, validBytes);
-    return new SearchJournalWriter(openSync(file, 'a'));
-  }
-
-  append(entry: Entry): void {
-    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
-    fsyncSync(this.fd);
-  }
-
-  close(): void {
-    closeSync(this.fd);
-  }
+/** Opens the search journal for appending, first cutting off a torn last line. */
+export function openSearchJournalWriter(file: string, validBytes: number): SearchJournalWriter {
+  return JsonlJournalWriter.open(file, validBytes);
 }
 
 /** The settings that differ between a journal's header and this run's, as "name: was -> now". */
