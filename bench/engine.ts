@@ -19,6 +19,14 @@
  * runs with the same count.
  * --profile: one more step per dilation with every kernel timed (src/engine/profile.ts); prints
  * the top kernels by self time with their share of the step (and `profile` in the JSON).
+ *
+ * PyTorch runs the step written two ways (bench/engine_torch.py): F.conv3d, and F.conv2d on the
+ * same 4-D views the project uses; torch_ms is the faster of the two (the fair peer), both are in
+ * the JSON. The XNNPACK ceiling: the block's two forward convs alone, timed in this run, give the
+ * rate XNNPACK reaches on these shapes; a training step runs each conv three times (forward,
+ * input and filter gradient: the same multiply-adds), so it cannot take less than three forward
+ * passes at that rate (`floor_ms`), and `ratio_torch_ceiling` = torch_ms / floor_ms is the most
+ * any kernel work on this backend could reach.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -86,6 +94,15 @@ interface Run {
   ratio_torch: number | null;
   /** torch_cpu_ms / project_cpu_ms (median CPU per step on both sides). */
   ratio_torch_cpu: number | null;
+  /** PyTorch's step with F.conv3d and with F.conv2d views (torch_ms is the faster). */
+  torch_conv3d_ms: number | null;
+  torch_views_ms: number | null;
+  /** The block's forward convs alone on this backend (best of N) and their rate. */
+  forward_ms: number;
+  forward_gflops: number;
+  /** Three forward passes at that rate: no training step on this backend can be faster. */
+  floor_ms: number;
+  ratio_torch_ceiling: number | null;
 }
 
 const median = (values: number[]): number =>
@@ -169,9 +186,26 @@ function conv3dStep(
   return () => sgdStep(loss, [x], [spatial, temporal]);
 }
 
+interface TorchTiming {
+  wall_ms: number;
+  cpu_ms: number;
+}
+
 interface TorchResult {
   torch: string;
-  runs: { dilation: number; wall_ms: number; cpu_ms: number }[];
+  runs: (TorchTiming & {
+    dilation: number;
+    best: 'conv3d' | 'views';
+    conv3d: TorchTiming;
+    views: TorchTiming;
+  })[];
+}
+
+/** Multiply-adds x 2 of the block's forward pass: the spatial 3x3 and the temporal 3x1 conv. */
+function forwardFlop(): number {
+  const { batch, frames, height, width, channels } = SHAPE;
+  const positions = batch * frames * height * width;
+  return 2 * positions * channels * channels * (3 * 3 + 3);
 }
 
 function runTorch(steps: number, threads: number): TorchResult | string {
@@ -227,6 +261,17 @@ export async function main(args: string[]): Promise<void> {
     const temporal = tf.variable(tf.randomNormal([3, 1, channels, channels], 0, 0.1, 'float32', 3));
     const stepOnce = projectStep(x, spatial, temporal, dilation);
     const project = time(stepOnce, steps);
+    const forward = time(
+      () =>
+        tf.tidy(() => {
+          conv2plus1d(x, SHAPE.frames, {
+            spatialFilter: spatial as unknown as Tensor4D,
+            temporalFilter: temporal as unknown as Tensor4D,
+            dilation,
+          }).dataSync();
+        }),
+      steps,
+    );
     if (profile) profiles.set(dilation, profileKernels(stepOnce).profile);
 
     // conv3d: the same numbers on the rank-5 layout.
@@ -266,6 +311,12 @@ export async function main(args: string[]): Promise<void> {
       torch_cpu_ms: null,
       ratio_torch: null,
       ratio_torch_cpu: null,
+      torch_conv3d_ms: null,
+      torch_views_ms: null,
+      forward_ms: forward.wall_ms,
+      forward_gflops: forwardFlop() / forward.wall_ms / 1e6,
+      floor_ms: 3 * forward.wall_ms,
+      ratio_torch_ceiling: null,
     });
   }
 
@@ -279,6 +330,9 @@ export async function main(args: string[]): Promise<void> {
       run.torch_cpu_ms = peer.cpu_ms;
       run.ratio_torch = peer.wall_ms / run.project_ms;
       run.ratio_torch_cpu = peer.cpu_ms / run.project_cpu_ms;
+      run.torch_conv3d_ms = peer.conv3d.wall_ms;
+      run.torch_views_ms = peer.views.wall_ms;
+      run.ratio_torch_ceiling = peer.wall_ms / run.floor_ms;
     }
   }
 
@@ -289,12 +343,14 @@ export async function main(args: string[]): Promise<void> {
   const lines = [
     `engine: one training step (forward, backward to x and filters, SGD) on wasm, ${threads} thread(s), ${cpuModel}, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
     `  ${shapes}`,
-    '  dilation | project (4-D conv2d) | tf.conv3d baseline      | ratio  | PyTorch 1 thread | ratio vs torch',
+    `  dilation | project (4-D conv2d) | tf.conv3d baseline      | ratio  | PyTorch best      | ratio vs torch`,
     ...runs.map(
       (r) =>
         `  ${String(r.dilation).padEnd(8)} | ${fmt(r.project_ms).padEnd(20)} | ${`${fmt(r.baseline_ms)} (d=${r.baseline_dilation ?? '-'})`.padEnd(23)} | ${fmt(r.ratio, 'x').padEnd(6)} | ${fmt(r.torch_ms).padEnd(16)} | ${fmt(r.ratio_torch, 'x')}`,
     ),
     `  cpu time per step (median): ${runs.map((r) => `d=${r.dilation} project ${fmt(r.project_cpu_ms)}, conv3d ${fmt(r.baseline_cpu_ms)}, torch ${fmt(r.torch_cpu_ms)} (ratio ${fmt(r.ratio_torch_cpu, 'x')})`).join('; ')}`,
+    `  PyTorch by formulation (best wall): ${runs.map((r) => `d=${r.dilation} F.conv3d ${fmt(r.torch_conv3d_ms)}, F.conv2d views ${fmt(r.torch_views_ms)}`).join('; ')}; the faster is the peer`,
+    `  XNNPACK ceiling: the block's forward convs alone ${runs.map((r) => `d=${r.dilation} ${fmt(r.forward_ms)} (${r.forward_gflops.toFixed(1)} GFLOP/s)`).join(', ')}; a step is >= 3 forward passes: floor ${runs.map((r) => `d=${r.dilation} ${fmt(r.floor_ms)}, ratio vs torch at most ${fmt(r.ratio_torch_ceiling, 'x')}`).join('; ')}`,
     `  project wall per step, best / median: ${runs.map((r) => `d=${r.dilation} ${fmt(r.project_ms)} / ${fmt(r.project_median_ms)}`).join('; ')}; CPU of threads other than the main one (median): ${runs.map((r) => `d=${r.dilation} ${fmt(r.project_cpu_other_threads_ms)}`).join(', ')}`,
     ...notes.map((note) => `  note: ${note}`),
     ...[...profiles.entries()].flatMap(([dilation, p]) => [

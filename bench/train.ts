@@ -18,6 +18,8 @@
  * PyTorch (same widths, modules, dilations and frozen edge weights; its parameter count is checked
  * against the project's) and times the same step with the same thread count: `ratio_torch` =
  * torch time / project time on the published dilations (wall; `ratio_torch_cpu` on CPU time).
+ * PyTorch runs the network twice, with nn.Conv3d's forward and with the same weights as F.conv2d
+ * on 4-D views (the project's formulation); the faster is the peer (`torch_best`), both are kept.
  * --profile: one more project step with every kernel timed (src/engine/profile.ts).
  * --threads N: wasm threads (and torch's intra-op threads); `--threads 1,2` runs the bench once
  * per count, each in its own process (the wasm thread count is fixed per process), and prints
@@ -109,11 +111,17 @@ function makeInputs() {
   return { rgb, flow, labels };
 }
 
-interface TorchResult {
-  torch: string;
-  threads: number;
+interface TorchTiming {
   wall_ms: number;
   cpu_ms: number;
+}
+
+/** wall_ms/cpu_ms: the faster formulation (`best`) of the two in `formulations`. */
+interface TorchResult extends TorchTiming {
+  torch: string;
+  threads: number;
+  best: 'conv3d' | 'views';
+  formulations: { conv3d: TorchTiming; views: TorchTiming };
   parameters: number;
 }
 
@@ -317,7 +325,7 @@ export async function main(args: string[]): Promise<void> {
       : []),
     ...(torchOk
       ? [
-          `  PyTorch ${torch.torch} (${torch.threads} thread(s)), same genome: ${ms(torch.wall_ms)}/step (CPU ${ms(torch.cpu_ms)}); ratio vs torch ${ratioTorch!.toFixed(2)} wall, ${ratioTorchCpu!.toFixed(2)} CPU`,
+          `  PyTorch ${torch.torch} (${torch.threads} thread(s)), same genome: ${ms(torch.wall_ms)}/step (CPU ${ms(torch.cpu_ms)}), the faster of nn.Conv3d ${ms(torch.formulations.conv3d.wall_ms)} and F.conv2d views ${ms(torch.formulations.views.wall_ms)}; ratio vs torch ${ratioTorch!.toFixed(2)} wall, ${ratioTorchCpu!.toFixed(2)} CPU`,
         ]
       : []),
     ...notes.map((note) => `  note: ${note}`),
@@ -346,6 +354,9 @@ export async function main(args: string[]): Promise<void> {
         baseline_cpu_ms: baseline ? round(baseline.cpu_ms) : null,
         torch_ms: torchOk ? round(torch.wall_ms) : null,
         torch_cpu_ms: torchOk ? round(torch.cpu_ms) : null,
+        torch_best: torchOk ? torch.best : null,
+        torch_conv3d_ms: torchOk ? round(torch.formulations.conv3d.wall_ms) : null,
+        torch_views_ms: torchOk ? round(torch.formulations.views.wall_ms) : null,
         ratio_torch: ratioTorch === null ? null : round(ratioTorch, 2),
         ratio_torch_cpu: ratioTorchCpu === null ? null : round(ratioTorchCpu, 2),
         torch: typeof torch === 'string' ? null : torch.torch,

@@ -5,7 +5,11 @@ line. Config: {"genome": path, "width": 0.25, "modules": [1,1,1,1], "temporal_mo
 "frames": 8, "batch": 4, "size": 64, "classes": 10, "steps": N, "threads": 1}.
 
 The network follows src/model (docs/architecture.md, "The AssembleNet genome"), on NCTHW tensors
-with Conv3d (1xkxk spatial and kx1x1 temporal kernels, as torchvision's R(2+1)D does):
+with Conv3d (1xkxk spatial and kx1x1 temporal kernels, as torchvision's R(2+1)D does), timed twice:
+with nn.Conv3d's own forward ("conv3d") and with the same weights applied as F.conv2d on 4-D views
+("views": 1xkxk over [N*T, C, H, W], kx1x1 over [N, C, T, H*W], the project's formulation).
+Debian's oneDNN build runs some Conv3d shapes several-fold slower than the conv2d form, so the
+faster of the two is the fair peer; the two are checked to compute the same logits.
   stem:   7x7 conv stride 2 (pad 3) -> BN -> ReLU -> [rgb: temporal k=5 conv at the stem's dilation
           -> BN -> ReLU] -> max-pool (rgb 3, flow 2) stride 2, TF 'same' padding
   fusion: inputs max-pooled to the smallest size, times their frozen (sigmoid) weight, summed per
@@ -38,8 +42,30 @@ def scale(channels: int, width: float) -> int:
     return max(1, math.floor(channels * width + 0.5))
 
 
+class ViewsConv3d(nn.Conv3d):
+    """nn.Conv3d whose (1,k,k) and (k,1,1) kernels run as F.conv2d on 4-D views."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        kt, kh, kw = self.kernel_size
+        n, c, t, h, w = x.shape
+        if kt == 1 and self.stride[0] == 1 and self.padding[0] == 0:
+            frames = x.transpose(1, 2).reshape(n * t, c, h, w)
+            y = F.conv2d(frames, self.weight[:, :, 0], None, self.stride[1:], self.padding[1:], self.dilation[1:])
+            return y.reshape(n, t, *y.shape[1:]).transpose(1, 2)
+        if kh == kw == 1 and self.stride[1:] == (1, 1) and self.padding[1:] == (0, 0):
+            columns = x.reshape(n, c, t, h * w)
+            weight = self.weight[:, :, :, :, 0]
+            y = F.conv2d(columns, weight, None, (self.stride[0], 1), (self.padding[0], 0), (self.dilation[0], 1))
+            return y.reshape(n, y.shape[1], y.shape[2], h, w)
+        return super().forward(x)
+
+
+CONV3D = {"conv3d": nn.Conv3d, "views": ViewsConv3d}
+conv3d_class = nn.Conv3d  # set by main() per formulation, before the network is built
+
+
 def conv_bn(cin: int, cout: int, kernel, stride=(1, 1, 1), padding=(0, 0, 0), dilation=(1, 1, 1), zero_gamma=False):
-    conv = nn.Conv3d(cin, cout, kernel, stride=stride, padding=padding, dilation=dilation, bias=False)
+    conv = conv3d_class(cin, cout, kernel, stride=stride, padding=padding, dilation=dilation, bias=False)
     bn = nn.BatchNorm3d(cout, eps=1e-5, momentum=0.01)
     if zero_gamma:
         nn.init.zeros_(bn.weight)
@@ -102,7 +128,7 @@ class Fusion(nn.Module):
         self.largest = max(channels)
         self.register_buffer("weights", torch.tensor(weights, dtype=torch.float32))
         self.match = nn.ModuleDict(
-            {str(c): nn.Conv3d(c, self.largest, 1, bias=False) for c in sorted(set(channels)) if c != self.largest}
+            {str(c): conv3d_class(c, self.largest, 1, bias=False) for c in sorted(set(channels)) if c != self.largest}
         )
 
     def forward(self, inputs):
@@ -183,16 +209,6 @@ def main() -> None:
     torch.manual_seed(0)
     with open(config["genome"], encoding="utf8") as handle:
         genome = json.load(handle)
-    network = AssembleNet(genome, config["width"], config["modules"], config["temporal_modules"], config["classes"])
-    network.train()
-    decayed = [p for name, p in network.named_parameters() if p.dim() > 1]
-    others = [p for name, p in network.named_parameters() if p.dim() <= 1]
-    optimizer = torch.optim.SGD(
-        [{"params": decayed, "weight_decay": 1e-4}, {"params": others, "weight_decay": 0.0}],
-        lr=0.01,
-        momentum=0.9,
-        nesterov=True,
-    )
     b, t, size = config["batch"], config["frames"], config["size"]
     generator = torch.Generator().manual_seed(1)
     inputs = {
@@ -201,28 +217,57 @@ def main() -> None:
     }
     labels = torch.arange(b) % config["classes"]
 
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(network(inputs), labels)
-        loss.backward()
-        optimizer.step()
-        loss.item()
+    def build(formulation: str) -> nn.Module:
+        global conv3d_class
+        conv3d_class = CONV3D[formulation]
+        torch.manual_seed(0)
+        network = AssembleNet(genome, config["width"], config["modules"], config["temporal_modules"], config["classes"])
+        network.train()
+        return network
 
-    step()  # warm-up
-    walls, cpus = [], []
-    for _ in range(int(config["steps"])):
-        wall0, cpu0 = time.perf_counter(), time.process_time()
-        step()
-        walls.append((time.perf_counter() - wall0) * 1000)
-        cpus.append((time.process_time() - cpu0) * 1000)
-    parameters = sum(p.numel() for p in network.parameters())
+    networks = {name: build(name) for name in CONV3D}
+    networks["views"].load_state_dict(networks["conv3d"].state_dict())
+    with torch.no_grad():  # the same network either way
+        torch.testing.assert_close(networks["views"](inputs), networks["conv3d"](inputs), rtol=1e-3, atol=1e-4)
+
+    def time_steps(network: nn.Module) -> dict:
+        decayed = [p for name, p in network.named_parameters() if p.dim() > 1]
+        others = [p for name, p in network.named_parameters() if p.dim() <= 1]
+        optimizer = torch.optim.SGD(
+            [{"params": decayed, "weight_decay": 1e-4}, {"params": others, "weight_decay": 0.0}],
+            lr=0.01,
+            momentum=0.9,
+            nesterov=True,
+        )
+
+        def step() -> None:
+            optimizer.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(network(inputs), labels)
+            loss.backward()
+            optimizer.step()
+            loss.item()
+
+        step()  # warm-up
+        walls, cpus = [], []
+        for _ in range(int(config["steps"])):
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            step()
+            walls.append((time.perf_counter() - wall0) * 1000)
+            cpus.append((time.process_time() - cpu0) * 1000)
+        return {"wall_ms": min(walls), "cpu_ms": statistics.median(cpus)}
+
+    formulations = {name: time_steps(network) for name, network in networks.items()}
+    best = min(formulations, key=lambda name: formulations[name]["wall_ms"])
+    parameters = sum(p.numel() for p in networks[best].parameters())
     print(
         json.dumps(
             {
                 "torch": torch.__version__,
                 "threads": torch.get_num_threads(),
-                "wall_ms": min(walls),
-                "cpu_ms": statistics.median(cpus),
+                "wall_ms": formulations[best]["wall_ms"],
+                "cpu_ms": formulations[best]["cpu_ms"],
+                "best": best,
+                "formulations": formulations,
                 "parameters": parameters,
             }
         )
