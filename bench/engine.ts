@@ -320,6 +320,13 @@ export async function main(args: string[]): Promise<void> {
     });
   }
 
+  // XNNPACK's rate on a large square matMul (its best case), for scale beside the block's convs.
+  const matmulSide = 1024;
+  const square = tf.randomNormal([matmulSide, matmulSide], 0, 1, 'float32', 4);
+  const matmul = time(() => tf.tidy(() => void tf.matMul(square, square).dataSync()), steps);
+  square.dispose();
+  const matmulGflops = (2 * matmulSide ** 3) / matmul.wall_ms / 1e6;
+
   const torch = args.includes('--no-torch') ? 'skipped (--no-torch)' : runTorch(steps, threads);
   if (typeof torch === 'string') notes.push(`PyTorch: ${torch}`);
   else {
@@ -351,6 +358,7 @@ export async function main(args: string[]): Promise<void> {
     `  cpu time per step (median): ${runs.map((r) => `d=${r.dilation} project ${fmt(r.project_cpu_ms)}, conv3d ${fmt(r.baseline_cpu_ms)}, torch ${fmt(r.torch_cpu_ms)} (ratio ${fmt(r.ratio_torch_cpu, 'x')})`).join('; ')}`,
     `  PyTorch by formulation (best wall): ${runs.map((r) => `d=${r.dilation} F.conv3d ${fmt(r.torch_conv3d_ms)}, F.conv2d views ${fmt(r.torch_views_ms)}`).join('; ')}; the faster is the peer`,
     `  XNNPACK ceiling: the block's forward convs alone ${runs.map((r) => `d=${r.dilation} ${fmt(r.forward_ms)} (${r.forward_gflops.toFixed(1)} GFLOP/s)`).join(', ')}; a step is >= 3 forward passes: floor ${runs.map((r) => `d=${r.dilation} ${fmt(r.floor_ms)}, ratio vs torch at most ${fmt(r.ratio_torch_ceiling, 'x')}`).join('; ')}`,
+    `  rates: XNNPACK matMul ${matmulSide}^3 ${matmulGflops.toFixed(1)} GFLOP/s; PyTorch's step ${runs.map((r) => `d=${r.dilation} ${r.torch_ms === null ? '-' : ((3 * forwardFlop()) / r.torch_ms / 1e6).toFixed(1)} GFLOP/s`).join(', ')} (3 x ${(forwardFlop() / 1e9).toFixed(2)} GFLOP per step)`,
     `  project wall per step, best / median: ${runs.map((r) => `d=${r.dilation} ${fmt(r.project_ms)} / ${fmt(r.project_median_ms)}`).join('; ')}; CPU of threads other than the main one (median): ${runs.map((r) => `d=${r.dilation} ${fmt(r.project_cpu_other_threads_ms)}`).join(', ')}`,
     ...notes.map((note) => `  note: ${note}`),
     ...[...profiles.entries()].flatMap(([dilation, p]) => [
@@ -378,6 +386,8 @@ export async function main(args: string[]): Promise<void> {
       node: process.version,
       tfjs: tf.version.tfjs,
       torch: typeof torch === 'string' ? null : torch.torch,
+      xnnpack_matmul_gflops: round(matmulGflops, 1),
+      step_gflop: round((3 * forwardFlop()) / 1e9, 2),
       runs: runs.map((r) =>
         Object.fromEntries(
           Object.entries(r).map(([k, v]) => [
