@@ -35,7 +35,6 @@ STREAMS=runs/streams/dataset/synthetic-streams.csv
   --seeds 1,2,3 --out runs/exp-modalities-default --json docs/results/streams-modalities-default.json \
   --models assemblenet-50=evolution/assemblenet-50.json
 
-# B. search efficiency (hours): 40 evaluations per search, 3 search seeds, inheritance off/on
-"${TSX[@]}" pipelines/experiments/search.ts --dataset "$STREAMS" \
-  --seeds 1,2,3 --budget 40 --population 8 --proxy-per-class 20 --proxy-epochs 2 \
-  --out runs/exp-search --json docs/results/search-efficiency.json
+# B. search efficiency (hours; both cores): guided, random and plain evolution, 40 evaluations
+# per search, 3 search seeds, 300-step proxies. The inheritance arms come after.
+bash pipelines/experiments/search-b.sh

@@ -14,8 +14,13 @@
  * fixed), --proxy-epochs, --proxy-width, 1 clip; fitness = top-1 on the whole val split. Every
  * search is an `evolve` journal in OUT/<arm>-s<seed> (resumed on a rerun); every final training
  * is a train run with run.json (skipped once done). The JSON is rewritten after each step.
+ *
+ * Two processes can share the searches (one per core) when they take disjoint --seeds and
+ * separate --json files; `--report-only` then reads every journal and final run of the given
+ * seeds and arms, runs nothing, and writes the JSON and the table of all of them (the curves so
+ * far, while searches still run). pipelines/experiments/search-b.sh does both.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readManifest } from '../../datasets/index.ts';
@@ -30,6 +35,7 @@ import { PROXY_DEFAULTS } from '../jobs/evolve.ts';
 import { runEvolveJob } from '../jobs/evolve.ts';
 import { parseRunConfig } from '../../src/networks/runConfig.ts';
 import type { EvalSummary } from '../jobs/summarize.ts';
+import { writeFileAtomic } from '../../src/util/atomicFile.ts';
 import {
   gitCommit,
   lastJsonLine,
@@ -65,6 +71,7 @@ const { values, positionals } = parseArgs({
     json: { type: 'string' },
     'final-seed': { type: 'string', default: '1' },
     'no-final': { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
   },
 });
 if (!values.dataset) throw new Error('search: expected --dataset MANIFEST (Kinetics CSV)');
@@ -103,7 +110,9 @@ function proxyManifest(): string {
   });
   if (lines[1]?.includes('"'))
     throw new Error(`search: expected a plain Kinetics CSV without quoted fields, got ${source}`);
-  writeFileSync(target, `${header}\n${kept.join('\n')}\n`);
+  // Another search process may be reading this file: rewrite it only when it changes, atomically.
+  const text = `${header}\n${kept.join('\n')}\n`;
+  if (!existsSync(target) || readFileSync(target, 'utf8') !== text) writeFileAtomic(target, text);
   readManifest(target); // fails here, naming the file, if the subset is not a valid manifest
   return target;
 }
@@ -173,7 +182,7 @@ for (const seed of seeds) {
       done: false,
       commits: [...(old?.commits ?? [])],
     };
-    if (before < record.budget)
+    if (before < record.budget && !values['report-only'])
       record.commits.push({ commit: gitCommit(), evaluationsBefore: before });
     searches.push(record);
     // the curve so far, read back from the journal now and then (a search takes hours)
@@ -188,6 +197,26 @@ for (const seed of seeds) {
       save();
     };
     refresh();
+    if (values['report-only']) {
+      const evaluations = readJournal(journal).evaluations;
+      const top = evaluations.reduce<(typeof evaluations)[number] | undefined>(
+        (a, e) => (e.fitness !== null && (!a || e.fitness > a.fitness!) ? e : a),
+        undefined,
+      );
+      const bestFile = join(out, 'best-genome.json');
+      record.done = evaluations.length >= record.budget && existsSync(bestFile);
+      record.best = top
+        ? {
+            index: top.index,
+            fitness: top.fitness!,
+            genome: join(out, 'candidates', `candidate-${top.index}`, 'genome.json'),
+          }
+        : null;
+      const final = readJsonIfExists<SearchRecord['final']>(join(out, 'final', 'run.json'));
+      if (final) record.final = final;
+      save();
+      continue;
+    }
     const timer = setInterval(refresh, 60_000);
     process.stderr.write(`search: ${arm.name} seed ${seed} (${before} evaluations journaled)\n`);
     const result = await runEvolveJob({
@@ -264,7 +293,7 @@ const marks = [...new Set([8, 16, 24, 32, 40, Number(values.budget)])].filter(
 const pctOf = (xs: number[]) =>
   xs.length ? `${(100 * mean(xs)).toFixed(1)} ± ${(100 * sd(xs)).toFixed(1)}` : '-';
 process.stdout.write(
-  `| arm | searches | ${marks.map((m) => `best val @${m} (%)`).join(' | ')} | test top-1 of the best, full recipe (%) |\n|${' --- |'.repeat(marks.length + 3)}\n`,
+  `| arm | searches (evaluations each) | ${marks.map((m) => `best val @${m} (%)`).join(' | ')} | test top-1 of the best, full recipe (%) |\n|${' --- |'.repeat(marks.length + 3)}\n`,
 );
 for (const arm of arms) {
   const mine = searches.filter((s) => s.arm === arm.name);
@@ -272,6 +301,6 @@ for (const arm of arms) {
     pctOf(mine.filter((s) => s.bestSoFar.length >= m).map((s) => s.bestSoFar[m - 1]!));
   const finals = mine.flatMap((s) => (s.final?.eval.top1 !== undefined ? [s.final.eval.top1] : []));
   process.stdout.write(
-    `| ${arm.name} | ${mine.length} | ${marks.map(at).join(' | ')} | ${pctOf(finals)} |\n`,
+    `| ${arm.name} | ${mine.length} (${mine.map((s) => s.fitness.length).join(', ')}) | ${marks.map(at).join(' | ')} | ${pctOf(finals)} |\n`,
   );
 }
