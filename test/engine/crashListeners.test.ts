@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runProcess } from '../fixtures/runProcess.ts';
 
 const backend = resolve(import.meta.dirname, '../../src/engine/backend.ts');
 
 describe('the wasm backend in a fresh process', () => {
-  it('leaves no Emscripten crash handlers: a rejection prints its error, not the wasm source', () => {
+  it('leaves no Emscripten crash handlers: a rejection prints its error, not the wasm source', async () => {
     const script = `
       const { selectBackend } = await import(${JSON.stringify(backend)});
       const count = () => process.listeners('uncaughtException').length + process.listeners('unhandledRejection').length;
@@ -14,9 +14,8 @@ describe('the wasm backend in a fresh process', () => {
       console.log('handlers', before, count());
       Promise.reject(new Error('marker-of-the-real-error'));
     `;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module'], {
+    const run = await runProcess(process.execPath, ['--import', 'tsx', '--input-type=module'], {
       input: script,
-      encoding: 'utf8',
     });
     const [, before, after] = /handlers (\d+) (\d+)/.exec(run.stdout) ?? [];
     expect(before, run.stderr.slice(0, 500)).toBeDefined();

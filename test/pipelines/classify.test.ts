@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -31,6 +30,7 @@ import { summarizeScores } from '../../pipelines/jobs/summarize.ts';
 import { TINY_CLASSES, TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from './fixtures/tinyRun.ts';
 import { runTrainJob, toClipItem } from '../../pipelines/jobs/train.ts';
 import { templateFor } from '../../src/networks/runConfig.ts';
+import { runProcess } from '../fixtures/runProcess.ts';
 
 // A tiny rgb-only network (width 1/8, 4 frames of 32 px) trained 1 epoch by the real train job.
 const GENOME = TINY_RGB_GENOME;
@@ -63,9 +63,8 @@ function readRows(file: string): ClassifyRow[] {
 }
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, ['bin/assemblenet.mjs', ...args], {
+  return runProcess(process.execPath, ['bin/assemblenet.mjs', ...args], {
     cwd: ROOT,
-    encoding: 'utf8',
     timeout: 300_000,
   });
 }
@@ -153,8 +152,8 @@ describe('collectVideos', () => {
 });
 
 describe('classify', () => {
-  it('fresh process: one row per video, the corrupt one an error, scores equal the in-process network; exit 1 only for it', () => {
-    const child = cli([
+  it('fresh process: one row per video, the corrupt one an error, scores equal the in-process network; exit 1 only for it', async () => {
+    const child = await cli([
       'classify',
       videosDir,
       '--checkpoint',
@@ -184,8 +183,8 @@ describe('classify', () => {
     }
   });
 
-  it('rerun (fresh process): skips done videos, retries the error row, exits 1 again, still one row per video', () => {
-    const child = cli([
+  it('rerun (fresh process): skips done videos, retries the error row, exits 1 again, still one row per video', async () => {
+    const child = await cli([
       'classify',
       videosDir,
       '--checkpoint',
@@ -365,11 +364,11 @@ describe('ids are unique per job (never the bare file name)', () => {
     expect(written.every((id) => id!.endsWith('/clip'))).toBe(true);
   });
 
-  it('--allow-missing (fresh process): a list entry naming no file gets an error row but exit 0', () => {
+  it('--allow-missing (fresh process): a list entry naming no file gets an error row but exit 0', async () => {
     const list = join(ids, 'with-missing.txt');
     writeFileSync(list, 'a/clip.mp4\nmissing.mp4\n');
     const allowOut = join(ids, 'allow.jsonl');
-    const child = cli([
+    const child = await cli([
       'classify',
       list,
       '--checkpoint',

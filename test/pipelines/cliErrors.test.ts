@@ -2,7 +2,6 @@
  * The CLI's error ends: one line on stderr (class, message, where the stack went), a documented
  * exit code; manifests with reported rows fail unless --allow-missing; numeric flags are bounded.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,15 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES, reportCrash } from '../../pipelines/crash.ts';
 import { EngineError, InputError, ToolError, VideoError } from '../../src/errors.ts';
 import { runFfmpeg } from '../../src/video/ffmpegAdapter.ts';
+import { runProcess } from '../fixtures/runProcess.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'anet-cli-errors-'));
 const crashDir = join(dir, 'crashes');
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, [join(ROOT, 'bin/assemblenet.mjs'), ...args], {
+  return runProcess(process.execPath, [join(ROOT, 'bin/assemblenet.mjs'), ...args], {
     cwd: dir,
-    encoding: 'utf8',
     timeout: 120_000,
     env: { ...process.env, ASSEMBLENET_CRASH_DIR: crashDir },
   });
@@ -80,8 +79,14 @@ describe('reportCrash', () => {
 });
 
 describe('the CLI', () => {
-  it('a system error (output folder missing): one line, exit 5, the stack in a file, no source printed', () => {
-    const result = cli(['flow', 'a.png', 'a.png', '--out', join(dir, 'no-such-folder/x.flo')]);
+  it('a system error (output folder missing): one line, exit 5, the stack in a file, no source printed', async () => {
+    const result = await cli([
+      'flow',
+      'a.png',
+      'a.png',
+      '--out',
+      join(dir, 'no-such-folder/x.flo'),
+    ]);
     expect(result.status).toBe(EXIT_CODES.system);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -90,7 +95,7 @@ describe('the CLI', () => {
     expect(readFileSync(stackFile(lines[0]!), 'utf8')).toContain('writeFlo');
   });
 
-  it('extract: a list row without its video fails the job naming file:line; --allow-missing skips and lists it', () => {
+  it('extract: a list row without its video fails the job naming file:line; --allow-missing skips and lists it', async () => {
     writeFileSync(join(dir, 'list.txt'), 'a.mp4 walk\nnope.mp4 run\n');
     const args = [
       'extract',
@@ -109,25 +114,25 @@ describe('the CLI', () => {
       '--cache-dir',
       join(dir, 'cache'),
     ];
-    const failed = cli(args);
+    const failed = await cli(args);
     expect(failed.status).toBe(EXIT_CODES.input);
     expect(failed.stderr).toContain('nope.mp4 (list.txt:2: no such file)');
     expect(failed.stderr).toContain('--allow-missing');
-    const allowed = cli([...args, '--allow-missing']);
+    const allowed = await cli([...args, '--allow-missing']);
     expect(allowed.status, allowed.stderr).toBe(0);
     expect(allowed.stdout).toMatch(/1 ok, 0 cached, 0 failed, 1 manifest row\(s\) skipped/);
     expect(allowed.stdout).toContain('  nope.mp4 (list.txt:2: no such file)');
   });
 
-  it('numeric flags have upper bounds, stated in the error (exit 2)', () => {
-    const result = cli(['extract', '--dataset', 'list.txt', '--frames', '100000']);
+  it('numeric flags have upper bounds, stated in the error (exit 2)', async () => {
+    const result = await cli(['extract', '--dataset', 'list.txt', '--frames', '100000']);
     expect(result.status).toBe(EXIT_CODES.input);
     expect(result.stderr).toContain('--frames: expected a positive integer <= 512, got "100000"');
     expect(existsSync(join(dir, 'cache'))).toBe(true); // from the run above, untouched here
   });
 
-  it('doctor lists every ffmpeg/ffprobe candidate with its version and build year, and which one runs', () => {
-    const result = cli(['doctor', '--json', '--backend', 'cpu']);
+  it('doctor lists every ffmpeg/ffprobe candidate with its version and build year, and which one runs', async () => {
+    const result = await cli(['doctor', '--json', '--backend', 'cpu']);
     const summary = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
       ffmpeg: string;
       ffmpegCandidates: {

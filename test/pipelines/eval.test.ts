@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,6 +15,7 @@ import { summarizeScores } from '../../pipelines/jobs/summarize.ts';
 import { TINY_CLASSES, TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from './fixtures/tinyRun.ts';
 import { runTrainJob, toClipItem, type TrainJobResult } from '../../pipelines/jobs/train.ts';
 import { templateFor } from '../../src/networks/runConfig.ts';
+import { runProcess } from '../fixtures/runProcess.ts';
 
 // A tiny rgb-only network (width 1/8, 4 frames of 32 px) trained 1 epoch by the real train job.
 const GENOME = TINY_RGB_GENOME;
@@ -124,7 +124,7 @@ describe('eval', () => {
       writeFileSync(target, index === 0 ? 'not a video\n' : readFileSync(item.path));
     }
     const out = join(dir, 'cli-eval.json');
-    const child = spawnSync(
+    const child = await runProcess(
       process.execPath,
       [
         'bin/assemblenet.mjs',
@@ -145,7 +145,7 @@ describe('eval', () => {
         // the copy holds only the test videos: the train rows name no video
         '--allow-missing',
       ],
-      { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+      { cwd: ROOT, timeout: 300_000 },
     );
     expect(child.status, child.stderr).toBe(0);
     const last = JSON.parse(child.stdout.trim().split('\n').at(-1)!);
