@@ -3,7 +3,7 @@
  * train job, a 2-student search with 1 KD epoch each, the chosen student saved as a checkpoint
  * that `loadNetworkFromCheckpoint` + the eval job read back, and the teacher-logit cache reused.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +33,7 @@ import {
 import { runEvalJob } from '../../pipelines/jobs/eval.ts';
 import { parseRunConfig } from '../../src/networks/runConfig.ts';
 import { runTrainJob } from '../../pipelines/jobs/train.ts';
+import { runProcess } from '../fixtures/runProcess.ts';
 
 const GENOME: Genome = parseGenome({
   name: 'tiny-two-stream',
@@ -312,9 +313,8 @@ describe('runDistillJob', () => {
     expect(killedLines.length).toBeGreaterThanOrEqual(journaledBeforeKill);
     expect(killedLines.filter((entry) => entry.status !== 'skipped').length).toBeLessThan(3);
     // 2. resumed: the journaled candidates are read back, the others trained
-    const run = spawnSync(process.execPath, [...args, '--resume'], {
+    const run = await runProcess(process.execPath, [...args, '--resume'], {
       cwd,
-      encoding: 'utf8',
       timeout: 400_000,
     });
     expect(run.status, run.stderr).toBe(0);

@@ -3,7 +3,7 @@
  * its candidate processes), then resumed, journals every evaluation exactly once and ends with
  * the same population as an uninterrupted run with the same seed.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import {
   tinyEvolveArgs,
   type JournalEvaluation,
 } from './fixtures/tinyEvolve.ts';
+import { runProcess } from '../fixtures/runProcess.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/assemblenet.mjs');
@@ -55,7 +56,7 @@ beforeAll(async () => {
 describe('evolve: SIGKILL mid-run, then --resume', () => {
   it('journals each evaluation once and ends like an uninterrupted run', async () => {
     const reference = join(dir, 'reference');
-    const straight = spawnSync('node', [...evolveArgs(reference), '--json'], { encoding: 'utf8' });
+    const straight = await runProcess('node', [...evolveArgs(reference), '--json']);
     expect(straight.status, straight.stderr).toBe(0);
     const referenceRecords = journalEvaluations(reference);
     expect(referenceRecords.map((r) => r.index).sort((a, b) => a! - b!)).toEqual([
@@ -87,9 +88,7 @@ describe('evolve: SIGKILL mid-run, then --resume', () => {
     expect(before).toBeGreaterThanOrEqual(3);
     expect(before).toBeLessThan(BUDGET);
 
-    const resumed = spawnSync('node', [...evolveArgs(killed, true), '--json'], {
-      encoding: 'utf8',
-    });
+    const resumed = await runProcess('node', [...evolveArgs(killed, true), '--json']);
     expect(resumed.status, resumed.stderr).toBe(0);
     const after = journalEvaluations(killed);
     expect(after.map((r) => r.index).sort((a, b) => a! - b!)).toEqual([...Array(BUDGET).keys()]);
