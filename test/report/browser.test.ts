@@ -6,7 +6,6 @@
  * on exactly the non-dominated students, the confusion matrix of the classify rows.
  * The output folders come from one tiny `assemblenet run` (test/report/fixtures/tinyOutputs.ts).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { writeReport } from '../../pipelines/report/index.ts';
 import type { DistillJobResult } from '../../pipelines/jobs/distill.ts';
 import { latestCheckpoint, loadCheckpoint, readGenome, selectBackend } from '../../src/index.ts';
 import { buildTinyOutputs, CLI, type TinyOutputs } from './fixtures/tinyOutputs.ts';
+import { runProcess } from '../fixtures/runProcess.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'anet-report-browser-'));
 let outputs: TinyOutputs;
@@ -30,11 +30,13 @@ beforeAll(async () => {
   await selectBackend('wasm');
   outputs = await buildTinyOutputs(dir);
   reports.run = join(outputs.run, 'report.html'); // written by `assemblenet run`
-  const cli = spawnSync(
-    process.execPath,
-    [CLI, 'report', outputs.evolve, '--out', join(dir, 'evolve.html')],
-    { encoding: 'utf8' },
-  );
+  const cli = await runProcess(process.execPath, [
+    CLI,
+    'report',
+    outputs.evolve,
+    '--out',
+    join(dir, 'evolve.html'),
+  ]);
   expect(cli.status, cli.stderr).toBe(0);
   expect(cli.stdout).toBe(`report: ${join(dir, 'evolve.html')}\n`);
   reports.evolve = join(dir, 'evolve.html');
