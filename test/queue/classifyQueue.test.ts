@@ -5,7 +5,7 @@
  * - Redis restarted (empty: no persistence) mid-run: workers and coordinator reconnect, lost
  *   jobs are enqueued again, and the rows are again those of the local run.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { ClipPool, selectBackend } from '../../src/index.ts';
 import type { ClassifyRow } from '../../pipelines/jobs/classify.ts';
 import { runTrainJob } from '../../pipelines/jobs/train.ts';
 import { TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from '../pipelines/fixtures/tinyRun.ts';
+import { runProcess } from '../fixtures/runProcess.ts';
 import { until } from '../fixtures/until.ts';
 import { type RedisServer, startRedis } from './redisServer.ts';
 import {
@@ -111,7 +112,7 @@ beforeAll(async () => {
       '\n',
     ),
   );
-  const local = spawnSync('node', classifyArgs(join(dir, 'local.jsonl')), { encoding: 'utf8' });
+  const local = await runProcess('node', classifyArgs(join(dir, 'local.jsonl')));
   expect(local.status, local.stderr).toBe(1); // the two bad videos
   const rows = rowsOf(join(dir, 'local.jsonl'));
   expect(rows).toHaveLength(manifest.items.length + 2);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseQueueUrl, redactQueueUrl } from '../../pipelines/queue/connection.ts';
 import { queueStatus } from '../../pipelines/queue/status.ts';
+import { runProcess } from '../fixtures/runProcess.ts';
 import { type RedisServer, startRedis } from './redisServer.ts';
 
 const CLI = join(import.meta.dirname, '../../bin/assemblenet.mjs');
@@ -84,11 +85,13 @@ describe('real connections', () => {
       /WRONGPASS|invalid username-password/,
     );
     // the CLI prints the failure as an error, never the password
-    const cli = spawnSync(
-      'node',
-      [CLI, 'queue', 'status', '--queue', `redis://coordinator:wrong@127.0.0.1:${server.port}`],
-      { encoding: 'utf8' },
-    );
+    const cli = await runProcess('node', [
+      CLI,
+      'queue',
+      'status',
+      '--queue',
+      `redis://coordinator:wrong@127.0.0.1:${server.port}`,
+    ]);
     expect(cli.status).not.toBe(0);
     expect(cli.stderr).not.toContain('wrong@');
   }, 60_000);
@@ -159,18 +162,17 @@ describe('real connections', () => {
     servers.push(server);
     expect(server.url).toMatch(/^rediss:\/\//);
     const run = (extraCa: boolean) =>
-      spawnSync('node', [CLI, 'queue', 'status', '--queue', server.url, '--json'], {
-        encoding: 'utf8',
+      runProcess('node', [CLI, 'queue', 'status', '--queue', server.url, '--json'], {
         env: {
           ...process.env,
           NODE_EXTRA_CA_CERTS: extraCa ? join(dir, 'ca.pem') : '',
         },
       });
-    const trusted = run(true);
+    const trusted = await run(true);
     expect(trusted.status, trusted.stderr).toBe(0);
     expect(JSON.parse(trusted.stdout.trim().split('\n').at(-1)!).counts.failed).toBe(0);
     // without the CA the certificate is refused: the connection really is TLS and checked
-    const untrusted = run(false);
+    const untrusted = await run(false);
     expect(untrusted.status).not.toBe(0);
     expect(untrusted.stderr).toMatch(/certificate/i);
   }, 60_000);

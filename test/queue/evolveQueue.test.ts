@@ -6,7 +6,7 @@
  * - the coordinator SIGKILLed mid-search and resumed with --resume: no evaluation runs twice
  *   (each candidate's job starts once on the workers) and the result is again the local one.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import {
   tinyEvolveArgs,
   type JournalEvaluation,
 } from '../pipelines/fixtures/tinyEvolve.ts';
+import { runProcess } from '../fixtures/runProcess.ts';
 import { until } from '../fixtures/until.ts';
 import { type RedisServer, startRedis } from './redisServer.ts';
 import {
@@ -72,7 +73,7 @@ beforeAll(async () => {
   space = join(dir, 'space.json');
   writeFileSync(space, JSON.stringify(TINY_EVOLVE_SPACE));
   // the local run (no --queue) with the same seed: what the queue runs must reproduce
-  const local = spawnSync('node', evolveArgs(join(dir, 'local')), { encoding: 'utf8' });
+  const local = await runProcess('node', evolveArgs(join(dir, 'local')));
   expect(local.status, local.stderr).toBe(0);
   reference = journalEvaluations(join(dir, 'local'));
   expect(reference.map((r) => r.index).sort()).toEqual([...Array(BUDGET).keys()]);
@@ -156,14 +157,12 @@ describe('evolve --queue', () => {
     const before = journalEvaluations(out).length;
     expect(before).toBeLessThan(BUDGET);
 
-    const resumed = spawnSync('node', evolveArgs(out, ['--queue', redis.url, '--resume']), {
-      encoding: 'utf8',
-    });
+    const resumed = await runProcess('node', evolveArgs(out, ['--queue', redis.url, '--resume']));
     expect(resumed.status, resumed.stderr).toBe(0);
     const records = journalEvaluations(out);
     expect(records.map((r) => r.index).sort()).toEqual([...Array(BUDGET).keys()]);
     expect(byIndex(records)).toEqual(byIndex(reference));
-    // spawnSync blocked this process: let the workers' log lines arrive
+    // a worker may log its last "done" after the coordinator exited
     await until(
       () =>
         logs()

@@ -13,6 +13,7 @@ import { Coordinator, QueueJobError } from '../../pipelines/queue/coordinator.ts
 import type { ExtractShardPayload } from '../../pipelines/queue/kinds.ts';
 import { generateSyntheticDataset } from '../../datasets/index.ts';
 import { TINY_CONFIG, TINY_RGB_GENOME, tinyMotionSpec } from '../pipelines/fixtures/tinyRun.ts';
+import { runProcess } from '../fixtures/runProcess.ts';
 import { type RedisServer, startRedis } from './redisServer.ts';
 import { type WorkerProcess, startWorkerProcess, stopWorkerProcess } from './workerProcess.ts';
 
@@ -163,33 +164,27 @@ describe('worker: refusals and failures', () => {
       '--json',
     ];
     const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
-    const queued = spawnSync('node', [...args, '--queue', redis.url, '--shard-size', '5'], {
-      encoding: 'utf8',
-    });
+    const queued = await runProcess('node', [...args, '--queue', redis.url, '--shard-size', '5']);
     expect(queued.status, queued.stderr).toBe(0);
     const summary = last(queued.stdout);
     expect(summary).toMatchObject({ total: 12, ok: 12, cached: 0, failed: 0, clipsPerVideo: 2 });
-    // spawnSync blocked this process: let the worker's log lines arrive (shards of 5 + 5 + 2)
+    // the worker may log its last "done" after the coordinator exited (shards of 5 + 5 + 2)
     await worker.waitFor(/(worker: done extract-shard[\s\S]*){3}/, 10_000);
     expect(worker.log().match(/worker: done extract-shard/g)).toHaveLength(3);
-    const local = spawnSync('node', [...args, '--workers', '1'], { encoding: 'utf8' });
+    const local = await runProcess('node', [...args, '--workers', '1']);
     expect(local.status, local.stderr).toBe(0);
     expect(last(local.stdout)).toMatchObject({ total: 12, ok: 0, cached: 12, failed: 0 });
   }, 180_000);
 
-  it('lists failed jobs with their reasons in `queue status`', () => {
-    const run = spawnSync('node', [CLI, 'queue', 'status', '--queue', redis.url], {
-      encoding: 'utf8',
-    });
+  it('lists failed jobs with their reasons in `queue status`', async () => {
+    const run = await runProcess('node', [CLI, 'queue', 'status', '--queue', redis.url]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(
       /1 worker connection\(s\); 0 waiting, 0 active, 0 delayed, 6 failed/,
     );
     expect(run.stdout).toMatch(/rm-rf bad-kind \(attempts 1\): refused: unknown job kind/);
     expect(run.stdout).toMatch(/extract-shard unseen \(attempts 2\): .*cannot see/);
-    const json = spawnSync('node', [CLI, 'queue', 'status', '--queue', redis.url, '--json'], {
-      encoding: 'utf8',
-    });
+    const json = await runProcess('node', [CLI, 'queue', 'status', '--queue', redis.url, '--json']);
     const status = JSON.parse(json.stdout.trim().split('\n').at(-1)!);
     expect(status.jobs.failed.map((j: { id: string }) => j.id).sort()).toEqual([
       'bad-kind',
