@@ -8,11 +8,9 @@ export default defineConfig({
     poolOptions: { forks: { singleFork: false, maxForks: 2, minForks: 1 } },
     // Generous: several suites start real processes (workers, a browser, a tiny pipeline run), and a
     // busy CI machine must not turn slowness into failures (speed is measured in bench/).
-    // Several tests run a CLI process synchronously (execFileSync) for a minute or more; that
-    // blocks their vitest worker's event loop, and on a loaded machine vitest's 60 s RPC timer
-    // then reports 'Timeout calling "onTaskUpdate"' as an unhandled error after the test passed,
-    // failing the run. Failed tests still fail the run. To do: make those child processes async.
-    dangerouslyIgnoreUnhandledErrors: true,
+    // Child processes that can run for more than a few seconds are started asynchronously
+    // (test/fixtures/runProcess.ts): a synchronous one blocks the worker's event loop, and vitest
+    // reports 'Timeout calling "onTaskUpdate"' once its 60 s RPC timer runs out.
     testTimeout: 300_000,
     hookTimeout: 600_000,
   },
