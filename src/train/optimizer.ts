@@ -14,10 +14,15 @@
  * does (Keras `l2(weight_decay / 2)` on conv kernels, momentum 0.9). 'decoupled' shrinks the
  * weights directly (SGDW-style, scaled by the current lr) and keeps decay out of the momentum.
  *
+ * On wasm and cpu each variable's update is one kernel call (engine/sgdMomentumUpdate.ts: one
+ * pass, float32 rounding per operation as below); other backends run the formula as tfjs ops
+ * (~8 kernel calls per variable).
+ *
  * It is a `tf.Optimizer` (so `minimize`, `getWeights`/`setWeights` and the project's weightsIO
  * work with it); the training loop calls {@link SgdMomentum.update} with the step's rate.
  * Slots are kept by variable name, so restoring does not depend on the order of variables.
  */
+import { fusedSgdMomentumUpdate } from '../engine/sgdMomentumUpdate.ts';
 import { tf, type Tensor, type Variable } from '../engine/tf.ts';
 import { InputError } from '../errors.ts';
 
@@ -37,6 +42,11 @@ export interface SgdOptions extends Partial<Omit<SgdConfig, 'kind'>> {
    * batch-norm parameters and connection weights are not decayed.
    */
   decays?: (variable: Variable) => boolean;
+  /**
+   * One kernel call per variable on wasm and cpu (default; engine/sgdMomentumUpdate.ts); false
+   * runs the tfjs-op form that other backends use (for tests).
+   */
+  kernels?: boolean;
 }
 
 /** A tensor with the name it is saved under. */
@@ -61,6 +71,7 @@ export class SgdMomentum extends tf.Optimizer {
   /** Rate used by `applyGradients`/`minimize`; `update` takes its own. */
   learningRate: number;
   private readonly decays: (variable: Variable) => boolean;
+  private readonly kernels: boolean;
   /** Momentum accumulators by the engine name of the variable they belong to. */
   private readonly slots = new Map<string, Variable>();
 
@@ -85,6 +96,7 @@ export class SgdMomentum extends tf.Optimizer {
       );
     }
     this.decays = options.decays ?? decaysKernels;
+    this.kernels = options.kernels ?? true;
     this.learningRate = options.learningRate ?? 0.01;
   }
 
@@ -114,12 +126,26 @@ export class SgdMomentum extends tf.Optimizer {
       if (gradient == null || !variable.trainable) return;
       const decay = weightDecay > 0 && this.decays(variable) ? weightDecay : 0;
       tf.tidy(() => {
+        const slot = momentum > 0 ? this.slot(variable) : undefined;
+        const fused =
+          this.kernels &&
+          fusedSgdMomentumUpdate(variable, gradient, slot, {
+            lr,
+            momentum,
+            nesterov,
+            l2: weightDecayMode === 'l2' ? decay : 0,
+            decoupled: weightDecayMode === 'decoupled' ? decay : 0,
+          });
+        if (fused) {
+          if (slot && fused.slot) slot.assign(fused.slot);
+          variable.assign(fused.value);
+          return;
+        }
         let g: Tensor = gradient;
         if (decay > 0 && weightDecayMode === 'l2')
           g = tf.add(g, tf.mul(tf.scalar(decay), variable));
         let step: Tensor = g;
-        if (momentum > 0) {
-          const slot = this.slot(variable);
+        if (slot) {
           const accumulated = tf.add(tf.mul(tf.scalar(momentum), slot), g);
           slot.assign(accumulated);
           step = nesterov ? tf.add(g, tf.mul(accumulated, tf.scalar(momentum))) : accumulated;

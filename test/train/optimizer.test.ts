@@ -1,6 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, selectBackend } from '../../src/engine/index.ts';
-import { SgdMomentum } from '../../src/train/optimizer.ts';
+import { SGD_MOMENTUM_UPDATE } from '../../src/engine/kernels/SgdMomentumUpdate.ts';
+import { type SgdOptions, SgdMomentum } from '../../src/train/optimizer.ts';
+import { relError, seeded } from '../engine/kernels/naive.ts';
 
 beforeAll(async () => {
   await selectBackend('cpu');
@@ -150,5 +152,119 @@ describe('SgdMomentum', () => {
   it('rejects bad options', () => {
     expect(() => new SgdMomentum({ momentum: 1 })).toThrow(/momentum/);
     expect(() => new SgdMomentum({ weightDecayMode: 'adamw' as never })).toThrow(/l2\|decoupled/);
+  });
+});
+
+/**
+ * The one-kernel update (wasm, cpu) against the tfjs-op form run on the cpu backend, bitwise: several
+ * steps with changing rates, a decayed kernel, an undecayed bias and a variable whose gradient
+ * is null (left untouched, no slot).
+ */
+describe('SgdMomentum one-kernel update', () => {
+  afterAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  const SHAPES = [[3, 4], [5], [2, 2]] as const;
+  const LRS = [0.1, 0.05, 0.2, 0.01];
+
+  /** Values of every variable and every saved optimizer weight after each step. */
+  async function trajectory(options: SgdOptions): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    const variables = tf.tidy(() =>
+      SHAPES.map((shape, v) => tf.variable(tf.tensor(seeded(shape, 10 + v), [...shape]))),
+    );
+    const optimizer = new SgdMomentum(options);
+    for (const [step, lr] of LRS.entries()) {
+      const gradients = SHAPES.map((shape, v) =>
+        v === 2 ? null : tf.tensor(seeded(shape, 100 * step + v), [...shape]),
+      );
+      optimizer.update(variables, gradients, lr);
+      tf.dispose(gradients.filter((g) => g !== null));
+      for (const [v, variable] of variables.entries())
+        out.set(`step ${step} variable ${v}`, variable.dataSync() as Float32Array);
+      const weights = await optimizer.getWeights();
+      for (const [w, { name, tensor }] of weights.entries()) {
+        // Slot names hold the engine's variable counter: label them by position.
+        out.set(
+          `step ${step} weight ${w}${w === 0 ? ` ${name}` : ''}`,
+          tensor.dataSync() as Float32Array,
+        );
+      }
+      weights[0]!.tensor.dispose();
+    }
+    optimizer.dispose();
+    tf.dispose(variables);
+    return out;
+  }
+
+  const CONFIGS: SgdOptions[] = [
+    { momentum: 0.9, nesterov: false },
+    { momentum: 0.9, nesterov: true, weightDecay: 0.05 },
+    { momentum: 0.9, nesterov: false, weightDecay: 0.1, weightDecayMode: 'decoupled' },
+    { momentum: 0.9, nesterov: true, weightDecay: 0.1, weightDecayMode: 'decoupled' },
+    { momentum: 0, weightDecay: 0.05 },
+    { momentum: 0, weightDecay: 0.1, weightDecayMode: 'decoupled' },
+  ];
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`on ${backend} matches the tfjs-op form on cpu`, async () => {
+      for (const config of CONFIGS) {
+        const label = JSON.stringify(config);
+        await selectBackend('cpu');
+        const expected = await trajectory({ ...config, kernels: false });
+        await selectBackend(backend);
+        const before = tf.memory().numTensors;
+        const got = await trajectory(config);
+        expect(tf.memory().numTensors, label).toBe(before);
+        expect([...got.keys()], label).toEqual([...expected.keys()]);
+        // momentum 0: no slots (only `iter`); otherwise one per updated variable, none for the
+        // variable without a gradient.
+        expect(got.has('step 3 weight 2'), label).toBe(config.momentum !== 0);
+        expect(got.has('step 3 weight 3'), label).toBe(false);
+        for (const [key, values] of expected) {
+          // Bitwise: the kernel rounds every operation to float32 as the ops do (see its header).
+          expect(got.get(key), `${label} ${key}`).toEqual(values);
+        }
+        // The variable without a gradient kept its initial values.
+        expect(got.get('step 3 variable 2'), label).toEqual(seeded([2, 2], 12));
+      }
+    });
+  }
+
+  it('differs from a wrong formula (the comparison can fail)', async () => {
+    await selectBackend('cpu');
+    const nesterov = await trajectory({ momentum: 0.9, nesterov: true });
+    const heavyBall = await trajectory({ momentum: 0.9, nesterov: false, kernels: false });
+    expect(
+      relError(nesterov.get('step 3 variable 0')!, heavyBall.get('step 3 variable 0')!),
+    ).toBeGreaterThan(1e-3);
+  });
+
+  it('runs one kernel call per updated variable on wasm', async () => {
+    await selectBackend('wasm');
+    const variables = tf.tidy(() => SHAPES.map((shape) => tf.variable(tf.ones([...shape]))));
+    const gradients = SHAPES.map((shape, v) => (v === 2 ? null : tf.ones([...shape])));
+    const optimizer = new SgdMomentum({ momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+    optimizer.update(variables, gradients, 0.1); // creates the slots
+    const profile = await tf.profile(() => optimizer.update(variables, gradients, 0.1));
+    expect(profile.kernels.map((k) => k.name)).toEqual([SGD_MOMENTUM_UPDATE, SGD_MOMENTUM_UPDATE]);
+    optimizer.dispose();
+    tf.dispose([...variables, ...gradients.filter((g) => g !== null)]);
+  });
+
+  it('the kernel refuses a slot of another shape', async () => {
+    await selectBackend('cpu');
+    const run = () =>
+      tf
+        .engine()
+        .runKernel(
+          SGD_MOMENTUM_UPDATE,
+          { value: tf.ones([2, 3]), gradient: tf.ones([2, 3]), slot: tf.ones([3, 2]) },
+          { lr: 0.1, momentum: 0.9, nesterov: false, l2: 0, decoupled: 0 },
+        );
+    expect(run).toThrow(
+      /expected gradient and slot of shape \[2,3\], got gradient \[2,3\], slot \[3,2\]/,
+    );
   });
 });
