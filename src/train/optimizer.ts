@@ -14,9 +14,9 @@
  * does (Keras `l2(weight_decay / 2)` on conv kernels, momentum 0.9). 'decoupled' shrinks the
  * weights directly (SGDW-style, scaled by the current lr) and keeps decay out of the momentum.
  *
- * On wasm and cpu each variable's update is one kernel call (engine/sgdMomentumUpdate.ts: one
- * pass, float32 rounding per operation as below); other backends run the formula as tfjs ops
- * (~8 kernel calls per variable).
+ * On cpu, and on wasm for variables of up to 4096 elements, each variable's update is one kernel
+ * call (engine/sgdMomentumUpdate.ts: one pass, float32 rounding per operation as below, the same
+ * bits as the ops); otherwise the formula runs as tfjs ops (~8 kernel calls per variable).
  *
  * It is a `tf.Optimizer` (so `minimize`, `getWeights`/`setWeights` and the project's weightsIO
  * work with it); the training loop calls {@link SgdMomentum.update} with the step's rate.
@@ -43,8 +43,8 @@ export interface SgdOptions extends Partial<Omit<SgdConfig, 'kind'>> {
    */
   decays?: (variable: Variable) => boolean;
   /**
-   * One kernel call per variable on wasm and cpu (default; engine/sgdMomentumUpdate.ts); false
-   * runs the tfjs-op form that other backends use (for tests).
+   * One kernel call per variable on cpu and for small variables on wasm (default;
+   * engine/sgdMomentumUpdate.ts); false runs the tfjs-op form everywhere (for tests).
    */
   kernels?: boolean;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, selectBackend } from '../../src/engine/index.ts';
 import { SGD_MOMENTUM_UPDATE } from '../../src/engine/kernels/SgdMomentumUpdate.ts';
+import { WASM_KERNEL_MAX_ELEMENTS } from '../../src/engine/sgdMomentumUpdate.ts';
 import { type SgdOptions, SgdMomentum } from '../../src/train/optimizer.ts';
 import { relError, seeded } from '../engine/kernels/naive.ts';
 
@@ -156,16 +157,17 @@ describe('SgdMomentum', () => {
 });
 
 /**
- * The one-kernel update (wasm, cpu) against the tfjs-op form run on the cpu backend, bitwise: several
- * steps with changing rates, a decayed kernel, an undecayed bias and a variable whose gradient
- * is null (left untouched, no slot).
+ * The one-kernel update (wasm, cpu) against the tfjs-op form run on the cpu backend, bitwise:
+ * several steps with changing rates, a decayed kernel, an undecayed bias, a variable whose
+ * gradient is null (left untouched, no slot) and one above the wasm size cutoff.
  */
 describe('SgdMomentum one-kernel update', () => {
   afterAll(async () => {
     await selectBackend('cpu');
   });
 
-  const SHAPES = [[3, 4], [5], [2, 2]] as const;
+  // The last is above the wasm cutoff (ops there, the kernel on cpu).
+  const SHAPES = [[3, 4], [5], [2, 2], [65, 64]] as const;
   const LRS = [0.1, 0.05, 0.2, 0.01];
 
   /** Values of every variable and every saved optimizer weight after each step. */
@@ -220,8 +222,8 @@ describe('SgdMomentum one-kernel update', () => {
         expect([...got.keys()], label).toEqual([...expected.keys()]);
         // momentum 0: no slots (only `iter`); otherwise one per updated variable, none for the
         // variable without a gradient.
-        expect(got.has('step 3 weight 2'), label).toBe(config.momentum !== 0);
-        expect(got.has('step 3 weight 3'), label).toBe(false);
+        expect(got.has('step 3 weight 3'), label).toBe(config.momentum !== 0);
+        expect(got.has('step 3 weight 4'), label).toBe(false);
         for (const [key, values] of expected) {
           // Bitwise: the kernel rounds every operation to float32 as the ops do (see its header).
           expect(got.get(key), `${label} ${key}`).toEqual(values);
@@ -243,14 +245,34 @@ describe('SgdMomentum one-kernel update', () => {
 
   it('runs one kernel call per updated variable on wasm', async () => {
     await selectBackend('wasm');
-    const variables = tf.tidy(() => SHAPES.map((shape) => tf.variable(tf.ones([...shape]))));
-    const gradients = SHAPES.map((shape, v) => (v === 2 ? null : tf.ones([...shape])));
+    const small = SHAPES.slice(0, 3);
+    const variables = tf.tidy(() => small.map((shape) => tf.variable(tf.ones([...shape]))));
+    const gradients = small.map((shape, v) => (v === 2 ? null : tf.ones([...shape])));
     const optimizer = new SgdMomentum({ momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
     optimizer.update(variables, gradients, 0.1); // creates the slots
     const profile = await tf.profile(() => optimizer.update(variables, gradients, 0.1));
     expect(profile.kernels.map((k) => k.name)).toEqual([SGD_MOMENTUM_UPDATE, SGD_MOMENTUM_UPDATE]);
     optimizer.dispose();
     tf.dispose([...variables, ...gradients.filter((g) => g !== null)]);
+  });
+
+  it('on wasm, variables above the size cutoff run as ops; on cpu, as the kernel', async () => {
+    const kernelsRun = async (backend: 'cpu' | 'wasm') => {
+      await selectBackend(backend);
+      const shape = [WASM_KERNEL_MAX_ELEMENTS + 1];
+      const variable = tf.tidy(() => tf.variable(tf.ones(shape)));
+      const gradient = tf.ones(shape);
+      const optimizer = new SgdMomentum({ momentum: 0.9 });
+      optimizer.update([variable], [gradient], 0.1); // creates the slot
+      const profile = await tf.profile(() => optimizer.update([variable], [gradient], 0.1));
+      optimizer.dispose();
+      tf.dispose([variable, gradient]);
+      return profile.kernelNames;
+    };
+    expect(await kernelsRun('cpu')).toEqual([SGD_MOMENTUM_UPDATE]);
+    const wasm = await kernelsRun('wasm');
+    expect(wasm).not.toContain(SGD_MOMENTUM_UPDATE);
+    expect(wasm).toContain('Multiply');
   });
 
   it('the kernel refuses a slot of another shape', async () => {
