@@ -11,10 +11,9 @@ rounds=${2:-2}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${3:-$root/runs/compare-$before}
 tree=$out/tree
-rm -rf "$tree" && mkdir -p "$tree"
-(cd "$root" && git archive "$before" src evolution package.json tsconfig.json) | tar -x -C "$tree"
-(cd "$root" && tar -c bench) | tar -x -C "$tree"
-ln -s "$root/node_modules" "$tree/node_modules"
+# shellcheck source=bench/_beforeTree.sh
+. "$root/bench/_beforeTree.sh"
+before_tree "$root" "$before" "$tree"
 for round in $(seq 1 "$rounds"); do
   for side in before after; do
     dir=$root

@@ -9,10 +9,9 @@ rounds=${2:-5}
 steps=${3:-7}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tree=$root/runs/compare-step-$before
-rm -rf "$tree" && mkdir -p "$tree"
-(cd "$root" && git archive "$before" src evolution package.json tsconfig.json) | tar -x -C "$tree"
-(cd "$root" && tar -c bench) | tar -x -C "$tree"
-ln -s "$root/node_modules" "$tree/node_modules"
+# shellcheck source=bench/_beforeTree.sh
+. "$root/bench/_beforeTree.sh"
+before_tree "$root" "$before" "$tree"
 for round in $(seq 1 "$rounds"); do
   for side in before after; do
     dir=$root
