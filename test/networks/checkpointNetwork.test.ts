@@ -6,7 +6,6 @@ import {
   createAssembleNet,
   createStudent,
   genomeToJSON,
-  parseGenome,
   parseStudent,
   selectBackend,
   tf,
@@ -22,20 +21,11 @@ import { clipTemplate } from '../../src/data/clipBatches.ts';
 import { saveTrainingCheckpoint, type NamedVariables } from '../../src/train/checkpoint.ts';
 import { parseRunConfig, templateFor } from '../../src/networks/runConfig.ts';
 import { Rng } from '../../src/util/random.ts';
+import { TINY_RGB_GENOME } from '../pipelines/fixtures/tinyRun.ts';
 
 // Checkpoints written through the library's own saveTrainingCheckpoint, with weights moved away
 // from their seeded initial values, so a network that was rebuilt but not restored fails.
-const GENOME: Genome = parseGenome({
-  name: 'registry-rgb',
-  modulesPerLevel: [1, 1, 1, 1],
-  nodes: [
-    { stem: 'rgb', temporal: 1 },
-    { level: 0, inputs: [0], filters: 32, dilation: 1, stride: 1 },
-    { level: 1, inputs: [1], filters: 64, dilation: 1, stride: 2 },
-    { level: 2, inputs: [2], filters: 128, dilation: 1, stride: 2 },
-    { level: 3, inputs: [3], filters: 256, dilation: 1, stride: 2 },
-  ],
-});
+const GENOME: Genome = TINY_RGB_GENOME;
 const CONFIG = parseRunConfig({ frames: 2, size: 16, width: 0.125, fps: 8 });
 const CLASSES = ['left', 'right', 'spin'];
 const NETWORK: NetworkOptions = {
