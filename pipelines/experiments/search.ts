@@ -195,10 +195,10 @@ for (const seed of seeds) {
         return best;
       });
       save();
+      return evaluations;
     };
-    refresh();
+    const evaluations = refresh();
     if (values['report-only']) {
-      const evaluations = readJournal(journal).evaluations;
       const top = evaluations.reduce<(typeof evaluations)[number] | undefined>(
         (a, e) => (e.fitness !== null && (!a || e.fitness > a.fitness!) ? e : a),
         undefined,
