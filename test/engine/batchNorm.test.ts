@@ -25,9 +25,13 @@ const CASES: Case[] = [
   { shape: [3, 5, 4, 6], relu: true, offset: 0.7 },
   { shape: [2, 3, 3, 1], relu: true, offset: -0.4 },
   { shape: [4, 2, 3, 5], relu: false, offset: 50 },
-  // Multiples of 4 channels take the kernels' 4-channels-at-a-time loops.
+  // The kernels walk channels 4 at a time, then the last C % 4 one at a time: 6 = 4 + 2,
+  // 5 = 4 + 1, 1 = the tail alone, 8 and 12 = groups only.
   { shape: [2, 3, 4, 8], relu: true, offset: 0.3 },
   { shape: [3, 2, 2, 12], relu: false, offset: 20 },
+  // 11 channels (the stems at width 0.25): two groups of 4, then 3 channels one at a time.
+  { shape: [2, 3, 2, 11], relu: true, offset: -0.2 },
+  { shape: [2, 2, 3, 11], relu: false, offset: 5 },
 ];
 
 /** The formula with elementwise ops (tfjs differentiates each). */
