@@ -15,12 +15,20 @@
  * search is an `evolve` journal in OUT/<arm>-s<seed> (resumed on a rerun); every final training
  * is a train run with run.json (skipped once done). The JSON is rewritten after each step.
  *
- * Two processes can share the searches (one per core) when they take disjoint --seeds and
- * separate --json files; `--report-only` then reads every journal and final run of the given
- * seeds and arms, runs nothing, and writes the JSON and the table of all of them (the curves so
- * far, while searches still run). pipelines/experiments/search-b.sh does both.
+ * Searches run in this order: the arms without weight inheritance first (seed by seed), then
+ * those with it, so that the first comparison is complete before the second starts.
+ *
+ * Several processes (one per core, or one per machine on a shared file system) share the
+ * searches with `--claim`: each takes the next search that no other live process holds (a lock
+ * beside its folder, src/util/dirClaim.ts), runs it and its final training, and moves on; it
+ * exits when every search is done or held by another. A killed process's searches are taken
+ * by the next run. Each process writes its own --json; `--report-only` reads every journal,
+ * commit record and final run of the given seeds and arms, runs nothing, and writes the JSON and
+ * the table of all of them (the curves so far, while searches still run).
+ * pipelines/experiments/search-b.sh does both. Each search folder keeps `commits.jsonl`: the
+ * commit of every invocation that worked on it, with the evaluations journaled before.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readManifest } from '../../datasets/index.ts';
@@ -36,6 +44,8 @@ import { runEvolveJob } from '../jobs/evolve.ts';
 import { parseRunConfig } from '../../src/networks/runConfig.ts';
 import type { EvalSummary } from '../jobs/summarize.ts';
 import { writeFileAtomic } from '../../src/util/atomicFile.ts';
+import { tryClaimDir, type DirClaim } from '../../src/util/dirClaim.ts';
+import { readJsonlJournal } from '../../src/util/jsonlJournal.ts';
 import {
   gitCommit,
   lastJsonLine,
@@ -72,6 +82,7 @@ const { values, positionals } = parseArgs({
     'final-seed': { type: 'string', default: '1' },
     'no-final': { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
+    claim: { type: 'boolean', default: false },
   },
 });
 if (!values.dataset) throw new Error('search: expected --dataset MANIFEST (Kinetics CSV)');
@@ -86,6 +97,25 @@ const arms = parseList(values.arms!, '--arms').map((arm) => {
     throw new Error('--arms: random search has no parents to inherit from');
   return { name: arm, strategy: strategy as Strategy, inherit: extra === 'inherit' };
 });
+/** The searches in the order they run: without inheritance (seed by seed), then with it. */
+const order = [false, true].flatMap((inherit) =>
+  seeds.flatMap((seed) =>
+    arms.filter((arm) => arm.inherit === inherit).map((arm) => ({ arm, seed })),
+  ),
+);
+// A search's lock is refreshed every 10 minutes: the searches survive being paused (SIGSTOP)
+// for up to 20 minutes, e.g. while a benchmark or the test suite needs the idle machine.
+const CLAIM_STALE_MS = 20 * 60_000;
+
+interface CommitRecord {
+  commit: string;
+  evaluationsBefore: number;
+}
+const commitsFile = (dir: string) => join(dir, 'commits.jsonl');
+const readCommits = (dir: string): CommitRecord[] =>
+  readJsonlJournal<CommitRecord>(commitsFile(dir), 'search commits').entries.map(
+    ({ commit, evaluationsBefore }) => ({ commit, evaluationsBefore }),
+  );
 
 /** The proxy manifest: the first N train videos of each class, and the val split. */
 function proxyManifest(): string {
@@ -141,7 +171,7 @@ interface SearchRecord {
   best: { index: number; fitness: number; genome: string } | null;
   done: boolean;
   /** Commits the search ran at, with the evaluations journaled when each invocation began. */
-  commits: { commit: string; evaluationsBefore: number }[];
+  commits: CommitRecord[];
   final?: { split: string; eval: EvalSummary; steps: number; seed: number; commit: string };
 }
 
@@ -164,12 +194,31 @@ const save = () =>
     ].sort((a, b) => a.seed - b.seed || a.arm.localeCompare(b.arm)),
   });
 
-for (const seed of seeds) {
-  for (const arm of arms) {
+for (const { arm, seed } of order) {
+  let claim: DirClaim | null = null;
+  try {
     const out = join(values.out!, `${arm.name}-s${seed}`);
     const journal = join(out, 'journal.jsonl');
+    if (values.claim && !values['report-only']) {
+      const finished =
+        readJournal(journal).evaluations.length >= Number(values.budget) &&
+        (values['no-final'] || existsSync(join(out, 'final', 'run.json')));
+      claim = finished
+        ? null
+        : await tryClaimDir(out, {
+            staleMs: CLAIM_STALE_MS,
+            onLost: (error) => {
+              process.stderr.write(`search: lost the claim on ${out} (${error.message})\n`);
+              process.exit(1);
+            },
+          });
+      if (!claim) {
+        if (!finished)
+          process.stderr.write(`search: ${arm.name} seed ${seed} is held by another process\n`);
+        continue;
+      }
+    }
     const before = readJournal(journal).evaluations.length;
-    const old = previous.find((p) => p.arm === arm.name && p.seed === seed);
     const record: SearchRecord = {
       arm: arm.name,
       strategy: arm.strategy,
@@ -180,10 +229,16 @@ for (const seed of seeds) {
       bestSoFar: [],
       best: null,
       done: false,
-      commits: [...(old?.commits ?? [])],
+      commits: [],
     };
-    if (before < record.budget && !values['report-only'])
-      record.commits.push({ commit: gitCommit(), evaluationsBefore: before });
+    if (before < record.budget && !values['report-only']) {
+      mkdirSync(out, { recursive: true });
+      appendFileSync(
+        commitsFile(out),
+        `${JSON.stringify({ commit: gitCommit(), evaluationsBefore: before, at: new Date().toISOString() })}\n`,
+      );
+    }
+    record.commits = readCommits(out);
     searches.push(record);
     // the curve so far, read back from the journal now and then (a search takes hours)
     const refresh = () => {
@@ -283,6 +338,8 @@ for (const seed of seeds) {
     }
     record.final = final;
     save();
+  } finally {
+    await claim?.release();
   }
 }
 
