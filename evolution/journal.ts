@@ -34,6 +34,8 @@ export interface EvaluationRecord {
   inheritance?: InheritanceSummary;
   /** With several proxy seeds: each training's fitness (`fitness` is their mean). */
   seedFitness?: number[];
+  /** The candidate folder of another search whose evaluation this one took over (same genome). */
+  reusedFrom?: string;
   error?: string;
   seconds: number;
   finishedAt: string;

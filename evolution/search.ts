@@ -73,6 +73,8 @@ export interface EvaluationOutcome {
   inheritance?: InheritanceSummary;
   /** With several proxy seeds: the fitness of each training (`fitness` is their mean). */
   seedFitness?: number[];
+  /** The candidate folder of another search whose evaluation this one took over. */
+  reusedFrom?: string;
 }
 
 /** Trains and scores one candidate (the pipeline supplies it: dataset, budget, processes). */
@@ -231,6 +233,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
             ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
             ...(outcome.inheritance ? { inheritance: outcome.inheritance } : {}),
             ...(outcome.seedFitness ? { seedFitness: outcome.seedFitness } : {}),
+            ...(outcome.reusedFrom ? { reusedFrom: outcome.reusedFrom } : {}),
             seconds: (Date.now() - startedAt) / 1000,
             finishedAt: new Date().toISOString(),
           };

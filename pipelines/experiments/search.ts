@@ -27,6 +27,11 @@
  * the table of all of them (the curves so far, while searches still run).
  * pipelines/experiments/search-b.sh does both. Each search folder keeps `commits.jsonl`: the
  * commit of every invocation that worked on it, with the evaluations journaled before.
+ *
+ * The searches of a seed start from the same random genomes (and random search makes more of
+ * them): a search takes over a sibling's finished evaluation of the same genome instead of
+ * training it again (pipelines/evolve/reuse.ts; the journal says `reusedFrom`), except in the
+ * arms that inherit weights. `--no-reuse` trains every candidate.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -83,6 +88,7 @@ const { values, positionals } = parseArgs({
     'no-final': { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
     claim: { type: 'boolean', default: false },
+    'no-reuse': { type: 'boolean', default: false },
   },
 });
 if (!values.dataset) throw new Error('search: expected --dataset MANIFEST (Kinetics CSV)');
@@ -288,6 +294,13 @@ for (const { arm, seed } of order) {
         ...(Number(values['proxy-seeds']) > 1 ? { proxySeeds: Number(values['proxy-seeds']) } : {}),
       },
       out,
+      ...(values['no-reuse']
+        ? {}
+        : {
+            reuseFrom: arms
+              .filter((other) => other.name !== arm.name)
+              .map((other) => join(values.out!, `${other.name}-s${seed}`)),
+          }),
       workers: 1,
       cacheDir: defaultCacheDir(),
       resume: existsSync(journal),

@@ -6,6 +6,7 @@
  *   out/candidates/candidate-N/  each candidate's proxy run (checkpoints, metrics.jsonl, eval.json);
  *                                with settings.proxySeeds K > 1: seed-k/ per training and
  *                                seed-k.json (its outcome, reused when a killed search resumes)
+ *                                (with reuseFrom: a copy of the search whose evaluation it took over)
  *   out/weights/N/               with settings.inheritWeights: candidate N's trained weights, which
  *                                its children start from (model.json + weights.bin)
  *   out/best-genome.json         the best genome (JSON) and out/best-genome.official.json (flat list)
@@ -35,6 +36,7 @@ import {
 } from '../../evolution/index.ts';
 import type { CandidateRequest, CandidateResult } from '../evolve/candidateTask.ts';
 import { candidateWeightsDir } from '../evolve/inheritWeights.ts';
+import { reusingEvaluator } from '../evolve/reuse.ts';
 import { createCountProgress } from '../countProgress.ts';
 import { templateFor, type RunConfig } from '../../src/networks/runConfig.ts';
 import { prepareClips } from './train.ts';
@@ -55,6 +57,11 @@ export interface EvolveJobInput {
   workers: number;
   cacheDir: string;
   resume: boolean;
+  /**
+   * Output folders of other searches (same manifest) whose finished evaluations of the same
+   * random genomes this search takes over instead of training them again (evolve/reuse.ts).
+   */
+  reuseFrom?: string[];
   /** redis:// URL: candidates are trained by queue workers (pipelines/queue), not here. */
   queue?: string;
   signal?: AbortSignal;
@@ -156,7 +163,7 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
   const coordinator = input.queue
     ? new (await import('../queue/coordinator.ts')).Coordinator({ url: input.queue, log })
     : undefined;
-  const evaluate = coordinator
+  const trained = coordinator
     ? (await import('../queue/evolve.ts')).queueCandidateEvaluator(coordinator, out, request)
     : evaluateOverSeeds(
         (candidate, seed, signal) =>
@@ -174,6 +181,14 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
         proxySeeds,
         proxySeeds > 1 ? fileSeedOutcomeStore((candidate) => request(candidate).out) : undefined,
       );
+  const evaluate = input.reuseFrom?.length
+    ? reusingEvaluator(
+        trained,
+        input.reuseFrom.map((folder) => resolve(folder)),
+        { settings: input.settings, config: input.config },
+        (candidate) => request(candidate).out,
+      )
+    : trained;
   let result: SearchResult;
   try {
     result = await runSearch({

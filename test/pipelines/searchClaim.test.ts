@@ -1,7 +1,8 @@
 /**
  * pipelines/experiments/search.ts --claim: two processes started together on the same searches
- * share them (each search is run by exactly one invocation), and a later run finds nothing left
- * to do. Tiny set: 2 classes x 5 videos (4 train, 1 val), one 1-epoch proxy per search.
+ * share them (each search is run by exactly one invocation), a later run finds nothing left
+ * to do, and a new arm takes over the evaluation of the genome its siblings already trained
+ * (candidate 0 of every arm of a seed is the same random genome). Tiny set: 2 classes x 5 videos (4 train, 1 val), one 1-epoch proxy per search.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,14 +26,14 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const search = (json: string) =>
+const search = (json: string, arms = 'random,guided') =>
   runProcess(
     process.execPath,
     [
       '--import',
       'tsx',
       'pipelines/experiments/search.ts',
-      ...['--dataset', manifest, '--arms', 'random,guided', '--seeds', '1'],
+      ...['--dataset', manifest, '--arms', arms, '--seeds', '1'],
       ...['--budget', '1', '--population', '1', '--proxy-per-class', '4'],
       ...['--proxy-val-per-class', '1', '--proxy-epochs', '1', '--no-final', '--claim'],
       ...['--out', out, '--json', join(dir, json)],
@@ -66,5 +67,20 @@ describe('search.ts --claim', () => {
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).not.toMatch(/evaluations journaled/);
     for (const name of SEARCHES) expect(lines(join(out, name, 'commits.jsonl'))).toHaveLength(1);
+
+    const plain = await search('p4.json', 'random,guided,plain');
+    expect(plain.status, plain.stderr).toBe(0);
+    const [header, record] = lines(join(out, 'plain-s1', 'journal.jsonl')).map(
+      (line) => JSON.parse(line) as { fitness?: number; reusedFrom?: string; genome?: unknown },
+    );
+    expect(header).toBeDefined();
+    const guided = JSON.parse(lines(join(out, 'guided-s1', 'journal.jsonl'))[1]!) as {
+      fitness: number;
+      genome: unknown;
+    };
+    expect(record!.genome).toEqual(guided.genome);
+    expect(record!.reusedFrom).toMatch(/(guided|random)-s1\/candidates\/candidate-0$/);
+    expect(record!.fitness).toBe(guided.fitness);
+    expect(existsSync(join(out, 'plain-s1', 'candidates', 'candidate-0', 'eval.json'))).toBe(true);
   }, 480_000);
 });
