@@ -16,7 +16,7 @@
  * Searches that inherit weights do not take evaluations over: their children need each
  * candidate's weights saved in the search's own weights/ folder.
  */
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   readJournal,
@@ -93,7 +93,8 @@ export async function findReusableEvaluation(
 
 /**
  * `evaluate`, except that a candidate found in a sibling search (findReusableEvaluation) is
- * taken over: its folder copied to `candidateDir(candidate)`, its outcome returned.
+ * taken over: its folder copied to `candidateDir(candidate)` (replacing what a killed training
+ * left there), its outcome returned.
  */
 export function reusingEvaluator(
   evaluate: Evaluator,
@@ -104,6 +105,8 @@ export function reusingEvaluator(
   return async (candidate, signal) => {
     const found = await findReusableEvaluation(folders, candidate, match);
     if (!found) return evaluate(candidate, signal);
+    // what a killed training of this candidate left there is replaced, not merged
+    rmSync(candidateDir(candidate), { recursive: true, force: true });
     cpSync(found.dir, candidateDir(candidate), { recursive: true });
     const { record } = found;
     const outcome: EvaluationOutcome = {

@@ -98,10 +98,16 @@ async function evaluateWith(
 describe('reusingEvaluator', () => {
   it('takes over a matching evaluation: its outcome, a copy of its folder, and where it came from', async () => {
     const folder = sibling('match', candidate0);
+    // a killed training of this candidate left a checkpoint behind
+    const stray = join(root, 'target-match', 'candidate-0', 'checkpoints', 'step-00000005');
+    mkdirSync(stray, { recursive: true });
     const { trained, outcome, target } = await evaluateWith(
       [join(root, 'missing'), folder],
       candidate0,
+      SETTINGS,
+      join(root, 'target-match'),
     );
+    expect(existsSync(stray)).toBe(false);
     expect(trained).toBe(0);
     expect(outcome.fitness).toBe(0.735);
     expect(outcome.metrics).toEqual({ top1: 0.735 });
