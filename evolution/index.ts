@@ -6,3 +6,4 @@ export * from './journal.ts';
 export * from './search.ts';
 export * from './inherit.ts';
 export * from './proxySeeds.ts';
+export * from './journalStats.ts';
