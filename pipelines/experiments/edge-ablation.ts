@@ -18,9 +18,9 @@ import { parseArgs } from 'node:util';
 import { readManifest } from '../../datasets/index.ts';
 import { ClipPool, defaultCacheDir, selectBackend, tf } from '../../src/index.ts';
 import { loadNetworkFromCheckpoint } from '../../src/networks/checkpointNetwork.ts';
-import { spearman } from '../../src/util/stats.ts';
+import { sampleSd, spearman } from '../../src/util/stats.ts';
 import { runEvalJob } from '../jobs/eval.ts';
-import { mean, parseList, writeJsonAtomic } from './common.ts';
+import { mean, parseList, readJson, writeJsonAtomic } from './common.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,20 +28,19 @@ const { values } = parseArgs({
     candidates: { type: 'string' },
     split: { type: 'string', default: 'val' },
     json: { type: 'string' },
+    // recompute the summary from --json's connections (after a change to the summary)
+    resummarize: { type: 'boolean', default: false },
   },
 });
-if (!values.dataset) throw new Error('edge-ablation: expected --dataset MANIFEST (with the split)');
-if (!values.candidates) throw new Error('edge-ablation: expected --candidates DIR,DIR,...');
+if (!values.resummarize && !values.dataset)
+  throw new Error('edge-ablation: expected --dataset MANIFEST (with the split)');
+if (!values.resummarize && !values.candidates)
+  throw new Error('edge-ablation: expected --candidates DIR,DIR,...');
 if (!values.json) throw new Error('edge-ablation: expected --json docs/results/NAME.json');
 
 /** A connection's logit when ablated: sigmoid(-30) < 1e-13. */
 const ABLATED_LOGIT = -30;
 const GUIDED_THRESHOLD = 0.5;
-
-await selectBackend('wasm', { threads: 1 });
-const { manifest } = readManifest(values.dataset);
-const pool = new ClipPool({ workers: 1 });
-const cacheDir = defaultCacheDir();
 
 interface EdgeResult {
   candidate: string;
@@ -54,91 +53,144 @@ interface EdgeResult {
   top1Change: number;
 }
 
-const results: EdgeResult[] = [];
-const perCandidate: {
+interface CandidateResult {
   candidate: string;
   base: { loss: number; top1: number };
   spearman: number;
-}[] = [];
-try {
-  for (const candidate of parseList(values.candidates, '--candidates')) {
-    const model = await loadNetworkFromCheckpoint(join(candidate, 'checkpoints'));
-    try {
-      const score = async () => {
-        const run = await runEvalJob({
-          checkpoint: model,
-          manifest,
-          split: values.split!,
-          cacheDir,
-          pool,
-          out: false,
-          progress: false,
-          log: () => {},
-        });
-        const labelOf = new Map(manifest.items.map((item) => [item.id, item.labels[0]!]));
-        const losses = [...run.scores].map(
-          ([id, scores]) => -Math.log(Math.max(scores[labelOf.get(id)!]!, 1e-7)),
-        );
-        return { loss: mean(losses), top1: run.top1! };
-      };
-      const base = await score();
-      const mine: EdgeResult[] = [];
-      for (const [name, variable] of model.network.variables) {
-        if (!name.endsWith('/edge_weights')) continue;
-        const logits = Array.from(variable.dataSync());
-        const weights = logits.map((v) => 1 / (1 + Math.exp(-v)));
-        const strongest = weights.indexOf(Math.max(...weights));
-        for (let input = 0; input < logits.length; input++) {
-          const ablated = logits.map((v, i) => (i === input ? ABLATED_LOGIT : v));
-          variable.assign(tf.tensor1d(ablated));
-          const scored = await score();
-          variable.assign(tf.tensor1d(logits));
-          mine.push({
-            candidate,
-            variable: name,
-            input,
-            weight: weights[input]!,
-            guidedDrops: input !== strongest && weights[input]! < GUIDED_THRESHOLD,
-            lossIncrease: scored.loss - base.loss,
-            top1Change: scored.top1 - base.top1,
-          });
-        }
-      }
-      const correlation = spearman(
-        mine.map((e) => e.weight),
-        mine.map((e) => e.lossIncrease),
-      );
-      perCandidate.push({ candidate, base, spearman: correlation });
-      results.push(...mine);
-      process.stderr.write(
-        `${candidate}: base loss ${base.loss.toFixed(3)}, top-1 ${(100 * base.top1).toFixed(1)}%, ${mine.length} connections, spearman(weight, loss increase) ${correlation.toFixed(2)}\n`,
-      );
-    } finally {
-      model.network.dispose();
-    }
-  }
-} finally {
-  await pool.destroy();
 }
 
-const dropped = results.filter((e) => e.guidedDrops);
-const kept = results.filter((e) => !e.guidedDrops);
+/** Ablates every connection of every candidate, one at a time. */
+async function ablate(): Promise<{ results: EdgeResult[]; perCandidate: CandidateResult[] }> {
+  await selectBackend('wasm', { threads: 1 });
+  const { manifest } = readManifest(values.dataset!);
+  const pool = new ClipPool({ workers: 1 });
+  const cacheDir = defaultCacheDir();
+  const results: EdgeResult[] = [];
+  const perCandidate: CandidateResult[] = [];
+  try {
+    for (const candidate of parseList(values.candidates!, '--candidates')) {
+      const model = await loadNetworkFromCheckpoint(join(candidate, 'checkpoints'));
+      try {
+        const score = async () => {
+          const run = await runEvalJob({
+            checkpoint: model,
+            manifest,
+            split: values.split!,
+            cacheDir,
+            pool,
+            out: false,
+            progress: false,
+            log: () => {},
+          });
+          const labelOf = new Map(manifest.items.map((item) => [item.id, item.labels[0]!]));
+          const losses = [...run.scores].map(
+            ([id, scores]) => -Math.log(Math.max(scores[labelOf.get(id)!]!, 1e-7)),
+          );
+          return { loss: mean(losses), top1: run.top1! };
+        };
+        const base = await score();
+        const mine: EdgeResult[] = [];
+        for (const [name, variable] of model.network.variables) {
+          if (!name.endsWith('/edge_weights')) continue;
+          const logits = Array.from(variable.dataSync());
+          const weights = logits.map((v) => 1 / (1 + Math.exp(-v)));
+          const strongest = weights.indexOf(Math.max(...weights));
+          for (let input = 0; input < logits.length; input++) {
+            const ablated = logits.map((v, i) => (i === input ? ABLATED_LOGIT : v));
+            variable.assign(tf.tensor1d(ablated));
+            const scored = await score();
+            variable.assign(tf.tensor1d(logits));
+            mine.push({
+              candidate,
+              variable: name,
+              input,
+              weight: weights[input]!,
+              guidedDrops: input !== strongest && weights[input]! < GUIDED_THRESHOLD,
+              lossIncrease: scored.loss - base.loss,
+              top1Change: scored.top1 - base.top1,
+            });
+          }
+        }
+        const correlation = spearman(
+          mine.map((e) => e.weight),
+          mine.map((e) => e.lossIncrease),
+        );
+        perCandidate.push({ candidate, base, spearman: correlation });
+        results.push(...mine);
+        process.stderr.write(
+          `${candidate}: base loss ${base.loss.toFixed(3)}, top-1 ${(100 * base.top1).toFixed(1)}%, ${mine.length} connections, spearman(weight, loss increase) ${correlation.toFixed(2)}\n`,
+        );
+      } finally {
+        model.network.dispose();
+      }
+    }
+  } finally {
+    await pool.destroy();
+  }
+  return { results, perCandidate };
+}
+
+/**
+ * Pooled numbers. Per block, the guided rule's drops are also compared with what plain
+ * evolution's random drops of the same count would remove on average (the block's mean over all
+ * of its inputs): `guidedMinusRandom` < 0 means guided removes connections that matter less.
+ */
+function summarize(connections: EdgeResult[]) {
+  const dropped = connections.filter((e) => e.guidedDrops);
+  const kept = connections.filter((e) => !e.guidedDrops);
+  const blocks = new Map<string, EdgeResult[]>();
+  for (const e of connections) {
+    const key = `${e.candidate}#${e.variable}`;
+    blocks.set(key, [...(blocks.get(key) ?? []), e]);
+  }
+  const perBlock = [...blocks.values()]
+    .filter((inputs) => inputs.some((e) => e.guidedDrops))
+    .map(
+      (inputs) =>
+        mean(inputs.filter((e) => e.guidedDrops).map((e) => e.lossIncrease)) -
+        mean(inputs.map((e) => e.lossIncrease)),
+    );
+  return {
+    connections: connections.length,
+    spearmanPooled: spearman(
+      connections.map((e) => e.weight),
+      connections.map((e) => e.lossIncrease),
+    ),
+    guidedDrops: {
+      count: dropped.length,
+      meanLossIncrease: mean(dropped.map((e) => e.lossIncrease)),
+    },
+    guidedKeeps: { count: kept.length, meanLossIncrease: mean(kept.map((e) => e.lossIncrease)) },
+    blocksWithDrops: perBlock.length,
+    guidedMinusRandom: { mean: mean(perBlock), sd: sampleSd(perBlock) },
+    blocksWhereGuidedDropsLess: perBlock.filter((d) => d < 0).length,
+  };
+}
+
+/** The connections of an earlier run (--resummarize), or a new ablation. */
+async function connections(): Promise<{
+  results: EdgeResult[];
+  perCandidate: CandidateResult[];
+  command: string;
+}> {
+  const command = `node --import tsx pipelines/experiments/edge-ablation.ts ${process.argv.slice(2).join(' ')}`;
+  if (!values.resummarize) return { ...(await ablate()), command };
+  const old = readJson<{
+    connections: EdgeResult[];
+    perCandidate: CandidateResult[];
+    command: string;
+  }>(values.json!);
+  return { results: old.connections, perCandidate: old.perCandidate, command: old.command };
+}
+
+const { results, perCandidate, command } = await connections();
 const summary = {
-  connections: results.length,
-  spearmanPooled: spearman(
-    results.map((e) => e.weight),
-    results.map((e) => e.lossIncrease),
-  ),
+  ...summarize(results),
   spearmanPerCandidateMean: mean(perCandidate.map((c) => c.spearman)),
-  guidedDrops: {
-    count: dropped.length,
-    meanLossIncrease: mean(dropped.map((e) => e.lossIncrease)),
-  },
-  guidedKeeps: { count: kept.length, meanLossIncrease: mean(kept.map((e) => e.lossIncrease)) },
 };
 writeJsonAtomic(values.json, {
   experiment: 'edge-ablation',
-  command: `node --import tsx pipelines/experiments/edge-ablation.ts ${process.argv.slice(2).join(' ')}`,
+  command,
   split: values.split,
   summary,
   perCandidate,
