@@ -133,7 +133,8 @@ async function ablate(): Promise<{ results: EdgeResult[]; perCandidate: Candidat
 /**
  * Pooled numbers. Per block, the guided rule's drops are also compared with what plain
  * evolution's random drops of the same count would remove on average (the block's mean over all
- * of its inputs): `guidedMinusRandom` < 0 means guided removes connections that matter less.
+ * of its inputs): `guidedMinusRandom` < 0 means guided removes connections that matter less;
+ * `guidedMinusRandomPerCandidate` averages it within each genome first.
  */
 function summarize(connections: EdgeResult[]) {
   const dropped = connections.filter((e) => e.guidedDrops);
@@ -143,13 +144,18 @@ function summarize(connections: EdgeResult[]) {
     const key = `${e.candidate}#${e.variable}`;
     blocks.set(key, [...(blocks.get(key) ?? []), e]);
   }
-  const perBlock = [...blocks.values()]
-    .filter((inputs) => inputs.some((e) => e.guidedDrops))
-    .map(
-      (inputs) =>
-        mean(inputs.filter((e) => e.guidedDrops).map((e) => e.lossIncrease)) -
-        mean(inputs.map((e) => e.lossIncrease)),
-    );
+  const withDrops = [...blocks.values()].filter((inputs) => inputs.some((e) => e.guidedDrops));
+  const differenceOf = (inputs: EdgeResult[]) =>
+    mean(inputs.filter((e) => e.guidedDrops).map((e) => e.lossIncrease)) -
+    mean(inputs.map((e) => e.lossIncrease));
+  const perBlock = withDrops.map(differenceOf);
+  // the blocks of one genome are not independent: the genome is the conservative unit
+  const byCandidate = new Map<string, number[]>();
+  for (const inputs of withDrops) {
+    const candidate = inputs[0]!.candidate;
+    byCandidate.set(candidate, [...(byCandidate.get(candidate) ?? []), differenceOf(inputs)]);
+  }
+  const perCandidate = [...byCandidate.values()].map((differences) => mean(differences));
   return {
     connections: connections.length,
     spearmanPooled: spearman(
@@ -164,6 +170,12 @@ function summarize(connections: EdgeResult[]) {
     blocksWithDrops: perBlock.length,
     guidedMinusRandom: { mean: mean(perBlock), sd: sampleSd(perBlock) },
     blocksWhereGuidedDropsLess: perBlock.filter((d) => d < 0).length,
+    guidedMinusRandomPerCandidate: {
+      candidates: perCandidate.length,
+      mean: mean(perCandidate),
+      sd: sampleSd(perCandidate),
+      below0: perCandidate.filter((d) => d < 0).length,
+    },
   };
 }
 
