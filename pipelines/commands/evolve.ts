@@ -34,6 +34,7 @@ interface EvolveFlags extends BackendFlag {
   out: string;
   cacheDir?: string;
   resume?: boolean;
+  reuseFrom?: string[];
   queue?: string;
   json?: boolean;
   report?: boolean;
@@ -163,6 +164,11 @@ export function registerEvolve(program: Command): void {
     .option('--cache-dir <dir>', `clip cache (default: ${defaultCacheDir()})`)
     .option('--resume', 'continue the search journaled in --out')
     .option(
+      '--reuse-from <dirs>',
+      'comma-separated --out folders of earlier searches on this dataset: their finished evaluations of the same random genomes (same seed and proxy settings) are taken over instead of trained again',
+      (value: string) => value.split(',').filter(Boolean),
+    )
+    .option(
       '--queue <url>',
       'redis://[user:pass@]host:port[/db]: candidates are trained by `assemblenet worker` processes',
     )
@@ -195,6 +201,7 @@ export function registerEvolve(program: Command): void {
       workers: flags.workers,
       cacheDir: flags.cacheDir ?? defaultCacheDir(),
       resume: Boolean(flags.resume),
+      ...(flags.reuseFrom?.length ? { reuseFrom: flags.reuseFrom } : {}),
       ...(flags.queue ? { queue: flags.queue } : {}),
       ...(flags.classes ? { classes: flags.classes } : {}),
     });

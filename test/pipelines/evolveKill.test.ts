@@ -1,7 +1,8 @@
 /**
  * `assemblenet evolve` killed hard mid-run (SIGKILL of the whole process group: the search and
  * its candidate processes), then resumed, journals every evaluation exactly once and ends with
- * the same population as an uninterrupted run with the same seed.
+ * the same population as an uninterrupted run with the same seed. A random search of that seed
+ * with --reuse-from the uninterrupted run takes over its initial population instead of training.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ const BUDGET = 6;
 let dir: string;
 let manifest: string;
 let space: string;
+
+let reference: string;
 
 function evolveArgs(out: string, resume = false): string[] {
   const run = {
@@ -55,7 +58,7 @@ beforeAll(async () => {
 
 describe('evolve: SIGKILL mid-run, then --resume', () => {
   it('journals each evaluation once and ends like an uninterrupted run', async () => {
-    const reference = join(dir, 'reference');
+    reference = join(dir, 'reference');
     const straight = await runProcess('node', [...evolveArgs(reference), '--json']);
     expect(straight.status, straight.stderr).toBe(0);
     const referenceRecords = journalEvaluations(reference);
@@ -98,4 +101,31 @@ describe('evolve: SIGKILL mid-run, then --resume', () => {
     expect(byIndex(after)).toEqual(byIndex(referenceRecords));
     expect(finalPopulation(resumed.stdout)).toEqual(finalPopulation(straight.stdout));
   }, 600_000);
+
+  it('--reuse-from takes over the finished evaluations of the same random genomes', async () => {
+    expect(reference, 'the first test ran').toBeDefined();
+    const out = join(dir, 'reused');
+    // the reference's population of 2 are candidates 0 and 1 of seed 5: random search makes the same
+    const args = evolveArgs(out).map((arg, i, all) => (all[i - 1] === '--budget' ? '2' : arg));
+    const run = await runProcess('node', [
+      ...args,
+      '--strategy',
+      'random',
+      '--reuse-from',
+      reference,
+      '--json',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const reused = journalEvaluations(out).sort((a, b) => a.index! - b.index!);
+    const original = journalEvaluations(reference).sort((a, b) => a.index! - b.index!);
+    expect(reused.map((r) => r.index)).toEqual([0, 1]);
+    for (const record of reused) {
+      const source = original[record.index!]!;
+      expect(record.genome).toEqual(source.genome);
+      expect(record.fitness).toBe(source.fitness);
+      expect((record as { reusedFrom?: string }).reusedFrom).toBe(
+        join(reference, 'candidates', `candidate-${record.index}`),
+      );
+    }
+  }, 300_000);
 });
