@@ -13,8 +13,9 @@
  * that the siblings trained on the same manifest (experiment scripts pass the other searches of
  * one run). The sibling's candidate folder is copied, and the journal records `reusedFrom`.
  *
- * Searches that inherit weights do not take evaluations over: their children need each
- * candidate's weights saved in the search's own weights/ folder.
+ * A search that inherits weights also needs each candidate's trained weights in its own weights/
+ * folder (its children start from them): they are written from the sibling candidate's last
+ * training checkpoint, the network the candidate ended its training with.
  */
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,7 @@ import {
   type Evaluator,
   type SearchSettings,
 } from '../../evolution/index.ts';
+import { loadCheckpoint, saveCheckpoint, type JsonObject } from '../../src/index.ts';
 import { CHECKPOINT_JSON, latestCheckpoint } from '../../src/train/checkpoint.ts';
 import type { RunConfig } from '../../src/networks/runConfig.ts';
 
@@ -64,7 +66,7 @@ export async function findReusableEvaluation(
   candidate: Candidate,
   match: ReuseMatch,
 ): Promise<{ record: EvaluationRecord; dir: string } | undefined> {
-  if (candidate.parent !== null || match.settings.inheritWeights) return undefined;
+  if (candidate.parent !== null) return undefined;
   for (const folder of folders) {
     const { header, evaluations } = readJournal(join(folder, 'journal.jsonl'));
     if (
@@ -91,23 +93,46 @@ export async function findReusableEvaluation(
   return undefined;
 }
 
+/** Writes the weights a candidate ended its training with (its last checkpoint) to `dir`. */
+async function storeTrainedWeights(candidateDir: string, dir: string, candidate: Candidate) {
+  const checkpoint = await latestCheckpoint(join(candidateDir, 'checkpoints'));
+  const stored = await loadCheckpoint(checkpoint!);
+  try {
+    await saveCheckpoint(dir, {
+      weights: stored.weights,
+      metadata: {
+        index: candidate.index,
+        keys: candidate.keys,
+        genome: JSON.parse(JSON.stringify(candidate.genome)) as JsonObject,
+      },
+    });
+  } finally {
+    stored.dispose();
+  }
+}
+
 /**
  * `evaluate`, except that a candidate found in a sibling search (findReusableEvaluation) is
  * taken over: its folder copied to `candidateDir(candidate)` (replacing what a killed training
- * left there), its outcome returned.
+ * left there), with `weightsDir` (searches that inherit weights) its trained weights stored
+ * there, its outcome returned.
  */
 export function reusingEvaluator(
   evaluate: Evaluator,
   folders: string[],
   match: ReuseMatch,
   candidateDir: (candidate: Candidate) => string,
+  weightsDir?: (candidate: Candidate) => string,
 ): Evaluator {
+  if (match.settings.inheritWeights && !weightsDir)
+    throw new Error('reusingEvaluator: a search that inherits weights needs weightsDir');
   return async (candidate, signal) => {
     const found = await findReusableEvaluation(folders, candidate, match);
     if (!found) return evaluate(candidate, signal);
     // what a killed training of this candidate left there is replaced, not merged
     rmSync(candidateDir(candidate), { recursive: true, force: true });
     cpSync(found.dir, candidateDir(candidate), { recursive: true });
+    if (weightsDir) await storeTrainedWeights(found.dir, weightsDir(candidate), candidate);
     const { record } = found;
     const outcome: EvaluationOutcome = {
       fitness: record.fitness!,

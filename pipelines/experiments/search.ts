@@ -30,8 +30,9 @@
  *
  * The searches of a seed start from the same random genomes (and random search makes more of
  * them): a search takes over a sibling's finished evaluation of the same genome instead of
- * training it again (pipelines/evolve/reuse.ts; the journal says `reusedFrom`), except in the
- * arms that inherit weights. `--no-reuse` trains every candidate.
+ * training it again (pipelines/evolve/reuse.ts; the journal says `reusedFrom`; an arm that
+ * inherits weights also gets the candidate's trained weights). `--no-reuse` trains every
+ * candidate.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';

@@ -187,6 +187,9 @@ export async function runEvolveJob(input: EvolveJobInput): Promise<EvolveJobResu
         input.reuseFrom.map((folder) => resolve(folder)),
         { settings: input.settings, config: input.config },
         (candidate) => request(candidate).out,
+        input.settings.inheritWeights
+          ? (candidate) => candidateWeightsDir(out, candidate.index)
+          : undefined,
       )
     : trained;
   let result: SearchResult;

@@ -2,14 +2,17 @@
  * `assemblenet evolve` killed hard mid-run (SIGKILL of the whole process group: the search and
  * its candidate processes), then resumed, journals every evaluation exactly once and ends with
  * the same population as an uninterrupted run with the same seed. A random search of that seed
- * with --reuse-from the uninterrupted run takes over its initial population instead of training.
+ * with --reuse-from the uninterrupted run takes over its initial population instead of training,
+ * and a search that inherits weights gets, from the taken-over checkpoints, the same stored
+ * weights its own training of those genomes stores.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset } from '../../datasets/index.ts';
+import { loadCheckpoint, selectBackend } from '../../src/index.ts';
 import {
   TINY_EVOLVE_MOTION,
   TINY_EVOLVE_SPACE,
@@ -55,6 +58,7 @@ beforeAll(async () => {
   space = join(dir, 'space.json');
   writeFileSync(space, JSON.stringify(TINY_EVOLVE_SPACE));
 }, 600_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('evolve: SIGKILL mid-run, then --resume', () => {
   it('journals each evaluation once and ends like an uninterrupted run', async () => {
@@ -126,6 +130,46 @@ describe('evolve: SIGKILL mid-run, then --resume', () => {
       expect((record as { reusedFrom?: string }).reusedFrom).toBe(
         join(reference, 'candidates', `candidate-${record.index}`),
       );
+    }
+  }, 300_000);
+
+  it('--reuse-from in a search that inherits weights stores the weights its own training would', async () => {
+    expect(reference, 'the first test ran').toBeDefined();
+    const inheriting = (out: string, extra: string[]) =>
+      runProcess('node', [
+        ...evolveArgs(out).map((arg, i, all) => (all[i - 1] === '--budget' ? '2' : arg)),
+        '--inherit-weights',
+        ...extra,
+      ]);
+    const trained = join(dir, 'inherit-trained');
+    const reused = join(dir, 'inherit-reused');
+    const [own, taken] = await Promise.all([
+      inheriting(trained, []),
+      inheriting(reused, ['--reuse-from', reference]),
+    ]);
+    expect(own.status, own.stderr).toBe(0);
+    expect(taken.status, taken.stderr).toBe(0);
+    expect(
+      journalEvaluations(reused)
+        .sort((a, b) => a.index - b.index)
+        .map((r) => (r as { reusedFrom?: string }).reusedFrom),
+    ).toEqual([0, 1].map((i) => join(reference, 'candidates', `candidate-${i}`)));
+    await selectBackend('wasm');
+    for (const index of [0, 1]) {
+      const mine = await loadCheckpoint(join(trained, 'weights', String(index)));
+      const copied = await loadCheckpoint(join(reused, 'weights', String(index)));
+      try {
+        expect(Object.keys(copied.weights).sort()).toEqual(Object.keys(mine.weights).sort());
+        for (const [name, tensor] of Object.entries(mine.weights)) {
+          const a = Buffer.from((tensor.dataSync() as Float32Array).buffer);
+          const b = Buffer.from((copied.weights[name]!.dataSync() as Float32Array).buffer);
+          expect(a.equals(b), `${name} of candidate ${index}`).toBe(true);
+        }
+        expect(copied.metadata.keys).toEqual(mine.metadata.keys);
+      } finally {
+        mine.dispose();
+        copied.dispose();
+      }
     }
   }, 300_000);
 });

@@ -1,7 +1,7 @@
 /**
  * pipelines/evolve/reuse.ts: a search takes over a sibling's evaluation of the same random genome
  * only when seed, genome, keys and proxy run config all match and nothing was inherited; any
- * difference trains the candidate. The sibling folders here are written by hand (journal and a
+ * difference trains the candidate. (Stored weights for inheriting searches: evolveKill.test.ts.) The sibling folders here are written by hand (journal and a
  * checkpoint.json); search.ts runs the real thing in searchClaim.test.ts.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -144,12 +144,6 @@ describe('reusingEvaluator', () => {
         sibling('child', candidate0),
         { ...candidate0, parent: {} as EvaluationRecord },
       ],
-      [
-        'this search inherits weights',
-        sibling('inheriting', candidate0),
-        candidate0,
-        { ...SETTINGS, inheritWeights: true },
-      ],
     ];
     for (const [what, folder, candidate, settings] of cases) {
       const { trained, outcome, target } = await evaluateWith([folder], candidate, settings);
@@ -157,5 +151,16 @@ describe('reusingEvaluator', () => {
       expect(outcome.reusedFrom, what).toBeUndefined();
       expect(existsSync(join(target, `candidate-${candidate.index}`)), what).toBe(false);
     }
+  });
+
+  it('needs a weights folder for a search that inherits weights', () => {
+    expect(() =>
+      reusingEvaluator(
+        async () => ({ fitness: 0, connectionWeights: [] }),
+        [],
+        { settings: { ...SETTINGS, inheritWeights: true }, config: CONFIG },
+        () => root,
+      ),
+    ).toThrow(/needs weightsDir/);
   });
 });
