@@ -5,8 +5,7 @@
  *   manifest split -> extract test clips (cache; same template as training) -> failures left out
  *     -> predictVideos -> summarizeScores -> <checkpoint root>/eval-<split>.json
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { InputError, type ClipPool, writeJsonAtomic } from '../../src/index.ts';
 import type { Manifest } from '../../datasets/index.ts';
 import { createCountProgress } from '../countProgress.ts';

@@ -5,22 +5,18 @@
  * both wrote the same bytes), verified on read (see entryFile.ts) and dropped when invalid.
  */
 import type { Dirent } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   closeSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readSync,
   realpathSync,
-  renameSync,
   statSync,
   unlinkSync,
-  writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomicFile.ts';
 import {
