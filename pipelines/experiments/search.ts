@@ -201,7 +201,8 @@ const save = () =>
     ].sort((a, b) => a.seed - b.seed || a.arm.localeCompare(b.arm)),
   });
 
-for (const { arm, seed } of order) {
+/** Runs (or resumes) one search and its final training; false when it ran nothing here. */
+async function runSearchOf(arm: (typeof arms)[number], seed: number): Promise<boolean> {
   let claim: DirClaim | null = null;
   try {
     const out = join(values.out!, `${arm.name}-s${seed}`);
@@ -222,7 +223,7 @@ for (const { arm, seed } of order) {
       if (!claim) {
         if (!finished)
           process.stderr.write(`search: ${arm.name} seed ${seed} is held by another process\n`);
-        continue;
+        return false;
       }
     }
     const before = readJournal(journal).evaluations.length;
@@ -277,7 +278,7 @@ for (const { arm, seed } of order) {
       const final = readJsonIfExists<SearchRecord['final']>(join(out, 'final', 'run.json'));
       if (final) record.final = final;
       save();
-      continue;
+      return false;
     }
     const timer = setInterval(refresh, 60_000);
     process.stderr.write(`search: ${arm.name} seed ${seed} (${before} evaluations journaled)\n`);
@@ -315,7 +316,7 @@ for (const { arm, seed } of order) {
     };
     record.done = true;
     save();
-    if (values['no-final']) continue;
+    if (values['no-final']) return true;
     const finalDir = join(out, 'final');
     let final = readJsonIfExists<SearchRecord['final']>(join(finalDir, 'run.json'));
     if (!final) {
@@ -355,6 +356,15 @@ for (const { arm, seed } of order) {
   } finally {
     await claim?.release();
   }
+  return true;
+}
+
+// With --claim, passes repeat while they run something: a search held by a process that died
+// (its lock not yet stale in an earlier pass) is taken in a later one.
+for (;;) {
+  let ran = 0;
+  for (const { arm, seed } of order) if (await runSearchOf(arm, seed)) ran++;
+  if (!values.claim || values['report-only'] || ran === 0) break;
 }
 
 // Table: best-so-far validation fitness at a few budgets, and the final test top-1.

@@ -1,10 +1,11 @@
 /**
  * pipelines/experiments/search.ts --claim: two processes started together on the same searches
- * share them (each search is run by exactly one invocation), a later run finds nothing left
+ * share them (each search is run by exactly one invocation; a stale lock left by a killed process
+ * does not keep its search from running), a later run finds nothing left
  * to do, and a new arm takes over the evaluation of the genome its siblings already trained
  * (candidate 0 of every arm of a seed is the same random genome). Tiny set: 2 classes x 5 videos (4 train, 1 val), one 1-epoch proxy per search.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +50,11 @@ const lines = (file: string) =>
 
 describe('search.ts --claim', () => {
   it('lets two processes share the searches, each search run by one of them', async () => {
+    // a lock left by a killed process an hour ago: stale, so its search is taken
+    const stale = join(out, 'random-s1.lock');
+    mkdirSync(stale, { recursive: true });
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(stale, anHourAgo, anHourAgo);
     const [first, second] = await Promise.all([search('p1.json'), search('p2.json')]);
     expect(first.status, first.stderr).toBe(0);
     expect(second.status, second.stderr).toBe(0);
