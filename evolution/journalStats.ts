@@ -4,6 +4,7 @@
  * a proxy training, how many inputs the guided rule would drop, and how children score against
  * their parents.
  */
+import { mean, sampleSd } from '../src/util/stats.ts';
 import type { EvaluationRecord } from './journal.ts';
 
 export interface WeightStats {
@@ -86,13 +87,10 @@ export function childStats(records: EvaluationRecord[]): ChildStats {
     deltas.push(record.fitness! - parent.fitness!);
   }
   const n = deltas.length;
-  const meanDelta = n ? deltas.reduce((a, b) => a + b, 0) / n : Number.NaN;
-  const sdDelta =
-    n > 1 ? Math.sqrt(deltas.reduce((s, d) => s + (d - meanDelta) ** 2, 0) / (n - 1)) : Number.NaN;
   return {
     children: n,
-    meanDelta,
-    sdDelta,
+    meanDelta: mean(deltas),
+    sdDelta: n > 1 ? sampleSd(deltas) : Number.NaN,
     improvedShare: n ? deltas.filter((d) => d > 0).length / n : Number.NaN,
   };
 }

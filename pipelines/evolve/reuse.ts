@@ -28,6 +28,7 @@ import {
   type SearchSettings,
 } from '../../evolution/index.ts';
 import { loadCheckpoint, saveCheckpoint, type JsonObject } from '../../src/index.ts';
+import { canonicalJson } from '../../src/cache/diskCache.ts';
 import { CHECKPOINT_JSON, latestCheckpoint } from '../../src/train/checkpoint.ts';
 import type { RunConfig } from '../../src/networks/runConfig.ts';
 
@@ -37,19 +38,7 @@ export interface ReuseMatch {
   config: RunConfig;
 }
 
-/** Objects with their keys sorted, at every depth: equal values give equal JSON. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      Object.entries(value)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, entry]) => [key, canonical(entry)]),
-    );
-  return value;
-}
-const sameJson = (a: unknown, b: unknown) =>
-  JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+const sameJson = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
 async function trainedWith(candidateDir: string, config: RunConfig): Promise<boolean> {
   const checkpoint = await latestCheckpoint(join(candidateDir, 'checkpoints'));

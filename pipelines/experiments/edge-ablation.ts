@@ -63,6 +63,7 @@ interface CandidateResult {
 async function ablate(): Promise<{ results: EdgeResult[]; perCandidate: CandidateResult[] }> {
   await selectBackend('wasm', { threads: 1 });
   const { manifest } = readManifest(values.dataset!);
+  const labelOf = new Map(manifest.items.map((item) => [item.id, item.labels[0]!]));
   const pool = new ClipPool({ workers: 1 });
   const cacheDir = defaultCacheDir();
   const results: EdgeResult[] = [];
@@ -82,7 +83,6 @@ async function ablate(): Promise<{ results: EdgeResult[]; perCandidate: Candidat
             progress: false,
             log: () => {},
           });
-          const labelOf = new Map(manifest.items.map((item) => [item.id, item.labels[0]!]));
           const losses = [...run.scores].map(
             ([id, scores]) => -Math.log(Math.max(scores[labelOf.get(id)!]!, 1e-7)),
           );
