@@ -26,6 +26,8 @@ export interface BackendReport {
   threads: number;
   /** Kernels the project installed over the backend's own. */
   kernelOverrides: string[];
+  /** wasm: who runs the convolutions ("oneDNN, N threads", or why not the native kernels). */
+  nativeConv?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -120,8 +122,15 @@ export async function selectBackend(
     await tf.ready();
     muteCpuBackendBanner();
     installEngineGradients();
-    const kernelOverrides = name === 'wasm' ? installWasmKernels() : [];
-    current = { requested, chosen: name, skipped, threads, kernelOverrides };
+    const kernels = name === 'wasm' ? installWasmKernels(threads) : undefined;
+    current = {
+      requested,
+      chosen: name,
+      skipped,
+      threads,
+      kernelOverrides: kernels?.kernels ?? [],
+      ...(kernels ? { nativeConv: kernels.nativeConv } : {}),
+    };
     return current;
   }
   throw new EngineError(

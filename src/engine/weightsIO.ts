@@ -27,7 +27,7 @@
  * the old or the new file, and a crash between the two renames is caught by the checksum.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from './tf.ts';
 import type { Variable } from './tf.ts';

@@ -8,11 +8,12 @@
  * work unchanged, and the tape saves x/filter as it does for the stock gradient.
  *
  * Dilation 1 goes through the stock backprop ops (native kernels on tfjs-node; the project's
- * conv2d-based kernels on wasm); dilation > 1 uses the conv2d forms of ./conv2dBackprop.ts,
- * which run on every backend.
+ * kernels on wasm); dilation > 1 too where those are the oneDNN ones (they take `dilations`),
+ * else the conv2d forms of ./conv2dBackprop.ts, which run on every backend.
  */
 import { tf, type Tensor, type Tensor4D } from '../tf.ts';
 import { conv2dFilterGrad, conv2dInputGrad, type Conv2DGeometry } from './conv2dBackprop.ts';
+import { nativeConvActive } from '../kernels/index.ts';
 
 type GradConfig = Parameters<typeof tf.registerGradient>[0];
 
@@ -37,9 +38,10 @@ export const conv2DGradConfig: GradConfig = {
     const { strides, pad, dataFormat, dilations, dimRoundingMode } =
       attrs as unknown as Conv2DAttrs;
     const dy4 = dy as Tensor4D;
-    if (isOne(dilations)) {
+    const dilationAware = nativeConvActive() && tf.getBackend() === 'wasm' && dataFormat !== 'NCHW';
+    if (isOne(dilations) || dilationAware) {
       // The same kernels tfjs-core's gradient calls.
-      const common = { strides, pad, dataFormat, dimRoundingMode };
+      const common = { strides, pad, dataFormat, dimRoundingMode, dilations: dilations ?? 1 };
       return {
         x: () =>
           runKernel('Conv2DBackpropInput', { dy: dy4, filter }, { ...common, inputShape: x.shape }),

@@ -14,6 +14,8 @@ import { maxPoolGradConfig } from './MaxPoolGrad.ts';
 import { makeReverseConfig } from './Reverse.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
+import { dnnlConvConfigs } from './dnnlConv.ts';
+import { loadDnnl } from '../native/dnnl.ts';
 
 /** Stock wasm kernels that an override calls into, captured before the first install. */
 const stockKernels = new Map<string, KernelConfig>();
@@ -28,10 +30,32 @@ function stock(kernelName: string): KernelConfig {
   return kernel;
 }
 
-function wasmOverrides(): KernelConfig[] {
+/** The conv kernels: oneDNN's when the native addon loads, else XNNPACK-based ones. */
+function convOverrides(threads: number): {
+  configs: KernelConfig[];
+  native: string;
+  active: boolean;
+} {
+  const dnnl = loadDnnl();
+  if (!dnnl.addon) {
+    return {
+      configs: [conv2DBackpropFilterConfig, conv2DBackpropInputConfig],
+      native: dnnl.reason,
+      active: false,
+    };
+  }
+  dnnl.addon.setThreads(threads);
+  const configs = dnnlConvConfigs(dnnl.addon, {
+    conv2D: stock('Conv2D').kernelFunc,
+    inputGrad: conv2DBackpropInputConfig.kernelFunc,
+    filterGrad: conv2DBackpropFilterConfig.kernelFunc,
+  });
+  return { configs, native: `oneDNN, ${threads} thread${threads === 1 ? '' : 's'}`, active: true };
+}
+
+function wasmOverrides(convs: KernelConfig[]): KernelConfig[] {
   return [
-    conv2DBackpropFilterConfig,
-    conv2DBackpropInputConfig,
+    ...convs,
     makeBatchMatMulConfig(stock('BatchMatMul')),
     makeIdentityConfig(stock('Identity')),
     makeCastConfig(stock('Cast')),
@@ -42,16 +66,38 @@ function wasmOverrides(): KernelConfig[] {
   ];
 }
 
-let installed: string[] | undefined;
+export interface InstalledKernels {
+  /** Names of the kernels installed over the backend's own. */
+  kernels: string[];
+  /** Who runs the convolutions: "oneDNN, N threads", or why the native kernels are not used. */
+  nativeConv: string;
+  /** Whether the Conv2D backprop kernels are oneDNN's (they then take `dilations`). */
+  nativeConvActive: boolean;
+}
 
-/** Installs every override on the wasm backend (idempotent); returns the kernel names. */
-export function installWasmKernels(): string[] {
+let installed: InstalledKernels | undefined;
+
+/**
+ * Installs every override on the wasm backend (idempotent); `threads` is what the native
+ * convolutions may use (the wasm thread count).
+ */
+export function installWasmKernels(threads = 1): InstalledKernels {
   if (installed) return installed;
-  const overrides = wasmOverrides();
+  const convs = convOverrides(threads);
+  const overrides = wasmOverrides(convs.configs);
   for (const config of overrides) {
     if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel({ ...config, backendName: 'wasm' });
   }
-  installed = overrides.map((config) => config.kernelName);
+  installed = {
+    kernels: overrides.map((config) => config.kernelName),
+    nativeConv: convs.native,
+    nativeConvActive: convs.active,
+  };
   return installed;
+}
+
+/** True once the wasm backend's conv kernels are oneDNN's (see installWasmKernels). */
+export function nativeConvActive(): boolean {
+  return installed?.nativeConvActive === true;
 }

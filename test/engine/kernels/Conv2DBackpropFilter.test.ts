@@ -1,5 +1,5 @@
 /**
- * wasm Conv2DBackpropFilter override (missing in tfjs-backend-wasm) run as a kernel, against
+ * wasm Conv2DBackpropFilter override (XNNPACK-based; the native oneDNN one is in dnnlConv.test.ts) (missing in tfjs-backend-wasm) run as a kernel, against
  * naive loops (NHWC) and the cpu backend's stock kernel (NCHW).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { selectBackend } from '../../../src/engine/backend.ts';
 import { tf, type Tensor } from '../../../src/engine/tf.ts';
 import { conv2DBackpropFilterConfig } from '../../../src/engine/kernels/Conv2DBackpropFilter.ts';
 import { UNDILATED_SPECS } from './convSpecs.ts';
+import { useXnnpackKernel } from './xnnpackConvKernel.ts';
 import {
   naiveConvFilterGrad,
   outShape,
@@ -34,6 +35,7 @@ function filterGrad(s: ConvSpec, dataFormat: 'NHWC' | 'NCHW'): Float32Array {
 describe('Conv2DBackpropFilter on wasm', () => {
   beforeAll(async () => {
     await selectBackend('wasm');
+    useXnnpackKernel(conv2DBackpropFilterConfig);
   });
 
   it('is the project kernel', () => {

@@ -1,5 +1,5 @@
 /**
- * wasm Conv2DBackpropInput override (the stock one is naive) run as a kernel and through
+ * wasm Conv2DBackpropInput override (XNNPACK-based; the native oneDNN one is in dnnlConv.test.ts) (the stock one is naive) run as a kernel and through
  * tf.conv2dTranspose, against naive loops (NHWC) and the cpu backend's stock kernel (NCHW).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { selectBackend } from '../../../src/engine/backend.ts';
 import { tf, type Tensor, type Tensor4D } from '../../../src/engine/tf.ts';
 import { conv2DBackpropInputConfig } from '../../../src/engine/kernels/Conv2DBackpropInput.ts';
 import { UNDILATED_SPECS } from './convSpecs.ts';
+import { useXnnpackKernel } from './xnnpackConvKernel.ts';
 import {
   naiveConvInputGrad,
   outShape,
@@ -35,6 +36,7 @@ function inputGrad(s: ConvSpec, dataFormat: 'NHWC' | 'NCHW'): Float32Array {
 describe('Conv2DBackpropInput on wasm', () => {
   beforeAll(async () => {
     await selectBackend('wasm');
+    useXnnpackKernel(conv2DBackpropInputConfig);
   });
 
   it('is the project kernel', () => {
