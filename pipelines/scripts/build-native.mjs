@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
- * Compiles the optional native convolution kernels (native/dnnl_conv.cc, on Debian's oneDNN:
- * `apt-get install g++ libdnnl-dev`) into dist/native/dnnl_conv.node. Run by `npm ci` and
+ * Compiles the optional native convolution kernels (native/kernels.cc, on Debian's oneDNN:
+ * `apt-get install g++ libdnnl-dev`) into dist/native/kernels.node. Run by `npm ci` and
  * `npm install` (the `prepare` script) and by `npm run build`.
  *
  * The compiler is called directly with the headers that ship with this Node (`<prefix>/include/node`):
  * node-gyp would download them, which an offline machine cannot. Without a compiler, oneDNN's or
  * Node's headers, the build is skipped with the reason and the engine keeps its wasm kernels
- * (src/engine/native/dnnl.ts). `--strict` makes a skipped or failed build exit 1.
+ * (src/engine/native/addon.ts). `--strict` makes a skipped or failed build exit 1.
  *
  *   node pipelines/scripts/build-native.mjs [--strict]
  */
@@ -17,8 +17,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SOURCE = join(ROOT, 'native', 'dnnl_conv.cc');
-export const NATIVE_ADDON = join(ROOT, 'dist', 'native', 'dnnl_conv.node');
+const SOURCE = join(ROOT, 'native', 'kernels.cc');
+export const NATIVE_ADDON = join(ROOT, 'dist', 'native', 'kernels.node');
 const strict = process.argv.includes('--strict');
 
 function skip(reason) {
@@ -40,12 +40,14 @@ if (existsSync(NATIVE_ADDON) && statSync(NATIVE_ADDON).mtimeMs > statSync(SOURCE
 mkdirSync(dirname(NATIVE_ADDON), { recursive: true });
 const partial = `${NATIVE_ADDON}.${process.pid}.tmp`;
 const args = [
-  '-O2',
+  '-O3',
+  // bitwise the results of the JavaScript batch-norm loops: no fused multiply-adds
+  '-ffp-contract=off',
   '-std=c++17',
   '-shared',
   '-fPIC',
   '-fopenmp',
-  '-DNODE_GYP_MODULE_NAME=dnnl_conv',
+  '-DNODE_GYP_MODULE_NAME=kernels',
   `-I${nodeHeaders}`,
   SOURCE,
   '-ldnnl',

@@ -1,13 +1,13 @@
 /**
  * Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter on the native oneDNN addon
- * (../native/dnnl.ts), computed in place on the wasm heap: no transposes, pads or copies around
+ * (../native/addon.ts), computed in place on the wasm heap: no transposes, pads or copies around
  * the convolution, and every dilation (the backprop kernels also take a `dilations` attribute,
  * which tfjs-core never passes but the project's Conv2D gradient does; see
  * ../gradients/Conv2D_grad.ts). NCHW and empty tensors go to the kernel these replace.
  */
 import type { Conv2DGeometry } from '../gradients/conv2dBackprop.ts';
 import { convInfo } from '../gradients/conv2dBackprop.ts';
-import { ConvKind, type DnnlAddon, packGeometry } from '../native/dnnl.ts';
+import { ConvKind, type NativeAddon, packGeometry } from '../native/addon.ts';
 import { hostArrays } from './hostArrays.ts';
 import type { KernelConfig, KernelFunc, TensorInfo } from './tensorInfo.ts';
 
@@ -77,7 +77,7 @@ function named(args: Parameters<KernelFunc>[0], name: string): TensorInfo {
 
 /** The three configs; `fallbacks` are the kernels they replace (used for NCHW and empty data). */
 export function dnnlConvConfigs(
-  addon: DnnlAddon,
+  addon: NativeAddon,
   fallbacks: { conv2D: KernelFunc; inputGrad: KernelFunc; filterGrad: KernelFunc },
 ): KernelConfig[] {
   const forward = nativeKernel('Conv2D', fallbacks.conv2D, (args, attrs) => {

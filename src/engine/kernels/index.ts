@@ -15,7 +15,7 @@ import { makeReverseConfig } from './Reverse.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
 import { dnnlConvConfigs } from './dnnlConv.ts';
-import { loadDnnl } from '../native/dnnl.ts';
+import { loadNativeAddon } from '../native/addon.ts';
 
 /** Stock wasm kernels that an override calls into, captured before the first install. */
 const stockKernels = new Map<string, KernelConfig>();
@@ -36,7 +36,7 @@ function convOverrides(threads: number): {
   native: string;
   active: boolean;
 } {
-  const dnnl = loadDnnl();
+  const dnnl = loadNativeAddon();
   if (!dnnl.addon) {
     return {
       configs: [conv2DBackpropFilterConfig, conv2DBackpropInputConfig],

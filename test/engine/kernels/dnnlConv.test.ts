@@ -12,11 +12,11 @@ import { tf, type Tensor } from '../../../src/engine/tf.ts';
 import { nativeConvActive } from '../../../src/engine/kernels/index.ts';
 import {
   ConvKind,
-  DNNL_ADDON_PATH,
-  loadDnnl,
+  NATIVE_ADDON_PATH,
+  loadNativeAddon,
   nativeDisabled,
-  type DnnlAddon,
-} from '../../../src/engine/native/dnnl.ts';
+  type NativeAddon,
+} from '../../../src/engine/native/addon.ts';
 import { CONV_SPECS } from './convSpecs.ts';
 import {
   naiveConv,
@@ -30,7 +30,7 @@ import {
 } from './naive.ts';
 
 const TOLERANCE = 1e-5;
-const built = existsSync(DNNL_ADDON_PATH);
+const built = existsSync(NATIVE_ADDON_PATH);
 
 function runConv(kind: 'forward' | 'input' | 'filter', s: ConvSpec): Float32Array {
   return tf.tidy(() => {
@@ -90,10 +90,10 @@ describe('native addon build', () => {
 });
 
 describe.skipIf(!built || nativeDisabled())('oneDNN conv kernels on wasm', () => {
-  let addon: DnnlAddon;
+  let addon: NativeAddon;
   beforeAll(async () => {
     await selectBackend('wasm');
-    const load = loadDnnl();
+    const load = loadNativeAddon();
     if (!load.addon) throw new Error(`expected the addon to load: ${load.reason}`);
     addon = load.addon;
   });

@@ -1,9 +1,9 @@
 /**
- * The optional native convolution kernels (native/dnnl_conv.cc on oneDNN, built by
- * pipelines/scripts/build-native.mjs into dist/native/). They compute NHWC conv2d and both of its
- * gradients in place on Float32Arrays the caller owns, with the convolution code PyTorch runs on
- * this CPU. Absent (no compiler or libdnnl-dev at install) or disabled with ASSEMBLENET_NATIVE=off,
- * the engine keeps its wasm kernels; `loadDnnl` says why.
+ * The optional native kernels (native/kernels.cc, built by pipelines/scripts/build-native.mjs
+ * into dist/native/): NHWC conv2d and both of its gradients on oneDNN (the convolution code
+ * PyTorch runs on this CPU), and the batch-norm loops, in place on Float32Arrays the caller owns.
+ * Absent (no compiler or libdnnl-dev at install) or disabled with ASSEMBLENET_NATIVE=off, the
+ * engine keeps its wasm and JavaScript kernels; `loadNativeAddon` says why.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,14 +14,14 @@ import { EngineError } from '../../errors.ts';
 /** Environment variable: `off` (or 0/false) keeps the wasm kernels even when the addon is built. */
 export const NATIVE_ENV = 'ASSEMBLENET_NATIVE';
 
-export const DNNL_ADDON_PATH = join(
+export const NATIVE_ADDON_PATH = join(
   dirname(fileURLToPath(import.meta.url)),
   '..',
   '..',
   '..',
   'dist',
   'native',
-  'dnnl_conv.node',
+  'kernels.node',
 );
 
 /** What `conv` computes: forward (a = x, b = filter), input gradient (a = dy, b = filter),
@@ -50,13 +50,45 @@ export interface ConvGeometry {
   right: number;
 }
 
-export interface DnnlAddon {
+export interface NativeAddon {
   conv(
     kind: ConvKind,
     a: Float32Array,
     b: Float32Array,
     out: Float32Array,
     geometry: Int32Array,
+  ): void;
+  /**
+   * The batch-norm loops of ../kernels/BatchNormTraining.ts (bitwise the same results):
+   * 0 sums, 1 affine (+ReLU), 2 gradient sums, 3 input gradient. Tensors [..., C] as
+   * Float32Array, per-channel values as Float64Array [C]; `y` null means no ReLU.
+   */
+  bn(op: 0, x: Float32Array, sum: Float64Array, squares: Float64Array): void;
+  bn(
+    op: 1,
+    x: Float32Array,
+    y: Float32Array,
+    scale: Float64Array,
+    shift: Float64Array,
+    relu: boolean,
+  ): void;
+  bn(
+    op: 2,
+    dy: Float32Array,
+    x: Float32Array,
+    y: Float32Array | null,
+    sumG: Float64Array,
+    sumGX: Float64Array,
+  ): void;
+  bn(
+    op: 3,
+    dy: Float32Array,
+    x: Float32Array,
+    y: Float32Array | null,
+    dx: Float32Array,
+    a: Float64Array,
+    k: Float64Array,
+    d: Float64Array,
   ): void;
   setThreads(threads: number): void;
   /** oneDNN's implementation name for each primitive built so far, keyed by kind and geometry. */
@@ -85,11 +117,11 @@ export function packGeometry(g: ConvGeometry): Int32Array {
   ]);
 }
 
-export type DnnlLoad =
-  | { addon: DnnlAddon; reason?: undefined }
+export type NativeLoad =
+  | { addon: NativeAddon; reason?: undefined }
   | { addon?: undefined; reason: string };
 
-let loaded: DnnlLoad | undefined;
+let loaded: NativeLoad | undefined;
 
 export function nativeDisabled(value = process.env[NATIVE_ENV]): boolean {
   if (value === undefined || value.trim() === '') return false;
@@ -100,15 +132,15 @@ export function nativeDisabled(value = process.env[NATIVE_ENV]): boolean {
 }
 
 /** The addon, loaded once per process, or why it is not used. */
-export function loadDnnl(): DnnlLoad {
+export function loadNativeAddon(): NativeLoad {
   if (loaded) return loaded;
   if (nativeDisabled()) {
     loaded = { reason: `${NATIVE_ENV}=${process.env[NATIVE_ENV]}` };
-  } else if (!existsSync(DNNL_ADDON_PATH)) {
-    loaded = { reason: `not built (${DNNL_ADDON_PATH}; npm run build with g++ and libdnnl-dev)` };
+  } else if (!existsSync(NATIVE_ADDON_PATH)) {
+    loaded = { reason: `not built (${NATIVE_ADDON_PATH}; npm run build with g++ and libdnnl-dev)` };
   } else {
     try {
-      loaded = { addon: createRequire(import.meta.url)(DNNL_ADDON_PATH) as DnnlAddon };
+      loaded = { addon: createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon };
     } catch (error) {
       loaded = { reason: `failed to load: ${(error as Error).message.split('\n')[0]}` };
     }

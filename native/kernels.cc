@@ -1,6 +1,10 @@
-// Node-API addon: NHWC conv2d forward, input gradient and filter gradient on oneDNN (the library
-// PyTorch's CPU convolutions run on), computed in place on Float32Arrays that the caller owns:
-// views into the tfjs wasm heap or the cpu backend's arrays. Filters are tfjs' HWIO layout.
+// Node-API addon with the engine's native kernels, computed in place on Float32Arrays that the
+// caller owns (views into the tfjs wasm heap or the cpu backend's arrays):
+//  - NHWC conv2d forward, input gradient and filter gradient on oneDNN (the library PyTorch's
+//    CPU convolutions run on). Filters are tfjs' HWIO layout.
+//  - the four per-pixel loops of training batch norm (src/engine/kernels/BatchNormTraining.ts),
+//    giving bitwise the JavaScript loops' results: the same float64 arithmetic in the same order
+//    per channel (compiled without fused multiply-adds), vectorised over channels.
 //
 // conv(kind, a, b, out, geometry): kind 0 forward (a = x, b = filter, out = y); 1 input gradient
 // (a = dy, b = filter, out = dx); 2 filter gradient (a = x, b = dy, out = dfilter).
@@ -11,6 +15,8 @@
 #include <node_api.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -133,6 +139,69 @@ void run(Prepared& p, float* a, float* b, float* out) {
   stream.wait();
 }
 
+
+// --- batch-norm loops (see BatchNormTraining.ts for the formulas) -----------------------------
+
+// sum[c] += x, squares[c] += x^2 over every pixel, in pixel order per channel.
+void bnSums(const float* x, size_t length, double* sum, double* squares, size_t channels) {
+  std::fill(sum, sum + channels, 0.0);
+  std::fill(squares, squares + channels, 0.0);
+  for (size_t p = 0; p < length; p += channels) {
+    for (size_t c = 0; c < channels; ++c) {
+      const double v = x[p + c];
+      sum[c] += v;
+      squares[c] += v * v;
+    }
+  }
+}
+
+// y = x * scale[c] + shift[c], then (v + |v|) / 2 with relu.
+void bnAffine(const float* x, size_t length, float* y, const double* scale, const double* shift,
+              size_t channels, bool relu) {
+  for (size_t p = 0; p < length; p += channels) {
+    for (size_t c = 0; c < channels; ++c) {
+      const double v = static_cast<double>(x[p + c]) * scale[c] + shift[c];
+      y[p + c] = static_cast<float>(relu ? 0.5 * (v + std::fabs(v)) : v);
+    }
+  }
+}
+
+// 1 where y's bits are > 0 (y > 0: relu outputs are never negative or -0), all ones without relu
+// (y null); the JavaScript loop's test, NaN included.
+inline double keep(const float* y, size_t i) {
+  if (y == nullptr) return 1.0;
+  int32_t bits;
+  std::memcpy(&bits, y + i, sizeof bits);
+  return bits > 0 ? 1.0 : 0.0;
+}
+
+// sumG[c] += g, sumGX[c] += g * x with g = dy * keep.
+void bnGradSums(const float* dy, const float* x, const float* y, size_t length, double* sumG,
+                double* sumGX, size_t channels) {
+  std::fill(sumG, sumG + channels, 0.0);
+  std::fill(sumGX, sumGX + channels, 0.0);
+  for (size_t p = 0; p < length; p += channels) {
+    for (size_t c = 0; c < channels; ++c) {
+      const double g = static_cast<double>(dy[p + c]) * keep(y, p + c);
+      sumG[c] += g;
+      sumGX[c] += g * static_cast<double>(x[p + c]);
+    }
+  }
+}
+
+// dx = a[c] * g - k[c] * x + d[c], g = dy * keep.
+void bnInputGrad(const float* dy, const float* x, const float* y, size_t length, float* dx,
+                 const double* a, const double* k, const double* d, size_t channels) {
+  for (size_t p = 0; p < length; p += channels) {
+    for (size_t c = 0; c < channels; ++c) {
+      const size_t i = p + c;
+      const double v = a[c] * static_cast<double>(dy[i]) * keep(y, i) -
+                       k[c] * static_cast<double>(x[i]) + d[c];
+      dx[i] = static_cast<float>(v);
+    }
+  }
+}
+
 // --- Node-API glue -----------------------------------------------------------------------------
 
 napi_value throwError(napi_env env, const std::string& message) {
@@ -201,6 +270,82 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+
+struct Array {
+  void* data = nullptr;
+  size_t length = 0;
+};
+
+// Reads argument `index` as a typed array of `type` (null or undefined allowed when `optional`).
+bool arrayArg(napi_env env, napi_value* argv, int index, napi_typedarray_type type, Array* out,
+              bool optional = false) {
+  if (optional) {
+    napi_valuetype kind;
+    napi_typeof(env, argv[index], &kind);
+    if (kind == napi_null || kind == napi_undefined) return true;
+  }
+  return typedArray(env, argv[index], type, &out->data, &out->length);
+}
+
+// bn(op, ...): 0 sums(x, sum, squares); 1 affine(x, y, scale, shift, relu);
+// 2 gradSums(dy, x, y|null, sumG, sumGX); 3 inputGrad(dy, x, y|null, dx, a, k, d).
+// Float32Array tensors [..., C]; Float64Array per-channel arrays [C].
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t op = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 0 || op > 3)
+    return throwError(env, "native bn: expected op 0..3");
+  const size_t wanted[4] = {4, 6, 6, 8};
+  if (argc != wanted[op])
+    return throwError(env, "native bn: op " + std::to_string(op) + " takes " +
+                               std::to_string(wanted[op]) + " arguments");
+  const int tensors[4] = {1, 2, 3, 4};  // leading Float32Array arguments
+  Array t[4];
+  for (int i = 0; i < tensors[op]; ++i) {
+    const bool optional = (op >= 2 && i == 2);
+    if (!arrayArg(env, argv, 1 + i, napi_float32_array, &t[i], optional))
+      return throwError(env, "native bn: argument " + std::to_string(1 + i) +
+                                 " must be a Float32Array");
+  }
+  const int perChannel = op == 3 ? 3 : 2;
+  Array c[3];
+  for (int i = 0; i < perChannel; ++i) {
+    if (!arrayArg(env, argv, 1 + tensors[op] + i, napi_float64_array, &c[i]))
+      return throwError(env, "native bn: per-channel argument " +
+                                 std::to_string(1 + tensors[op] + i) + " must be a Float64Array");
+  }
+  const size_t channels = c[0].length;
+  const size_t length = t[0].length;
+  for (int i = 0; i < perChannel; ++i)
+    if (c[i].length != channels) return throwError(env, "native bn: per-channel lengths differ");
+  for (int i = 0; i < tensors[op]; ++i)
+    if (t[i].data != nullptr && t[i].length != length)
+      return throwError(env, "native bn: tensor lengths differ");
+  if (channels == 0 || length % channels != 0)
+    return throwError(env, "native bn: expected a tensor [..., C] with C = the per-channel length");
+  auto f = [&](int i) { return static_cast<float*>(t[i].data); };
+  auto d = [&](int i) { return static_cast<double*>(c[i].data); };
+  switch (op) {
+    case 0:
+      bnSums(f(0), length, d(0), d(1), channels);
+      break;
+    case 1: {
+      bool relu = false;
+      napi_get_value_bool(env, argv[5], &relu);
+      bnAffine(f(0), length, f(1), d(0), d(1), channels, relu);
+      break;
+    }
+    case 2:
+      bnGradSums(f(0), f(1), f(2), length, d(0), d(1), channels);
+      break;
+    default:
+      bnInputGrad(f(0), f(1), f(2), length, f(3), d(0), d(1), d(2), channels);
+  }
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -234,11 +379,12 @@ napi_value Implementation(napi_env env, napi_callback_info info) {
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bn", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"implementations", nullptr, Implementation, nullptr, nullptr, nullptr, napi_default,
        nullptr},
   };
-  napi_define_properties(env, exports, 3, properties);
+  napi_define_properties(env, exports, 4, properties);
   return exports;
 }
 

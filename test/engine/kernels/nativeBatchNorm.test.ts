@@ -1,0 +1,96 @@
+/**
+ * The native batch-norm loops (native/kernels.cc) against the JavaScript ones of
+ * src/engine/kernels/BatchNormTraining.ts: bitwise the same sums and outputs, with and without
+ * ReLU, for channel counts with and without a remainder of 4 (the stems have 11), values that
+ * the ReLU clamps, and zeros.
+ */
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { javascriptLoops as js } from '../../../src/engine/kernels/BatchNormTraining.ts';
+import {
+  NATIVE_ADDON_PATH,
+  loadNativeAddon,
+  nativeDisabled,
+  type NativeAddon,
+} from '../../../src/engine/native/addon.ts';
+import { seeded } from './naive.ts';
+
+const sameBits = (a: Float32Array | Float64Array, b: Float32Array | Float64Array): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
+
+function perChannel(channels: number, seed: number): Float64Array {
+  return Float64Array.from(seeded([channels], seed), (v) => 2 * v + 0.1);
+}
+
+describe.skipIf(!existsSync(NATIVE_ADDON_PATH) || nativeDisabled())(
+  'native batch-norm loops',
+  () => {
+    let native: NativeAddon;
+    beforeAll(() => {
+      const load = loadNativeAddon();
+      if (!load.addon) throw new Error(`expected the addon to load: ${load.reason}`);
+      native = load.addon;
+    });
+
+    for (const channels of [1, 3, 4, 11, 32]) {
+      const pixels = 37;
+      const x = seeded([pixels, channels], channels);
+      x.fill(0, 0, channels); // a pixel of zeros
+      const dy = seeded([pixels, channels], channels + 100);
+
+      it(`sums, C=${channels}`, () => {
+        const [s1, q1, s2, q2] = [0, 0, 0, 0].map(
+          () => new Float64Array(channels),
+        ) as Float64Array[];
+        js.sumsPerChannel(x, s1!, q1!);
+        native.bn(0, x, s2!, q2!);
+        expect(sameBits(s1!, s2!) && sameBits(q1!, q2!)).toBe(true);
+      });
+
+      for (const relu of [false, true]) {
+        it(`affine${relu ? ' + ReLU' : ''} and gradient, C=${channels}`, () => {
+          const scale = perChannel(channels, 7);
+          const shift = perChannel(channels, 8).map((v) => v / 20); // small: both signs survive
+          const yJs = new Float32Array(x.length);
+          const yNative = new Float32Array(x.length);
+          (relu ? js.affineReluPerChannel : js.affinePerChannel)(x, yJs, scale, shift);
+          native.bn(1, x, yNative, scale, shift, relu);
+          expect(sameBits(yJs, yNative)).toBe(true);
+          if (relu) expect(yJs.some((v) => v === 0) && yJs.some((v) => v > 0)).toBe(true);
+
+          const yBits = relu ? new Int32Array(yJs.buffer) : null;
+          const [g1, t1, g2, t2] = [0, 0, 0, 0].map(
+            () => new Float64Array(channels),
+          ) as Float64Array[];
+          js.gradSumsPerChannel(dy, x, yBits, g1!, t1!);
+          native.bn(2, dy, x, relu ? yJs : null, g2!, t2!);
+          expect(sameBits(g1!, g2!) && sameBits(t1!, t2!)).toBe(true);
+
+          const [a, k, d] = [11, 12, 13].map((seed) =>
+            perChannel(channels, seed),
+          ) as Float64Array[];
+          const dxJs = new Float32Array(x.length);
+          const dxNative = new Float32Array(x.length);
+          js.inputGrad(dy, x, yBits, dxJs, a!, k!, d!);
+          native.bn(3, dy, x, relu ? yJs : null, dxNative, a!, k!, d!);
+          expect(sameBits(dxJs, dxNative)).toBe(true);
+        });
+      }
+    }
+
+    it('refuses mismatched lengths and wrong array types', () => {
+      const x = new Float32Array(12);
+      expect(() => native.bn(0, x, new Float64Array(5), new Float64Array(5))).toThrow(
+        /tensor \[\.\.\., C\] with C = the per-channel length/,
+      );
+      expect(() => native.bn(0, x, new Float64Array(3), new Float64Array(4))).toThrow(
+        /per-channel lengths differ/,
+      );
+      expect(() =>
+        native.bn(0, x, new Float32Array(3) as unknown as Float64Array, new Float64Array(3)),
+      ).toThrow(/must be a Float64Array/);
+    });
+  },
+);
