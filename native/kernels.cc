@@ -56,6 +56,16 @@ dnnl::stream& cpuStream() {
   return stream;
 }
 
+// Threads setThreads allows; a conv smaller than kParallelMacs multiply-adds runs on one (forking
+// OpenMP's team costs more than it saves there).
+thread_local int maxThreads = 1;
+constexpr double kParallelMacs = 16e6;
+
+int threadsFor(const Geometry& g) {
+  const double macs = static_cast<double>(g.n) * g.ho * g.wo * g.co * g.kh * g.kw * g.ci;
+  return macs >= kParallelMacs ? maxThreads : 1;
+}
+
 std::map<std::string, std::unique_ptr<Prepared>>& cache() {
   thread_local std::map<std::string, std::unique_ptr<Prepared>> prepared;
   return prepared;
@@ -256,6 +266,7 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   std::string key(reinterpret_cast<const char*>(gi), sizeof(int32_t) * kGeometryLength);
   key.push_back(static_cast<char>(kind));
   try {
+    omp_set_num_threads(threadsFor(g));  // oneDNN builds and runs a primitive with this many
     auto& prepared = cache()[key];
     if (!prepared) prepared = prepare(kind, g);
     run(*prepared, static_cast<float*>(data[0]), static_cast<float*>(data[1]),
@@ -353,7 +364,8 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   int32_t threads = 0;
   if (argc != 1 || napi_get_value_int32(env, argv[0], &threads) != napi_ok || threads < 1)
     return throwError(env, "dnnl setThreads: expected a positive integer");
-  omp_set_num_threads(threads);
+  maxThreads = threads;
+  cache().clear();  // oneDNN fixes a primitive's thread count when it is built
   return nullptr;
 }
 

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { tf } from './tf.ts';
 import { EngineError, describeError } from '../errors.ts';
 import { installWasmKernels } from './kernels/index.ts';
+import { loadNativeAddon } from './native/addon.ts';
 import { installEngineGradients } from './gradients/index.ts';
 import { muteCpuBackendBanner } from './quietCpuBackend.ts';
 import { resolveThreads, startWasmWithThreads } from './threads.ts';
@@ -22,7 +23,7 @@ export interface BackendReport {
   chosen: BackendName;
   /** Why each backend tried before `chosen` was skipped. */
   skipped: { backend: BackendName; reason: string }[];
-  /** wasm threads in use (1 unless multi-threading was enabled). */
+  /** wasm threads in use (1 unless multi-threading was enabled; 1 with the native kernels). */
   threads: number;
   /** Kernels the project installed over the backend's own. */
   kernelOverrides: string[];
@@ -99,9 +100,10 @@ function firstLine(error: unknown): string {
 /**
  * Activates a backend. `auto` takes the first of tensorflow-gpu, tensorflow, wasm, cpu that
  * loads, and the report says why the others were skipped. On wasm the project's kernels are
- * installed (see `src/engine/kernels`). wasm runs `options.threads` threads (else
- * ASSEMBLENET_THREADS, else the free cores, 1 inside a process pool; see ./threads.ts); the
- * count is fixed when wasm first initialises in the process.
+ * installed (see `src/engine/kernels`). The engine uses `options.threads` threads (else
+ * ASSEMBLENET_THREADS, else the free cores, 1 inside a process pool; see ./threads.ts): wasm's
+ * own when the native kernels are absent, else the native convolutions' (wasm then runs 1).
+ * The count is fixed when wasm first initialises in the process.
  */
 export async function selectBackend(
   requested: BackendChoice = parseBackendChoice(process.env[BACKEND_ENV]),
@@ -110,7 +112,10 @@ export async function selectBackend(
   if (current && (requested === current.requested || requested === current.chosen)) return current;
   const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_NAMES : [requested];
   const skipped: BackendReport['skipped'] = [];
-  const wasmThreads = resolveThreads(options.threads);
+  const engineThreads = resolveThreads(options.threads);
+  // With the native kernels the convolutions (most of a step) run on oneDNN's threads; wasm's own
+  // pthreads would only compete with them for the cores (see docs/benchmarks.md, "Threads").
+  const wasmThreads = loadNativeAddon().addon ? 1 : engineThreads;
   for (const name of candidates) {
     let threads: number;
     try {
@@ -122,7 +127,7 @@ export async function selectBackend(
     await tf.ready();
     muteCpuBackendBanner();
     installEngineGradients();
-    const kernels = name === 'wasm' ? installWasmKernels(threads) : undefined;
+    const kernels = name === 'wasm' ? installWasmKernels(engineThreads) : undefined;
     current = {
       requested,
       chosen: name,
