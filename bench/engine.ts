@@ -22,8 +22,9 @@
  *
  * PyTorch runs the step written two ways (bench/engine_torch.py): F.conv3d, and F.conv2d on the
  * same 4-D views the project uses; torch_ms is the faster of the two (the fair peer), both are in
- * the JSON. The XNNPACK ceiling: the block's two forward convs alone, timed in this run, give the
- * rate XNNPACK reaches on these shapes; a training step runs each conv three times (forward,
+ * the JSON. The conv ceiling: the block's two forward convs alone, timed in this run, give the
+ * rate the conv kernels (oneDNN's native ones when built, else XNNPACK's; `convs`) reach on
+ * these shapes; a training step runs each conv three times (forward,
  * input and filter gradient: the same multiply-adds), so it cannot take less than three forward
  * passes at that rate (`floor_ms`), and `ratio_torch_ceiling` = torch_ms / floor_ms is the most
  * any kernel work on this backend could reach.
@@ -244,6 +245,7 @@ export async function main(args: string[]): Promise<void> {
     : undefined;
   await selectBackend('wasm', threadsArg === undefined ? {} : { threads: threadsArg });
   const threads = backendReport()?.threads ?? 1;
+  const convs = backendReport()?.nativeConv ?? 'XNNPACK';
   const { batch, frames, height, width, channels } = SHAPE;
 
   const notes: string[] = [];
@@ -348,7 +350,7 @@ export async function main(args: string[]): Promise<void> {
   const cpuModel = cpus()[0]?.model ?? 'unknown';
   const fmt = (v: number | null, unit = ' ms') => (v === null ? '-' : `${v.toFixed(1)}${unit}`);
   const lines = [
-    `engine: one training step (forward, backward to x and filters, SGD) on wasm, ${threads} thread(s), ${cpuModel}, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
+    `engine: one training step (forward, backward to x and filters, SGD) on wasm, convs: ${convs}, ${threads} thread(s), ${cpuModel}, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
     `  ${shapes}`,
     `  dilation | project (4-D conv2d) | tf.conv3d baseline      | ratio  | PyTorch best      | ratio vs torch`,
     ...runs.map(
@@ -357,7 +359,7 @@ export async function main(args: string[]): Promise<void> {
     ),
     `  cpu time per step (median): ${runs.map((r) => `d=${r.dilation} project ${fmt(r.project_cpu_ms)}, conv3d ${fmt(r.baseline_cpu_ms)}, torch ${fmt(r.torch_cpu_ms)} (ratio ${fmt(r.ratio_torch_cpu, 'x')})`).join('; ')}`,
     `  PyTorch by formulation (best wall): ${runs.map((r) => `d=${r.dilation} F.conv3d ${fmt(r.torch_conv3d_ms)}, F.conv2d views ${fmt(r.torch_views_ms)}`).join('; ')}; the faster is the peer`,
-    `  XNNPACK ceiling: the block's forward convs alone ${runs.map((r) => `d=${r.dilation} ${fmt(r.forward_ms)} (${r.forward_gflops.toFixed(1)} GFLOP/s)`).join(', ')}; a step is >= 3 forward passes: floor ${runs.map((r) => `d=${r.dilation} ${fmt(r.floor_ms)}, ratio vs torch at most ${fmt(r.ratio_torch_ceiling, 'x')}`).join('; ')}`,
+    `  conv ceiling (${convs}): the block's forward convs alone ${runs.map((r) => `d=${r.dilation} ${fmt(r.forward_ms)} (${r.forward_gflops.toFixed(1)} GFLOP/s)`).join(', ')}; a step is >= 3 forward passes: floor ${runs.map((r) => `d=${r.dilation} ${fmt(r.floor_ms)}, ratio vs torch at most ${fmt(r.ratio_torch_ceiling, 'x')}`).join('; ')}`,
     `  rates: XNNPACK matMul ${matmulSide}^3 ${matmulGflops.toFixed(1)} GFLOP/s; PyTorch's step ${runs.map((r) => `d=${r.dilation} ${r.torch_ms === null ? '-' : ((3 * forwardFlop()) / r.torch_ms / 1e6).toFixed(1)} GFLOP/s`).join(', ')} (3 x ${(forwardFlop() / 1e9).toFixed(2)} GFLOP per step)`,
     `  project wall per step, best / median: ${runs.map((r) => `d=${r.dilation} ${fmt(r.project_ms)} / ${fmt(r.project_median_ms)}`).join('; ')}; CPU of threads other than the main one (median): ${runs.map((r) => `d=${r.dilation} ${fmt(r.project_cpu_other_threads_ms)}`).join(', ')}`,
     ...notes.map((note) => `  note: ${note}`),
@@ -379,6 +381,7 @@ export async function main(args: string[]): Promise<void> {
       torch_ms: round(head.torch_ms),
       ratio_torch: round(head.ratio_torch, 2),
       threads,
+      convs,
       cpu: cpuModel,
       cores: cpus().length,
       load_before: round(loadBefore, 2),

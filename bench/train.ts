@@ -263,6 +263,7 @@ export async function main(args: string[]): Promise<void> {
   const loadBefore = loadavg()[0]!;
   await selectBackend('wasm', counts.length === 1 ? { threads: counts[0] } : {});
   const threads = backendReport()?.threads ?? 1;
+  const convs = backendReport()?.nativeConv ?? 'XNNPACK';
   const genome = readGenome(GENOME_FILE);
   const notes: string[] = [];
   let profile: KernelProfile | undefined;
@@ -309,7 +310,7 @@ export async function main(args: string[]): Promise<void> {
   const cpuModel = cpus()[0]?.model ?? 'unknown';
   const ms = (value: number) => `${value.toFixed(0)} ms`;
   const lines = [
-    `train: one training step (forward, loss, gradients of all variables, SGD momentum) on wasm, ${threads} thread(s), ${cpuModel}, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
+    `train: one training step (forward, loss, gradients of all variables, SGD momentum) on wasm, convs: ${convs}, ${threads} thread(s), ${cpuModel}, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
     `  ${shapes}`,
     `  project (4-D ops), published dilations: ${ms(projectOfficial.best_ms)}/step (CPU ${ms(projectOfficial.cpu_ms)}), ${clipsPerSecond(projectOfficial.best_ms).toFixed(2)} clips/s`,
     ...(compared !== genome
@@ -364,6 +365,7 @@ export async function main(args: string[]): Promise<void> {
         steps,
         baseline_steps: baselineSteps,
         threads,
+        convs,
         cpu: cpuModel,
         cores: cpus().length,
         load_before: round(loadBefore, 2),

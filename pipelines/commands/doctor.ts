@@ -99,6 +99,7 @@ export function registerDoctor(program: Command): void {
         backendRequested: report.requested,
         backendSkipped: report.skipped,
         threads: report.threads,
+        wasmThreads: report.wasmThreads,
         kernelOverrides: report.kernelOverrides,
         nativeConv: report.nativeConv ?? null,
         ffmpeg: ffmpeg.path,

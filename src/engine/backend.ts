@@ -23,8 +23,10 @@ export interface BackendReport {
   chosen: BackendName;
   /** Why each backend tried before `chosen` was skipped. */
   skipped: { backend: BackendName; reason: string }[];
-  /** wasm threads in use (1 unless multi-threading was enabled; 1 with the native kernels). */
+  /** Threads the engine computes with: wasm's, or the native convolutions' when they are in use. */
   threads: number;
+  /** wasm's own threads (1 with the native kernels, which take the engine's threads instead). */
+  wasmThreads: number;
   /** Kernels the project installed over the backend's own. */
   kernelOverrides: string[];
   /** wasm: who runs the convolutions ("oneDNN, N threads", or why not the native kernels). */
@@ -132,7 +134,8 @@ export async function selectBackend(
       requested,
       chosen: name,
       skipped,
-      threads,
+      threads: kernels?.nativeConvActive ? engineThreads : threads,
+      wasmThreads: name === 'wasm' ? threads : 1,
       kernelOverrides: kernels?.kernels ?? [],
       ...(kernels ? { nativeConv: kernels.nativeConv } : {}),
     };

@@ -91,7 +91,7 @@ describe('wasm thread count', () => {
           worst = Math.max(worst, Math.abs(v - reference[i][j]) / scale);
         });
       });
-      console.log(JSON.stringify({ threads: report.threads, nativeConv: report.nativeConv, worst }));
+      console.log(JSON.stringify({ threads: report.threads, wasmThreads: report.wasmThreads, nativeConv: report.nativeConv, worst }));
     `;
     const child = await run(['--import', 'tsx', '--input-type=module'], {
       input: script,
@@ -102,6 +102,7 @@ describe('wasm thread count', () => {
     expect(child.status, child.stderr).toBe(0);
     return JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as {
       threads: number;
+      wasmThreads: number;
       nativeConv: string;
       worst: number;
     };
@@ -110,6 +111,7 @@ describe('wasm thread count', () => {
   it('a fresh process runs wasm on 2 threads (native kernels off), matches the cpu backend and exits', async () => {
     const result = await twoThreadRun('off');
     expect(result.threads).toBe(2);
+    expect(result.wasmThreads).toBe(2);
     expect(result.nativeConv).toMatch(/ASSEMBLENET_NATIVE=off/);
     expect(result.worst).toBeLessThan(1e-4);
   }, 150_000);
@@ -118,7 +120,8 @@ describe('wasm thread count', () => {
     'with the native kernels the 2 threads go to them, wasm runs 1; matches cpu and exits',
     async () => {
       const result = await twoThreadRun('on');
-      expect(result.threads).toBe(1);
+      expect(result.threads).toBe(2);
+      expect(result.wasmThreads).toBe(1);
       expect(result.nativeConv).toBe('oneDNN, 2 threads');
       expect(result.worst).toBeLessThan(1e-4);
     },

@@ -102,7 +102,8 @@ describe.skipIf(!built || nativeDisabled())('oneDNN conv kernels on wasm', () =>
     expect(nativeConvActive()).toBe(true);
     // the threads asked for go to the native convolutions, wasm runs one
     expect(backendReport()?.nativeConv).toBe('oneDNN, 2 threads');
-    expect(backendReport()?.threads).toBe(1);
+    expect(backendReport()?.threads).toBe(2);
+    expect(backendReport()?.wasmThreads).toBe(1);
   });
 
   for (const kind of ['forward', 'input', 'filter'] as const) {
