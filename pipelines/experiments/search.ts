@@ -52,6 +52,7 @@ import type { EvalSummary } from '../jobs/summarize.ts';
 import { writeFileAtomic } from '../../src/util/atomicFile.ts';
 import { tryClaimDir, type DirClaim } from '../../src/util/dirClaim.ts';
 import { readJsonlJournal } from '../../src/util/jsonlJournal.ts';
+import { loadNativeAddon } from '../../src/engine/native/addon.ts';
 import {
   gitCommit,
   lastJsonLine,
@@ -117,11 +118,23 @@ const CLAIM_STALE_MS = 20 * 60_000;
 interface CommitRecord {
   commit: string;
   evaluationsBefore: number;
+  /** Which kernels the candidate processes ran the convolutions on (absent before it was kept). */
+  convs?: string;
+}
+
+/** What the candidate processes of this checkout run the convolutions on (they load the same addon). */
+function convKernels(): string {
+  const load = loadNativeAddon();
+  return load.addon ? 'oneDNN' : `XNNPACK (native: ${load.reason})`;
 }
 const commitsFile = (dir: string) => join(dir, 'commits.jsonl');
 const readCommits = (dir: string): CommitRecord[] =>
   readJsonlJournal<CommitRecord>(commitsFile(dir), 'search commits').entries.map(
-    ({ commit, evaluationsBefore }) => ({ commit, evaluationsBefore }),
+    ({ commit, evaluationsBefore, convs }) => ({
+      commit,
+      evaluationsBefore,
+      ...(convs ? { convs } : {}),
+    }),
   );
 
 /** The proxy manifest: the first N train videos of each class, and the val split. */
@@ -243,7 +256,7 @@ async function runSearchOf(arm: (typeof arms)[number], seed: number): Promise<bo
       mkdirSync(out, { recursive: true });
       appendFileSync(
         commitsFile(out),
-        `${JSON.stringify({ commit: gitCommit(), evaluationsBefore: before, at: new Date().toISOString() })}\n`,
+        `${JSON.stringify({ commit: gitCommit(), evaluationsBefore: before, at: new Date().toISOString(), convs: convKernels() })}\n`,
       );
     }
     record.commits = readCommits(out);

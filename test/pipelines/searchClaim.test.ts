@@ -61,6 +61,11 @@ describe('search.ts --claim', () => {
     for (const name of SEARCHES) {
       // one invocation worked on each search: without claims both processes run both
       expect(lines(join(out, name, 'commits.jsonl')), name).toHaveLength(1);
+      // and says which kernels ran its convolutions
+      const [record] = lines(join(out, name, 'commits.jsonl')).map(
+        (line) => JSON.parse(line) as { convs?: string },
+      );
+      expect(record?.convs).toMatch(/^(oneDNN|XNNPACK \(native: .+\))$/);
       const evaluations = lines(join(out, name, 'journal.jsonl'))
         .map((line) => JSON.parse(line) as { type: string; index?: number })
         .filter((entry) => entry.type === 'evaluation');
