@@ -60,6 +60,7 @@ dnnl::stream& cpuStream() {
 // OpenMP's team costs more than it saves there).
 thread_local int maxThreads = 1;
 constexpr double kParallelMacs = 16e6;
+constexpr size_t kMaxPrimitives = 1024;
 
 int threadsFor(const Geometry& g) {
   const double macs = static_cast<double>(g.n) * g.ho * g.wo * g.co * g.kh * g.kw * g.ci;
@@ -267,6 +268,9 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   key.push_back(static_cast<char>(kind));
   try {
     omp_set_num_threads(threadsFor(g));  // oneDNN builds and runs a primitive with this many
+    // A process that meets many geometries (a long-lived worker) starts over past this many
+    // primitives rather than keeping every JIT-compiled one.
+    if (cache().size() >= kMaxPrimitives && cache().find(key) == cache().end()) cache().clear();
     auto& prepared = cache()[key];
     if (!prepared) prepared = prepare(kind, g);
     run(*prepared, static_cast<float*>(data[0]), static_cast<float*>(data[1]),
