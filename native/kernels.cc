@@ -2,6 +2,7 @@
 // caller owns (views into the tfjs wasm heap or the cpu backend's arrays):
 //  - NHWC conv2d forward, input gradient and filter gradient on oneDNN (the library PyTorch's
 //    CPU convolutions run on). Filters are tfjs' HWIO layout.
+//  - the max-pool gradient loop (src/engine/kernels/MaxPoolGrad.ts), bitwise the same.
 //  - the four per-pixel loops of training batch norm (src/engine/kernels/BatchNormTraining.ts),
 //    giving bitwise the JavaScript loops' results: the same float64 arithmetic in the same order
 //    per channel (compiled without fused multiply-adds), vectorised over channels.
@@ -213,6 +214,47 @@ void bnInputGrad(const float* dy, const float* x, const float* y, size_t length,
   }
 }
 
+
+// --- max-pool gradient (see MaxPoolGrad.ts): each window's gradient goes to the first element,
+// row-major over the window, equal to the forward output; the same order of float32 additions.
+
+struct PoolGeometry {
+  int64_t batch, inHeight, inWidth, channels, outHeight, outWidth, strideHeight, strideWidth,
+      filterHeight, filterWidth, top, left;
+};
+
+void maxPoolGrad(const float* x, const float* y, const float* dy, float* dx, const PoolGeometry& g) {
+  std::fill(dx, dx + g.batch * g.inHeight * g.inWidth * g.channels, 0.0f);
+  for (int64_t b = 0; b < g.batch; ++b) {
+    const int64_t xBatch = b * g.inHeight * g.inWidth * g.channels;
+    for (int64_t yr = 0; yr < g.outHeight; ++yr) {
+      const int64_t r0 = yr * g.strideHeight - g.top;
+      const int64_t rBegin = std::max<int64_t>(0, r0);
+      const int64_t rEnd = std::min<int64_t>(g.inHeight, r0 + g.filterHeight);
+      for (int64_t yc = 0; yc < g.outWidth; ++yc) {
+        const int64_t c0 = yc * g.strideWidth - g.left;
+        const int64_t cBegin = std::max<int64_t>(0, c0);
+        const int64_t cEnd = std::min<int64_t>(g.inWidth, c0 + g.filterWidth);
+        const int64_t yAt = ((b * g.outHeight + yr) * g.outWidth + yc) * g.channels;
+        for (int64_t d = 0; d < g.channels; ++d) {
+          const float max = y[yAt + d];
+          int64_t target = -1;
+          for (int64_t r = rBegin; r < rEnd && target < 0; ++r) {
+            for (int64_t c = cBegin; c < cEnd; ++c) {
+              const int64_t at = xBatch + d + (r * g.inWidth + c) * g.channels;
+              if (x[at] == max) {
+                target = at;
+                break;
+              }
+            }
+          }
+          if (target >= 0) dx[target] = dx[target] + dy[yAt + d];
+        }
+      }
+    }
+  }
+}
+
 // --- Node-API glue -----------------------------------------------------------------------------
 
 napi_value throwError(napi_env env, const std::string& message) {
@@ -361,6 +403,34 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+
+// maxPoolGrad(x, y, dy, dx, geometry): Float32Arrays x/dx [N,H,W,C], y/dy [N,Ho,Wo,C]; geometry
+// Int32Array(12): N, H, W, C, Ho, Wo, sh, sw, fh, fw, top, left.
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 5) return throwError(env, "native maxPoolGrad: expected 5 arguments");
+  Array t[4];
+  for (int i = 0; i < 4; ++i) {
+    if (!arrayArg(env, argv, i, napi_float32_array, &t[i]))
+      return throwError(env, "native maxPoolGrad: argument " + std::to_string(i + 1) +
+                                 " must be a Float32Array");
+  }
+  Array geometry;
+  if (!arrayArg(env, argv, 4, napi_int32_array, &geometry) || geometry.length != 12)
+    return throwError(env, "native maxPoolGrad: expected an Int32Array geometry of 12 numbers");
+  const int32_t* gi = static_cast<const int32_t*>(geometry.data);
+  PoolGeometry g{gi[0], gi[1], gi[2], gi[3], gi[4], gi[5], gi[6], gi[7], gi[8], gi[9], gi[10], gi[11]};
+  const size_t xSize = g.batch * g.inHeight * g.inWidth * g.channels;
+  const size_t ySize = g.batch * g.outHeight * g.outWidth * g.channels;
+  if (t[0].length != xSize || t[3].length != xSize || t[1].length != ySize || t[2].length != ySize)
+    return throwError(env, "native maxPoolGrad: array sizes do not match the geometry");
+  maxPoolGrad(static_cast<const float*>(t[0].data), static_cast<const float*>(t[1].data),
+              static_cast<const float*>(t[2].data), static_cast<float*>(t[3].data), g);
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -396,11 +466,12 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bn", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"implementations", nullptr, Implementation, nullptr, nullptr, nullptr, napi_default,
        nullptr},
   };
-  napi_define_properties(env, exports, 4, properties);
+  napi_define_properties(env, exports, 5, properties);
   return exports;
 }
 

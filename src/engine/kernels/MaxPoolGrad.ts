@@ -5,9 +5,11 @@
  * (strictly greater wins, row-major over the window; padding is never selected).
  *   dy [N, Ho, Wo, C], input [N, H, W, C] -> dx [N, H, W, C]
  * Plain JS over the wasm heap: per window and channel, the first element equal to the forward
- * output (the window's maximum) takes the gradient.
+ * output (the window's maximum) takes the gradient. The native addon runs the same loop (bitwise
+ * the same result) when it is built.
  */
 import { tf } from '../tf.ts';
+import { loadNativeAddon } from '../native/addon.ts';
 import type { KernelConfig, TensorInfo } from './tensorInfo.ts';
 
 /** The two BackendWasm methods used here (typed locally: tf.ts is the only tfjs import). */
@@ -49,6 +51,57 @@ function firstMaximum(
   return -1;
 }
 
+/** Six numbers of the geometry (it is read in two halves). */
+type Six = [number, number, number, number, number, number];
+
+/**
+ * dx of a max pool: x, dx [N,H,W,C]; y (the forward output), dy [N,Ho,Wo,C]; geometry
+ * N,H,W,C,Ho,Wo,sh,sw,fh,fw,top,left (the native addon's `maxPoolGrad` takes the same).
+ */
+export function maxPoolGradLoop(
+  xValues: Float32Array,
+  yValues: Float32Array,
+  dyValues: Float32Array,
+  dxValues: Float32Array,
+  geometry: Int32Array,
+): void {
+  const [batch, inHeight, inWidth, channels, outHeight, outWidth] = Array.from(
+    geometry.subarray(0, 6),
+  ) as Six;
+  const [strideHeight, strideWidth, filterHeight, filterWidth, top, left] = Array.from(
+    geometry.subarray(6),
+  ) as Six;
+  dxValues.fill(0);
+  for (let b = 0; b < batch; b++) {
+    const xBatch = b * inHeight * inWidth * channels;
+    for (let yr = 0; yr < outHeight; yr++) {
+      const r0 = yr * strideHeight - top;
+      const rBegin = Math.max(0, r0);
+      const rEnd = Math.min(inHeight, r0 + filterHeight);
+      for (let yc = 0; yc < outWidth; yc++) {
+        const c0 = yc * strideWidth - left;
+        const cBegin = Math.max(0, c0);
+        const cEnd = Math.min(inWidth, c0 + filterWidth);
+        const yAt = ((b * outHeight + yr) * outWidth + yc) * channels;
+        for (let d = 0; d < channels; d++) {
+          const target = firstMaximum(
+            xValues,
+            yValues[yAt + d]!,
+            xBatch + d,
+            rBegin,
+            rEnd,
+            cBegin,
+            cEnd,
+            inWidth,
+            channels,
+          );
+          if (target >= 0) dxValues[target] = dxValues[target]! + dyValues[yAt + d]!;
+        }
+      }
+    }
+  }
+}
+
 export const maxPoolGradConfig: KernelConfig = {
   kernelName: 'MaxPoolGrad',
   backendName: 'wasm',
@@ -76,38 +129,26 @@ export const maxPoolGradConfig: KernelConfig = {
     const dyValues = heap.typedArrayFromHeap(dy);
     const yValues = heap.typedArrayFromHeap(output);
     const dxValues = heap.typedArrayFromHeap(dx);
-    dxValues.fill(0);
     const { inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
     const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
     const { top, left } = info.padInfo;
-    for (let b = 0; b < info.batchSize; b++) {
-      const xBatch = b * inHeight * inWidth * channels;
-      for (let yr = 0; yr < outHeight; yr++) {
-        const r0 = yr * strideHeight - top;
-        const rBegin = Math.max(0, r0);
-        const rEnd = Math.min(inHeight, r0 + filterHeight);
-        for (let yc = 0; yc < outWidth; yc++) {
-          const c0 = yc * strideWidth - left;
-          const cBegin = Math.max(0, c0);
-          const cEnd = Math.min(inWidth, c0 + filterWidth);
-          const yAt = ((b * outHeight + yr) * outWidth + yc) * channels;
-          for (let d = 0; d < channels; d++) {
-            const target = firstMaximum(
-              xValues,
-              yValues[yAt + d]!,
-              xBatch + d,
-              rBegin,
-              rEnd,
-              cBegin,
-              cEnd,
-              inWidth,
-              channels,
-            );
-            if (target >= 0) dxValues[target] = dxValues[target]! + dyValues[yAt + d]!;
-          }
-        }
-      }
-    }
+    const geometry = Int32Array.from([
+      info.batchSize,
+      inHeight,
+      inWidth,
+      channels,
+      outHeight,
+      outWidth,
+      strideHeight,
+      strideWidth,
+      filterHeight,
+      filterWidth,
+      top,
+      left,
+    ]);
+    const native = loadNativeAddon().addon;
+    if (native) native.maxPoolGrad(xValues, yValues, dyValues, dxValues, geometry);
+    else maxPoolGradLoop(xValues, yValues, dyValues, dxValues, geometry);
     return dx;
   },
 };

@@ -90,6 +90,17 @@ export interface NativeAddon {
     k: Float64Array,
     d: Float64Array,
   ): void;
+  /**
+   * The max-pool gradient of ../kernels/MaxPoolGrad.ts (bitwise the same): x, dx [N,H,W,C];
+   * y (forward output), dy [N,Ho,Wo,C]; geometry N,H,W,C,Ho,Wo,sh,sw,fh,fw,top,left.
+   */
+  maxPoolGrad(
+    x: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    geometry: Int32Array,
+  ): void;
   setThreads(threads: number): void;
   /** oneDNN's implementation name for each primitive built so far, keyed by kind and geometry. */
   implementations(): Record<string, string>;

@@ -1,12 +1,14 @@
 /**
- * The native batch-norm loops (native/kernels.cc) against the JavaScript ones of
- * src/engine/kernels/BatchNormTraining.ts: bitwise the same sums and outputs, with and without
- * ReLU, for channel counts with and without a remainder of 4 (the stems have 11), values that
- * the ReLU clamps, and zeros.
+ * The native loops (native/kernels.cc) against the JavaScript ones they replace, bitwise:
+ * batch norm (src/engine/kernels/BatchNormTraining.ts: sums and outputs, with and without ReLU,
+ * channel counts with and without a remainder of 4 (the stems have 11), values the ReLU clamps,
+ * zeros) and the max-pool gradient (src/engine/kernels/MaxPoolGrad.ts: overlapping windows,
+ * padding, ties, all-negative windows).
  */
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { javascriptLoops as js } from '../../../src/engine/kernels/BatchNormTraining.ts';
+import { maxPoolGradLoop } from '../../../src/engine/kernels/MaxPoolGrad.ts';
 import {
   NATIVE_ADDON_PATH,
   loadNativeAddon,
@@ -78,6 +80,54 @@ describe.skipIf(!existsSync(NATIVE_ADDON_PATH) || nativeDisabled())(
           expect(sameBits(dxJs, dxNative)).toBe(true);
         });
       }
+    }
+
+    // N,H,W,C,Ho,Wo,sh,sw,fh,fw,top,left: 3x3 stride 2 'same' (overlapping, padded), 2x2 stride 2,
+    // 3x3 stride 1 (heavily overlapping: several windows add into one element)
+    for (const geometry of [
+      [2, 9, 8, 3, 5, 4, 2, 2, 3, 3, 1, 1],
+      [1, 8, 8, 5, 4, 4, 2, 2, 2, 2, 0, 0],
+      [1, 6, 7, 2, 4, 5, 1, 1, 3, 3, 0, 0],
+    ]) {
+      it(`max-pool gradient ${geometry.join(',')}`, () => {
+        const [n, h, w, c, ho, wo, sh, sw, fh, fw, top, left] = geometry as number[] as [
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+        ];
+        const x = seeded([n, h, w, c], 21).map((v) => Math.round(v * 8) / 8 - 0.3); // ties, negatives
+        const y = new Float32Array(n * ho * wo * c);
+        for (let b = 0; b < n; b++)
+          for (let r = 0; r < ho; r++)
+            for (let q = 0; q < wo; q++)
+              for (let d = 0; d < c; d++) {
+                let max = Number.NEGATIVE_INFINITY;
+                for (let i = r * sh - top; i < r * sh - top + fh; i++)
+                  for (let j = q * sw - left; j < q * sw - left + fw; j++)
+                    if (i >= 0 && i < h && j >= 0 && j < w)
+                      max = Math.max(max, x[((b * h + i) * w + j) * c + d]!);
+                y[((b * ho + r) * wo + q) * c + d] = max;
+              }
+        const dy = seeded([n, ho, wo, c], 22);
+        const g = Int32Array.from(geometry);
+        const dxJs = new Float32Array(x.length).fill(7);
+        const dxNative = new Float32Array(x.length).fill(7);
+        maxPoolGradLoop(x, y, dy, dxJs, g);
+        native.maxPoolGrad(x, y, dy, dxNative, g);
+        expect(sameBits(dxJs, dxNative)).toBe(true);
+        // every window's gradient landed somewhere: the sums agree
+        const total = (a: Float32Array) => a.reduce((p, v) => p + v, 0);
+        expect(total(dxNative)).toBeCloseTo(total(dy), 3);
+      });
     }
 
     it('refuses mismatched lengths and wrong array types', () => {
