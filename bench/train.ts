@@ -11,7 +11,8 @@
  * trainable variable, SgdMomentum update, wait for the loss. conv3d's gradient refuses a
  * temporal dilation > 1 on this tfjs: when it does, both sides are timed again on a copy of the
  * genome with every dilation set to 1 (the output says so) and the ratio comes from that pair.
- * Times: best wall time of N steps after one warm-up step; clips/s = batch / best step time.
+ * Times: best wall time of N steps (default 10: on a noisy host 3 were too few to be steady) after
+ * one warm-up step; clips/s = batch / best step time.
  * `--baseline-steps 0` skips the conv3d baseline (its steps take seconds).
  *
  * Peer: when Debian's python3-torch imports, bench/train_torch.py builds the same genome in
@@ -258,7 +259,7 @@ export async function main(args: string[]): Promise<void> {
   }
   if (counts.length > 1) return compareThreads(args, counts);
   const json = args.includes('--json');
-  const steps = numberArg(args, '--steps', 3);
+  const steps = numberArg(args, '--steps', 10);
   const baselineSteps = numberArg(args, '--baseline-steps', 2);
   const loadBefore = loadavg()[0]!;
   await selectBackend('wasm', counts.length === 1 ? { threads: counts[0] } : {});
