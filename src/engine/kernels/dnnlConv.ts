@@ -80,56 +80,59 @@ export function dnnlConvConfigs(
   addon: NativeAddon,
   fallbacks: { conv2D: KernelFunc; inputGrad: KernelFunc; filterGrad: KernelFunc },
 ): KernelConfig[] {
+  /**
+   * One native conv: inputs `a`, `b` (kernel input names), output of `outputShape`, geometry from
+   * the forward conv's x and filter shapes; undefined (the fallback runs) when anything is empty.
+   */
+  const run = (
+    args: Parameters<KernelFunc>[0],
+    kernelName: string,
+    kind: ConvKind,
+    [a, b]: [TensorInfo, TensorInfo],
+    outputShape: number[],
+    xShape: readonly number[],
+    filterShape: readonly number[],
+    attrs: ConvAttrs,
+  ): TensorInfo | undefined => {
+    if (empty(a.shape, b.shape, outputShape)) return undefined;
+    const views = hostArrays(kernelName, args.backend, [a, b], [outputShape]);
+    const [out] = views.outputs;
+    const [aValues, bValues] = views.inputs as [Float32Array, Float32Array];
+    addon.conv(kind, aValues, bValues, out!.values, geometry(xShape, filterShape, attrs));
+    return out!.info;
+  };
+  const required = (kernelName: string, value: Shape4 | undefined, name: string): Shape4 => {
+    if (!value) throw new Error(`${kernelName}: expected the ${name} attribute`);
+    return value;
+  };
   const forward = nativeKernel('Conv2D', fallbacks.conv2D, (args, attrs) => {
     const x = named(args, 'x');
     const filter = named(args, 'filter');
-    const info = convInfo(x.shape, filter.shape, attrs);
-    const yShape = outShape(info);
-    if (empty(x.shape, filter.shape, yShape)) return undefined;
-    const views = hostArrays('Conv2D', args.backend, [x, filter], [yShape]);
-    const [y] = views.outputs;
-    addon.conv(
-      ConvKind.Forward,
-      views.inputs[0]!,
-      views.inputs[1]!,
-      y!.values,
-      geometry(x.shape, filter.shape, attrs),
-    );
-    return y!.info;
+    const yShape = outShape(convInfo(x.shape, filter.shape, attrs));
+    return run(args, 'Conv2D', ConvKind.Forward, [x, filter], yShape, x.shape, filter.shape, attrs);
   });
   const inputGrad = nativeKernel('Conv2DBackpropInput', fallbacks.inputGrad, (args, attrs) => {
     const dy = named(args, 'dy');
     const filter = named(args, 'filter');
-    const xShape = attrs.inputShape;
-    if (!xShape) throw new Error('Conv2DBackpropInput: expected the inputShape attribute');
-    if (empty(dy.shape, filter.shape, xShape)) return undefined;
-    const views = hostArrays('Conv2DBackpropInput', args.backend, [dy, filter], [xShape]);
-    const [dx] = views.outputs;
-    addon.conv(
-      ConvKind.InputGrad,
-      views.inputs[0]!,
-      views.inputs[1]!,
-      dx!.values,
-      geometry(xShape, filter.shape, attrs),
+    const xShape = required('Conv2DBackpropInput', attrs.inputShape, 'inputShape');
+    const kind = ConvKind.InputGrad;
+    return run(
+      args,
+      'Conv2DBackpropInput',
+      kind,
+      [dy, filter],
+      xShape,
+      xShape,
+      filter.shape,
+      attrs,
     );
-    return dx!.info;
   });
   const filterGrad = nativeKernel('Conv2DBackpropFilter', fallbacks.filterGrad, (args, attrs) => {
     const x = named(args, 'x');
     const dy = named(args, 'dy');
-    const filterShape = attrs.filterShape;
-    if (!filterShape) throw new Error('Conv2DBackpropFilter: expected the filterShape attribute');
-    if (empty(x.shape, dy.shape, filterShape)) return undefined;
-    const views = hostArrays('Conv2DBackpropFilter', args.backend, [x, dy], [filterShape]);
-    const [df] = views.outputs;
-    addon.conv(
-      ConvKind.FilterGrad,
-      views.inputs[0]!,
-      views.inputs[1]!,
-      df!.values,
-      geometry(x.shape, filterShape, attrs),
-    );
-    return df!.info;
+    const fShape = required('Conv2DBackpropFilter', attrs.filterShape, 'filterShape');
+    const kind = ConvKind.FilterGrad;
+    return run(args, 'Conv2DBackpropFilter', kind, [x, dy], fShape, x.shape, fShape, attrs);
   });
   return [forward, inputGrad, filterGrad];
 }

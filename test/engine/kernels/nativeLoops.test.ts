@@ -90,20 +90,7 @@ describe.skipIf(!existsSync(NATIVE_ADDON_PATH) || nativeDisabled())(
       [1, 6, 7, 2, 4, 5, 1, 1, 3, 3, 0, 0],
     ]) {
       it(`max-pool gradient ${geometry.join(',')}`, () => {
-        const [n, h, w, c, ho, wo, sh, sw, fh, fw, top, left] = geometry as number[] as [
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-        ];
+        const [n, h, w, c, ho, wo, sh, sw, fh, fw, top, left] = geometry.map(Number);
         const x = seeded([n, h, w, c], 21).map((v) => Math.round(v * 8) / 8 - 0.3); // ties, negatives
         const y = new Float32Array(n * ho * wo * c);
         for (let b = 0; b < n; b++)
