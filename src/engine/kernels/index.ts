@@ -36,16 +36,16 @@ function convOverrides(threads: number): {
   native: string;
   active: boolean;
 } {
-  const dnnl = loadNativeAddon();
-  if (!dnnl.addon) {
+  const native = loadNativeAddon();
+  if (!native.addon) {
     return {
       configs: [conv2DBackpropFilterConfig, conv2DBackpropInputConfig],
-      native: dnnl.reason,
+      native: native.reason,
       active: false,
     };
   }
-  dnnl.addon.setThreads(threads);
-  const configs = dnnlConvConfigs(dnnl.addon, {
+  native.addon.setThreads(threads);
+  const configs = dnnlConvConfigs(native.addon, {
     conv2D: stock('Conv2D').kernelFunc,
     inputGrad: conv2DBackpropInputConfig.kernelFunc,
     filterGrad: conv2DBackpropFilterConfig.kernelFunc,
@@ -79,7 +79,7 @@ let installed: InstalledKernels | undefined;
 
 /**
  * Installs every override on the wasm backend (idempotent); `threads` is what the native
- * convolutions may use (the wasm thread count).
+ * convolutions may use (the engine's thread count).
  */
 export function installWasmKernels(threads = 1): InstalledKernels {
   if (installed) return installed;
