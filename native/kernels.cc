@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <utility>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -155,14 +156,32 @@ void run(Prepared& p, float* a, float* b, float* out) {
 // --- batch-norm loops (see BatchNormTraining.ts for the formulas) -----------------------------
 
 // sum[c] += x, squares[c] += x^2 over every pixel, in pixel order per channel.
+// Threads for a loop over `length` elements: setThreads' count when the tensor is large enough to
+// repay forking the team. Every loop below splits its work so that each channel's float64 sums
+// still run over the pixels in order (channels split across threads; element-wise loops split
+// pixels): the results are the same bits at any thread count.
+constexpr size_t kParallelElements = size_t{1} << 16;
+int loopThreads(size_t length) { return length >= kParallelElements ? maxThreads : 1; }
+
+// [begin, end) of `count` items for thread `thread` of `threads`.
+std::pair<size_t, size_t> share(size_t count, int thread, int threads) {
+  const size_t each = count / threads, extra = count % threads;
+  const size_t begin = thread * each + std::min<size_t>(thread, extra);
+  return {begin, begin + each + (static_cast<size_t>(thread) < extra ? 1 : 0)};
+}
+
 void bnSums(const float* x, size_t length, double* sum, double* squares, size_t channels) {
   std::fill(sum, sum + channels, 0.0);
   std::fill(squares, squares + channels, 0.0);
-  for (size_t p = 0; p < length; p += channels) {
-    for (size_t c = 0; c < channels; ++c) {
-      const double v = x[p + c];
-      sum[c] += v;
-      squares[c] += v * v;
+#pragma omp parallel num_threads(loopThreads(length))
+  {
+    const auto [c0, c1] = share(channels, omp_get_thread_num(), omp_get_num_threads());
+    for (size_t p = 0; p < length; p += channels) {
+      for (size_t c = c0; c < c1; ++c) {
+        const double v = x[p + c];
+        sum[c] += v;
+        squares[c] += v * v;
+      }
     }
   }
 }
@@ -170,6 +189,7 @@ void bnSums(const float* x, size_t length, double* sum, double* squares, size_t 
 // y = x * scale[c] + shift[c], then (v + |v|) / 2 with relu.
 void bnAffine(const float* x, size_t length, float* y, const double* scale, const double* shift,
               size_t channels, bool relu) {
+#pragma omp parallel for num_threads(loopThreads(length)) schedule(static)
   for (size_t p = 0; p < length; p += channels) {
     for (size_t c = 0; c < channels; ++c) {
       const double v = static_cast<double>(x[p + c]) * scale[c] + shift[c];
@@ -192,11 +212,15 @@ void bnGradSums(const float* dy, const float* x, const float* y, size_t length, 
                 double* sumGX, size_t channels) {
   std::fill(sumG, sumG + channels, 0.0);
   std::fill(sumGX, sumGX + channels, 0.0);
-  for (size_t p = 0; p < length; p += channels) {
-    for (size_t c = 0; c < channels; ++c) {
-      const double g = static_cast<double>(dy[p + c]) * keep(y, p + c);
-      sumG[c] += g;
-      sumGX[c] += g * static_cast<double>(x[p + c]);
+#pragma omp parallel num_threads(loopThreads(length))
+  {
+    const auto [c0, c1] = share(channels, omp_get_thread_num(), omp_get_num_threads());
+    for (size_t p = 0; p < length; p += channels) {
+      for (size_t c = c0; c < c1; ++c) {
+        const double g = static_cast<double>(dy[p + c]) * keep(y, p + c);
+        sumG[c] += g;
+        sumGX[c] += g * static_cast<double>(x[p + c]);
+      }
     }
   }
 }
@@ -204,6 +228,7 @@ void bnGradSums(const float* dy, const float* x, const float* y, size_t length, 
 // dx = a[c] * g - k[c] * x + d[c], g = dy * keep.
 void bnInputGrad(const float* dy, const float* x, const float* y, size_t length, float* dx,
                  const double* a, const double* k, const double* d, size_t channels) {
+#pragma omp parallel for num_threads(loopThreads(length)) schedule(static)
   for (size_t p = 0; p < length; p += channels) {
     for (size_t c = 0; c < channels; ++c) {
       const size_t i = p + c;
@@ -224,9 +249,12 @@ struct PoolGeometry {
 };
 
 void maxPoolGrad(const float* x, const float* y, const float* dy, float* dx, const PoolGeometry& g) {
-  std::fill(dx, dx + g.batch * g.inHeight * g.inWidth * g.channels, 0.0f);
+  const int64_t batchSize = g.inHeight * g.inWidth * g.channels;
+  // batch items write disjoint parts of dx, so they can run on different threads
+#pragma omp parallel for num_threads(loopThreads(g.batch * batchSize)) schedule(static)
   for (int64_t b = 0; b < g.batch; ++b) {
-    const int64_t xBatch = b * g.inHeight * g.inWidth * g.channels;
+    const int64_t xBatch = b * batchSize;
+    std::fill(dx + xBatch, dx + xBatch + batchSize, 0.0f);
     for (int64_t yr = 0; yr < g.outHeight; ++yr) {
       const int64_t r0 = yr * g.strideHeight - g.top;
       const int64_t rBegin = std::max<int64_t>(0, r0);

@@ -26,6 +26,37 @@ function perChannel(channels: number, seed: number): Float64Array {
   return Float64Array.from(seeded([channels], seed), (v) => 2 * v + 0.1);
 }
 
+/** The forward max pool (the gradient's `y`), from the definition. */
+function poolMax(x: Float32Array, geometry: number[]): Float32Array {
+  const [n, h, w, c, ho, wo, sh, sw, fh, fw, top, left] = geometry as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const y = new Float32Array(n * ho * wo * c);
+  for (let b = 0; b < n; b++)
+    for (let r = 0; r < ho; r++)
+      for (let q = 0; q < wo; q++)
+        for (let d = 0; d < c; d++) {
+          let max = Number.NEGATIVE_INFINITY;
+          for (let i = r * sh - top; i < r * sh - top + fh; i++)
+            for (let j = q * sw - left; j < q * sw - left + fw; j++)
+              if (i >= 0 && i < h && j >= 0 && j < w)
+                max = Math.max(max, x[((b * h + i) * w + j) * c + d]!);
+          y[((b * ho + r) * wo + q) * c + d] = max;
+        }
+  return y;
+}
+
 describe.skipIf(!existsSync(NATIVE_ADDON_PATH) || nativeDisabled())(
   'native batch-norm loops',
   () => {
@@ -82,6 +113,56 @@ describe.skipIf(!existsSync(NATIVE_ADDON_PATH) || nativeDisabled())(
       }
     }
 
+    it('gives the same bits on 2 threads (tensors large enough to be split)', () => {
+      native.setThreads(2);
+      try {
+        for (const channels of [3, 11, 32]) {
+          const x = seeded([8192, channels], 31); // >= 65536 elements: the loops fork
+          const dy = seeded([8192, channels], 32);
+          const scale = perChannel(channels, 7);
+          const shift = perChannel(channels, 8).map((v) => v / 20);
+          const [s1, q1, s2, q2, g1, t1, g2, t2] = Array.from(
+            { length: 8 },
+            () => new Float64Array(channels),
+          ) as Float64Array[];
+          js.sumsPerChannel(x, s1!, q1!);
+          native.bn(0, x, s2!, q2!);
+          const yJs = new Float32Array(x.length);
+          const yNative = new Float32Array(x.length);
+          js.affineReluPerChannel(x, yJs, scale, shift);
+          native.bn(1, x, yNative, scale, shift, true);
+          js.gradSumsPerChannel(dy, x, new Int32Array(yJs.buffer), g1!, t1!);
+          native.bn(2, dy, x, yJs, g2!, t2!);
+          const dxJs = new Float32Array(x.length);
+          const dxNative = new Float32Array(x.length);
+          js.inputGrad(dy, x, new Int32Array(yJs.buffer), dxJs, scale, shift, scale);
+          native.bn(3, dy, x, yJs, dxNative, scale, shift, scale);
+          const same = [
+            sameBits(s1!, s2!),
+            sameBits(q1!, q2!),
+            sameBits(yJs, yNative),
+            sameBits(g1!, g2!),
+            sameBits(t1!, t2!),
+            sameBits(dxJs, dxNative),
+          ];
+          expect(same, `C=${channels}`).toEqual([true, true, true, true, true, true]);
+        }
+        // max pool: 8 batch items of [32,32,8] split across the threads
+        const geometry = Int32Array.from([8, 32, 32, 8, 16, 16, 2, 2, 3, 3, 0, 0]);
+        const x = seeded([8, 32, 32, 8], 33);
+        const y = new Float32Array(8 * 16 * 16 * 8).fill(0.25); // windows without their max: none taken
+        for (let i = 0; i < y.length; i += 3) y[i] = x[0]!; // and some that find a value
+        const dy = seeded([8, 16, 16, 8], 34);
+        const dxJs = new Float32Array(x.length);
+        const dxNative = new Float32Array(x.length);
+        maxPoolGradLoop(x, y, dy, dxJs, geometry);
+        native.maxPoolGrad(x, y, dy, dxNative, geometry);
+        expect(sameBits(dxJs, dxNative)).toBe(true);
+      } finally {
+        native.setThreads(1);
+      }
+    });
+
     // N,H,W,C,Ho,Wo,sh,sw,fh,fw,top,left: 3x3 stride 2 'same' (overlapping, padded), 2x2 stride 2,
     // 3x3 stride 1 (heavily overlapping: several windows add into one element)
     for (const geometry of [
@@ -90,20 +171,9 @@ describe.skipIf(!existsSync(NATIVE_ADDON_PATH) || nativeDisabled())(
       [1, 6, 7, 2, 4, 5, 1, 1, 3, 3, 0, 0],
     ]) {
       it(`max-pool gradient ${geometry.join(',')}`, () => {
-        const [n, h, w, c, ho, wo, sh, sw, fh, fw, top, left] = geometry.map(Number);
+        const [n, h, w, c, ho, wo] = geometry.map(Number);
         const x = seeded([n, h, w, c], 21).map((v) => Math.round(v * 8) / 8 - 0.3); // ties, negatives
-        const y = new Float32Array(n * ho * wo * c);
-        for (let b = 0; b < n; b++)
-          for (let r = 0; r < ho; r++)
-            for (let q = 0; q < wo; q++)
-              for (let d = 0; d < c; d++) {
-                let max = Number.NEGATIVE_INFINITY;
-                for (let i = r * sh - top; i < r * sh - top + fh; i++)
-                  for (let j = q * sw - left; j < q * sw - left + fw; j++)
-                    if (i >= 0 && i < h && j >= 0 && j < w)
-                      max = Math.max(max, x[((b * h + i) * w + j) * c + d]!);
-                y[((b * ho + r) * wo + q) * c + d] = max;
-              }
+        const y = poolMax(x, geometry);
         const dy = seeded([n, ho, wo, c], 22);
         const g = Int32Array.from(geometry);
         const dxJs = new Float32Array(x.length).fill(7);
