@@ -28,20 +28,7 @@ function perChannel(channels: number, seed: number): Float64Array {
 
 /** The forward max pool (the gradient's `y`), from the definition. */
 function poolMax(x: Float32Array, geometry: number[]): Float32Array {
-  const [n, h, w, c, ho, wo, sh, sw, fh, fw, top, left] = geometry as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [n, h, w, c, ho, wo, sh, sw, fh, fw, top, left] = geometry as number[];
   const y = new Float32Array(n * ho * wo * c);
   for (let b = 0; b < n; b++)
     for (let r = 0; r < ho; r++)
