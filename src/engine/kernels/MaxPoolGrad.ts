@@ -10,13 +10,8 @@
  */
 import { tf } from '../tf.ts';
 import { loadNativeAddon } from '../native/addon.ts';
+import { hostArrays } from './hostArrays.ts';
 import type { KernelConfig, TensorInfo } from './tensorInfo.ts';
-
-/** The two BackendWasm methods used here (typed locally: tf.ts is the only tfjs import). */
-interface WasmHeap {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
 
 interface Attrs {
   filterSize: [number, number] | number;
@@ -111,8 +106,6 @@ export const maxPoolGradConfig: KernelConfig = {
       input: TensorInfo;
       output: TensorInfo;
     };
-    if (input.dtype !== 'float32')
-      throw new Error(`MaxPoolGrad: expected float32 input, got ${input.dtype}`);
     const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as Attrs;
     const info = tf.backend_util.computePool2DInfo(
       input.shape as [number, number, number, number],
@@ -122,13 +115,15 @@ export const maxPoolGradConfig: KernelConfig = {
       pad,
       dimRoundingMode,
     );
-    // `backend` is the wasm backend whenever this kernel runs (it is registered for wasm only).
-    const heap = backend as unknown as WasmHeap;
-    const dx = heap.makeOutput([...input.shape], 'float32');
-    const xValues = heap.typedArrayFromHeap(input);
-    const dyValues = heap.typedArrayFromHeap(dy);
-    const yValues = heap.typedArrayFromHeap(output);
-    const dxValues = heap.typedArrayFromHeap(dx);
+    const { inputs: views, outputs } = hostArrays(
+      'MaxPoolGrad',
+      backend,
+      [input, output, dy],
+      [[...input.shape]],
+    );
+    const [xValues, yValues, dyValues] = views as [Float32Array, Float32Array, Float32Array];
+    const [dx] = outputs;
+    const dxValues = dx!.values;
     const { inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
     const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
     const { top, left } = info.padInfo;
@@ -149,6 +144,6 @@ export const maxPoolGradConfig: KernelConfig = {
     const native = loadNativeAddon().addon;
     if (native) native.maxPoolGrad(xValues, yValues, dyValues, dxValues, geometry);
     else maxPoolGradLoop(xValues, yValues, dyValues, dxValues, geometry);
-    return dx;
+    return dx!.info;
   },
 };
