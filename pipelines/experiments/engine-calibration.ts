@@ -17,6 +17,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readJournal } from '../../evolution/index.ts';
+import { canonicalJson } from '../../src/cache/diskCache.ts';
 import { mean, pearson, sampleSd, spearman } from '../../src/util/stats.ts';
 import { writeJsonAtomic } from './common.ts';
 
@@ -31,11 +32,12 @@ if (!values.reference || !values.other || !values.json) {
   throw new Error('engine-calibration: expected --reference DIR --other DIR --json FILE');
 }
 
+/** Fitness by genome (its nodes, compared as reuse.ts compares genomes: canonical JSON). */
 function fitnessByGenome(dir: string): Map<string, { index: number; fitness: number }> {
   const byGenome = new Map<string, { index: number; fitness: number }>();
   for (const record of readJournal(join(dir, 'journal.jsonl')).evaluations) {
     if (record.status !== 'ok' || record.fitness === null) continue;
-    byGenome.set(JSON.stringify(record.genome.nodes), {
+    byGenome.set(canonicalJson(record.genome.nodes), {
       index: record.index,
       fitness: record.fitness,
     });
