@@ -65,6 +65,12 @@ import {
   sd,
   writeJsonAtomic,
 } from './common.ts';
+import {
+  bestSoFar,
+  compareSearches,
+  type PerSeed,
+  type SearchComparison,
+} from './searchSummary.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -197,6 +203,7 @@ interface SearchRecord {
 
 const previous = readJsonIfExists<{ searches: SearchRecord[] }>(values.json)?.searches ?? [];
 const searches: SearchRecord[] = [];
+let comparison: SearchComparison | undefined;
 const save = () =>
   writeJsonAtomic(values.json!, {
     experiment: 'search-efficiency',
@@ -212,6 +219,7 @@ const save = () =>
       ...previous.filter((p) => !searches.some((s) => s.arm === p.arm && s.seed === p.seed)),
       ...searches,
     ].sort((a, b) => a.seed - b.seed || a.arm.localeCompare(b.arm)),
+    ...(comparison ? { comparison } : {}),
   });
 
 /** Runs (or resumes) one search and its final training; false when it ran nothing here. */
@@ -264,12 +272,8 @@ async function runSearchOf(arm: (typeof arms)[number], seed: number): Promise<bo
     // the curve so far, read back from the journal now and then (a search takes hours)
     const refresh = () => {
       const evaluations = readJournal(journal).evaluations.sort((a, b) => a.index - b.index);
-      let best = Number.NEGATIVE_INFINITY;
       record.fitness = evaluations.map((e) => e.fitness);
-      record.bestSoFar = evaluations.map((e) => {
-        best = Math.max(best, e.fitness ?? Number.NEGATIVE_INFINITY);
-        return best;
-      });
+      record.bestSoFar = bestSoFar(record.fitness);
       save();
       return evaluations;
     };
@@ -397,4 +401,30 @@ for (const arm of arms) {
   process.stdout.write(
     `| ${arm.name} | ${mine.length} (${mine.map((s) => s.fitness.length).join(', ')}) | ${marks.map(at).join(' | ')} | ${pctOf(finals)} |\n`,
   );
+}
+
+// The arms seed by seed against random search, from every evaluation (searchSummary.ts says why).
+// Needs proposals: evaluations after the initial population.
+if (Number(values.population) < Number(values.budget)) {
+  comparison = compareSearches(searches, {
+    arms: arms.map((arm) => arm.name),
+    budget: Number(values.budget),
+    population: Number(values.population),
+    reference: 'random',
+  });
+  save();
+  const pts = (x: number) => (100 * x).toFixed(1);
+  const perSeedText = (p: PerSeed) =>
+    p.values.length ? `${pts(p.mean)} ± ${pts(p.sd)} (${p.values.map(pts).join(', ')})` : '-';
+  process.stdout.write(
+    `\nEvery evaluation: proposals = evaluations ${Number(values.population) + 1}-${values.budget} (after the shared start); per seed in brackets; differences from random search of the same seed.\n` +
+      '| arm | complete seeds | best val (%) | mean val of the proposals (%) | mean of the best-so-far curve (%) | best val − random | proposals − random | curve − random |\n' +
+      `|${' --- |'.repeat(8)}\n`,
+  );
+  for (const arm of comparison.arms) {
+    const vs = arm.vsReference;
+    process.stdout.write(
+      `| ${arm.arm} | ${arm.completeSeeds.join(', ') || '-'} | ${perSeedText(arm.bestAtBudget)} | ${perSeedText(arm.proposalMean)} | ${perSeedText(arm.curveMean)} | ${vs ? perSeedText(vs.bestAtBudget) : ''} | ${vs ? perSeedText(vs.proposalMean) : ''} | ${vs ? perSeedText(vs.curveMean) : ''} |\n`,
+    );
+  }
 }
