@@ -418,13 +418,13 @@ if (Number(values.population) < Number(values.budget)) {
     p.values.length ? `${pts(p.mean)} ± ${pts(p.sd)} (${p.values.map(pts).join(', ')})` : '-';
   process.stdout.write(
     `\nEvery evaluation: proposals = evaluations ${Number(values.population) + 1}-${values.budget} (after the shared start); per seed in brackets; differences from random search of the same seed.\n` +
-      '| arm | complete seeds | best val (%) | mean val of the proposals (%) | mean of the best-so-far curve (%) | best val − random | proposals − random | curve − random |\n' +
-      `|${' --- |'.repeat(8)}\n`,
+      "| arm | complete seeds | best val (%) | mean val of the proposals (%) | proposals above the start's best (%) | mean of the best-so-far curve (%) | best val − random | proposals − random | above start − random | curve − random |\n" +
+      `|${' --- |'.repeat(10)}\n`,
   );
   for (const arm of comparison.arms) {
     const vs = arm.vsReference;
     process.stdout.write(
-      `| ${arm.arm} | ${arm.completeSeeds.join(', ') || '-'} | ${perSeedText(arm.bestAtBudget)} | ${perSeedText(arm.proposalMean)} | ${perSeedText(arm.curveMean)} | ${vs ? perSeedText(vs.bestAtBudget) : ''} | ${vs ? perSeedText(vs.proposalMean) : ''} | ${vs ? perSeedText(vs.curveMean) : ''} |\n`,
+      `| ${arm.arm} | ${arm.completeSeeds.join(', ') || '-'} | ${perSeedText(arm.bestAtBudget)} | ${perSeedText(arm.proposalMean)} | ${perSeedText(arm.aboveStart)} | ${perSeedText(arm.curveMean)} | ${vs ? perSeedText(vs.bestAtBudget) : ''} | ${vs ? perSeedText(vs.proposalMean) : ''} | ${vs ? perSeedText(vs.aboveStart) : ''} | ${vs ? perSeedText(vs.curveMean) : ''} |\n`,
     );
   }
 }

@@ -7,6 +7,8 @@
  *   arms of a seed share): what the search generates once it can use what it has seen. For random
  *   search it is the mean of random genomes; an evolution that concentrates on good regions of the
  *   space proposes better genomes on average.
+ * - the share of proposals that beat the best of the initial population: how often the search
+ *   improves on where it started.
  * - the mean of the best-so-far curve over all evaluations (the area under it per evaluation),
  *   which rewards finding good genomes early.
  * Arms are compared seed by seed against a reference arm (random search): the searches of a seed
@@ -38,9 +40,16 @@ export interface ArmComparison {
   proposalMean: PerSeed;
   /** Sample sd of those evaluations within each search. */
   proposalSd: PerSeed;
+  /** Share of the proposals (failed ones count as not above) above the initial population's best. */
+  aboveStart: PerSeed;
   curveMean: PerSeed;
   /** This arm minus the reference arm, on the seeds where both are complete (absent for the reference itself). */
-  vsReference?: { bestAtBudget: PerSeed; proposalMean: PerSeed; curveMean: PerSeed };
+  vsReference?: {
+    bestAtBudget: PerSeed;
+    proposalMean: PerSeed;
+    aboveStart: PerSeed;
+    curveMean: PerSeed;
+  };
 }
 
 export interface SearchComparison {
@@ -75,6 +84,7 @@ interface SearchStats {
   bestAtBudget: number;
   proposalMean: number;
   proposalSd: number;
+  aboveStart: number;
   curveMean: number;
 }
 
@@ -82,6 +92,7 @@ function statsOf(search: SearchFitness, budget: number, population: number): Sea
   const fitness = search.fitness.slice(0, budget);
   const proposals = fitness.slice(population).filter((f): f is number => f !== null);
   const curve = bestSoFar(fitness);
+  const startBest = curve[population - 1]!;
   if (proposals.length === 0 || !Number.isFinite(curve[0]!))
     throw new Error(
       `search summary: ${search.arm} seed ${search.seed} has no successful ${
@@ -93,6 +104,7 @@ function statsOf(search: SearchFitness, budget: number, population: number): Sea
     bestAtBudget: curve[budget - 1]!,
     proposalMean: mean(proposals),
     proposalSd: sampleSd(proposals),
+    aboveStart: proposals.filter((f) => f > startBest).length / (budget - population),
     curveMean: mean(curve),
   };
 }
@@ -129,6 +141,7 @@ export function compareSearches(
       bestAtBudget: column(stats, 'bestAtBudget'),
       proposalMean: column(stats, 'proposalMean'),
       proposalSd: column(stats, 'proposalSd'),
+      aboveStart: column(stats, 'aboveStart'),
       curveMean: column(stats, 'curveMean'),
     };
     if (arm === reference) return summary;
@@ -141,6 +154,7 @@ export function compareSearches(
     summary.vsReference = {
       bestAtBudget: difference('bestAtBudget'),
       proposalMean: difference('proposalMean'),
+      aboveStart: difference('aboveStart'),
       curveMean: difference('curveMean'),
     };
     return summary;

@@ -57,6 +57,20 @@ describe('compareSearches', () => {
     expect(arm('guided').proposalSd.values[0]).toBe(0); // one value
   });
 
+  it('counts the proposals above the best of the initial population (failed ones not above)', () => {
+    // random seed 1: start best 0.6, proposals 0.4, 0.7 -> 1 of 2; seed 2: start 0.5, 0.6, 0.2
+    expect(arm('random').aboveStart.values).toEqual([0.5, 0.5]);
+    // guided seed 1: start 0.6, proposals 0.65 and a failed one -> 1 of 2; seed 2: both above 0.5
+    expect(arm('guided').aboveStart.values).toEqual([0.5, 1]);
+    expect(arm('guided').vsReference!.aboveStart.values).toEqual([0, 0.5]);
+    // a proposal equal to the start's best is not above it
+    const tie = compareSearches(
+      [{ arm: 'random', seed: 1, fitness: [0.5, 0.6, 0.6, 0.61] }],
+      options,
+    );
+    expect(tie.arms.find((a) => a.arm === 'random')!.aboveStart.values).toEqual([0.5]);
+  });
+
   it('takes the mean of the best-so-far curve', () => {
     // random seed 1: curve 0.5, 0.6, 0.6, 0.7 -> 0.6; seed 2: 0.3, 0.5, 0.6, 0.6 -> 0.5
     expect(arm('random').curveMean.values[0]).toBeCloseTo(0.6, 12);
