@@ -15,6 +15,8 @@
 // OpenMP's thread count (setThreads) is a setting of the calling thread too.
 #include <node_api.h>
 #include <omp.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cmath>
@@ -152,6 +154,31 @@ void run(Prepared& p, float* a, float* b, float* out) {
   stream.wait();
 }
 
+
+// oneDNN 2.6's JIT GEMM kernels (x64:gemm:jit, which it picks e.g. for the filter gradient of
+// dilated temporal convs) point rsp at a heap buffer while they run, so a signal delivered to a
+// thread inside one writes its frame onto the heap (oneDNN issue #4845, fixed upstream in 2026):
+// measured here, a process running such convs while child processes exit around it (SIGCHLD, as
+// from ffmpeg decoders during `classify`) aborts with "corrupted size vs. prev_size" or SIGBUS
+// within seconds; so does one under --cpu-prof (SIGPROF). Every entry point below therefore runs
+// with the asynchronous signals blocked on the calling thread (they stay pending and are handled
+// when it returns), and OpenMP's threads, created inside these calls, inherit that mask for good.
+// Faults raised by the code itself (SIGSEGV, SIGBUS, ...) are left unblocked.
+class AsyncSignalsBlocked {
+ public:
+  AsyncSignalsBlocked() {
+    sigset_t blocked;
+    sigfillset(&blocked);
+    for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT}) sigdelset(&blocked, fault);
+    pthread_sigmask(SIG_BLOCK, &blocked, &previous_);
+  }
+  ~AsyncSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  AsyncSignalsBlocked(const AsyncSignalsBlocked&) = delete;
+  AsyncSignalsBlocked& operator=(const AsyncSignalsBlocked&) = delete;
+
+ private:
+  sigset_t previous_;
+};
 
 // --- batch-norm loops (see BatchNormTraining.ts for the formulas) -----------------------------
 
@@ -336,6 +363,7 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   }
   std::string key(reinterpret_cast<const char*>(gi), sizeof(int32_t) * kGeometryLength);
   key.push_back(static_cast<char>(kind));
+  const AsyncSignalsBlocked signalsBlocked;
   try {
     omp_set_num_threads(threadsFor(g));  // oneDNN builds and runs a primitive with this many
     // A process that meets many geometries (a long-lived worker) starts over past this many
@@ -412,6 +440,7 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
     return throwError(env, "native bn: expected a tensor [..., C] with C = the per-channel length");
   auto f = [&](int i) { return static_cast<float*>(t[i].data); };
   auto d = [&](int i) { return static_cast<double*>(c[i].data); };
+  const AsyncSignalsBlocked signalsBlocked;  // OpenMP threads created here inherit the mask
   switch (op) {
     case 0:
       bnSums(f(0), length, d(0), d(1), channels);
@@ -454,6 +483,7 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   const size_t ySize = g.batch * g.outHeight * g.outWidth * g.channels;
   if (t[0].length != xSize || t[3].length != xSize || t[1].length != ySize || t[2].length != ySize)
     return throwError(env, "native maxPoolGrad: array sizes do not match the geometry");
+  const AsyncSignalsBlocked signalsBlocked;  // OpenMP threads created here inherit the mask
   maxPoolGrad(static_cast<const float*>(t[0].data), static_cast<const float*>(t[1].data),
               static_cast<const float*>(t[2].data), static_cast<float*>(t[3].data), g);
   return nullptr;
