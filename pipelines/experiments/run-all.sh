@@ -38,3 +38,13 @@ STREAMS=runs/streams/dataset/synthetic-streams.csv
 # B. search efficiency (hours; both cores): guided, random and plain evolution, 40 evaluations
 # per search, 3 search seeds, 300-step proxies. The inheritance arms come after.
 bash pipelines/experiments/search-b.sh
+
+# A's evolved row, once every search of B is done: the genome with the highest val fitness over
+# all of B's searches (the rule of best-evolved.ts, fixed before any test score of it), trained
+# with A's recipe and seeds into the same table.
+"${TSX[@]}" pipelines/experiments/best-evolved.ts --out runs/exp-search \
+  --arms guided,random,plain,guided+inherit,plain+inherit --seeds 1,2,3 --budget 40 \
+  --genome pipelines/experiments/genomes/best-evolved.json
+"${TSX[@]}" pipelines/experiments/modalities.ts --dataset "$STREAMS" \
+  --seeds 1,2,3 --out runs/exp-modalities-default --json docs/results/streams-modalities-default.json \
+  --models best-evolved=pipelines/experiments/genomes/best-evolved.json
