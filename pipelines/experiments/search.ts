@@ -68,6 +68,7 @@ import {
 import {
   bestSoFar,
   compareSearches,
+  searchPairs,
   type PerSeed,
   type SearchComparison,
 } from './searchSummary.ts';
@@ -403,28 +404,36 @@ for (const arm of arms) {
   );
 }
 
-// The arms seed by seed against random search, from every evaluation (searchSummary.ts says why).
+// The arms seed by seed, in pairs, from every evaluation (searchSummary.ts says why).
 // Needs proposals: evaluations after the initial population.
 if (Number(values.population) < Number(values.budget)) {
   comparison = compareSearches(searches, {
     arms: arms.map((arm) => arm.name),
+    pairs: searchPairs(arms.map((arm) => arm.name)),
     budget: Number(values.budget),
     population: Number(values.population),
-    reference: 'random',
   });
   save();
   const pts = (x: number) => (100 * x).toFixed(1);
   const perSeedText = (p: PerSeed) =>
     p.values.length ? `${pts(p.mean)} ± ${pts(p.sd)} (${p.values.map(pts).join(', ')})` : '-';
+  const proposals = `evaluations ${Number(values.population) + 1}-${values.budget}`;
   process.stdout.write(
-    `\nEvery evaluation: proposals = evaluations ${Number(values.population) + 1}-${values.budget} (after the shared start); per seed in brackets; differences from random search of the same seed.\n` +
-      "| arm | complete seeds | best val (%) | mean val of the proposals (%) | proposals above the start's best (%) | mean of the best-so-far curve (%) | best val − random | proposals − random | above start − random | curve − random |\n" +
-      `|${' --- |'.repeat(10)}\n`,
+    `\nEvery evaluation (proposals: ${proposals}, after the shared start); per seed in brackets.\n` +
+      "| arm | complete seeds | best val (%) | mean val of the proposals (%) | sd of the proposals (%) | proposals above the start's best (%) | mean of the best-so-far curve (%) |\n" +
+      `|${' --- |'.repeat(7)}\n`,
   );
-  for (const arm of comparison.arms) {
-    const vs = arm.vsReference;
+  for (const arm of comparison.arms)
     process.stdout.write(
-      `| ${arm.arm} | ${arm.completeSeeds.join(', ') || '-'} | ${perSeedText(arm.bestAtBudget)} | ${perSeedText(arm.proposalMean)} | ${perSeedText(arm.aboveStart)} | ${perSeedText(arm.curveMean)} | ${vs ? perSeedText(vs.bestAtBudget) : ''} | ${vs ? perSeedText(vs.proposalMean) : ''} | ${vs ? perSeedText(vs.aboveStart) : ''} | ${vs ? perSeedText(vs.curveMean) : ''} |\n`,
+      `| ${arm.arm} | ${arm.completeSeeds.join(', ') || '-'} | ${perSeedText(arm.bestAtBudget)} | ${perSeedText(arm.proposalMean)} | ${perSeedText(arm.proposalSd)} | ${perSeedText(arm.aboveStart)} | ${perSeedText(arm.curveMean)} |\n`,
     );
-  }
+  process.stdout.write(
+    '\nDifferences, seed by seed (points; per seed in brackets):\n' +
+      "| comparison | best val | mean val of the proposals | proposals above the start's best | mean of the curve |\n" +
+      `|${' --- |'.repeat(5)}\n`,
+  );
+  for (const d of comparison.differences)
+    process.stdout.write(
+      `| ${d.a} − ${d.b} | ${perSeedText(d.bestAtBudget)} | ${perSeedText(d.proposalMean)} | ${perSeedText(d.aboveStart)} | ${perSeedText(d.curveMean)} |\n`,
+    );
 }

@@ -11,8 +11,9 @@
  *   improves on where it started.
  * - the mean of the best-so-far curve over all evaluations (the area under it per evaluation),
  *   which rewards finding good genomes early.
- * Arms are compared seed by seed against a reference arm (random search): the searches of a seed
- * start from the same genomes, so the per-seed difference removes the seed's luck in that start.
+ * Arms are compared in pairs, seed by seed (e.g. guided minus random search, guided minus plain,
+ * guided+inherit minus guided): the searches of a seed start from the same genomes, so the
+ * per-seed difference removes the seed's luck in that start.
  */
 import { mean, sampleSd } from '../../src/util/stats.ts';
 
@@ -31,6 +32,11 @@ export interface PerSeed {
   sd: number;
 }
 
+/** The statistics of one search that the comparison summarises. */
+type Statistic = 'bestAtBudget' | 'proposalMean' | 'proposalSd' | 'aboveStart' | 'curveMean';
+/** The statistics compared between arms (the sd of the proposals describes an arm only). */
+type Compared = Exclude<Statistic, 'proposalSd'>;
+
 export interface ArmComparison {
   arm: string;
   /** Seeds whose search has all `budget` evaluations (only these are summarised). */
@@ -43,20 +49,16 @@ export interface ArmComparison {
   /** Share of the proposals (failed ones count as not above) above the initial population's best. */
   aboveStart: PerSeed;
   curveMean: PerSeed;
-  /** This arm minus the reference arm, on the seeds where both are complete (absent for the reference itself). */
-  vsReference?: {
-    bestAtBudget: PerSeed;
-    proposalMean: PerSeed;
-    aboveStart: PerSeed;
-    curveMean: PerSeed;
-  };
 }
+
+/** Arm `a` minus arm `b`, on the seeds where both searches are complete. */
+export type PairDifference = { a: string; b: string } & Record<Compared, PerSeed>;
 
 export interface SearchComparison {
   budget: number;
   population: number;
-  reference: string;
   arms: ArmComparison[];
+  differences: PairDifference[];
 }
 
 function perSeed(entries: readonly { seed: number; value: number }[]): PerSeed {
@@ -79,14 +81,7 @@ export function bestSoFar(fitness: readonly (number | null)[]): number[] {
   });
 }
 
-interface SearchStats {
-  seed: number;
-  bestAtBudget: number;
-  proposalMean: number;
-  proposalSd: number;
-  aboveStart: number;
-  curveMean: number;
-}
+type SearchStats = { seed: number } & Record<Statistic, number>;
 
 function statsOf(search: SearchFitness, budget: number, population: number): SearchStats {
   const fitness = search.fitness.slice(0, budget);
@@ -110,54 +105,75 @@ function statsOf(search: SearchFitness, budget: number, population: number): Sea
 }
 
 /**
- * Summarises each arm over its complete searches and compares it with `reference` seed by seed.
- * Searches with fewer than `budget` evaluations are left out (their curves are not comparable).
+ * Summarises each arm over its complete searches, and each pair [a, b] of `pairs` as a minus b
+ * seed by seed. Searches with fewer than `budget` evaluations are left out (their curves are not
+ * comparable).
  */
 export function compareSearches(
   searches: readonly SearchFitness[],
-  options: { arms: readonly string[]; budget: number; population: number; reference: string },
+  options: {
+    arms: readonly string[];
+    pairs: readonly (readonly [string, string])[];
+    budget: number;
+    population: number;
+  },
 ): SearchComparison {
-  const { budget, population, reference } = options;
+  const { budget, population } = options;
   if (!(population < budget))
     throw new Error(
       `search summary: expected population < budget, got ${population} and ${budget}`,
     );
-  const statsByArm = new Map<string, SearchStats[]>();
-  for (const arm of options.arms)
-    statsByArm.set(
-      arm,
-      searches
-        .filter((s) => s.arm === arm && s.fitness.length >= budget)
-        .map((s) => statsOf(s, budget, population)),
-    );
-  const column = (stats: readonly SearchStats[], key: Exclude<keyof SearchStats, 'seed'>) =>
+  const statsOfArm = (arm: string) =>
+    searches
+      .filter((s) => s.arm === arm && s.fitness.length >= budget)
+      .map((s) => statsOf(s, budget, population))
+      .sort((x, y) => x.seed - y.seed);
+  const column = (stats: readonly SearchStats[], key: Statistic) =>
     perSeed(stats.map((s) => ({ seed: s.seed, value: s[key] })));
-  const referenceStats = statsByArm.get(reference) ?? [];
   const arms = options.arms.map((arm): ArmComparison => {
-    const stats = statsByArm.get(arm)!;
-    const summary: ArmComparison = {
+    const stats = statsOfArm(arm);
+    return {
       arm,
-      completeSeeds: stats.map((s) => s.seed).sort((a, b) => a - b),
+      completeSeeds: stats.map((s) => s.seed),
       bestAtBudget: column(stats, 'bestAtBudget'),
       proposalMean: column(stats, 'proposalMean'),
       proposalSd: column(stats, 'proposalSd'),
       aboveStart: column(stats, 'aboveStart'),
       curveMean: column(stats, 'curveMean'),
     };
-    if (arm === reference) return summary;
-    const paired = stats.flatMap((s) => {
-      const r = referenceStats.find((x) => x.seed === s.seed);
-      return r ? [[s, r] as const] : [];
+  });
+  const differences = options.pairs.map(([a, b]): PairDifference => {
+    const others = statsOfArm(b);
+    const paired = statsOfArm(a).flatMap((s) => {
+      const other = others.find((x) => x.seed === s.seed);
+      return other ? [[s, other] as const] : [];
     });
-    const difference = (key: Exclude<keyof SearchStats, 'seed'>) =>
-      perSeed(paired.map(([s, r]) => ({ seed: s.seed, value: s[key] - r[key] })));
-    summary.vsReference = {
+    const difference = (key: Compared) =>
+      perSeed(paired.map(([s, other]) => ({ seed: s.seed, value: s[key] - other[key] })));
+    return {
+      a,
+      b,
       bestAtBudget: difference('bestAtBudget'),
       proposalMean: difference('proposalMean'),
       aboveStart: difference('aboveStart'),
       curveMean: difference('curveMean'),
     };
-    return summary;
   });
-  return { budget, population, reference, arms };
+  return { budget, population, arms, differences };
+}
+
+/**
+ * The comparisons experiment B reads, among `arms`: each arm against random search, guided against
+ * plain (the learned weights against random pruning), each inheriting arm against the same arm
+ * without inheritance, and the two inheriting arms against each other.
+ */
+export function searchPairs(arms: readonly string[]): [string, string][] {
+  const candidates: [string, string][] = [
+    ...arms.filter((arm) => arm !== 'random').map((arm): [string, string] => [arm, 'random']),
+    ['guided', 'plain'],
+    ['guided+inherit', 'guided'],
+    ['plain+inherit', 'plain'],
+    ['guided+inherit', 'plain+inherit'],
+  ];
+  return candidates.filter(([a, b]) => arms.includes(a) && arms.includes(b));
 }

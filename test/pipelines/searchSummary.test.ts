@@ -3,7 +3,11 @@
  * comparison with random search, against values worked out by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { bestSoFar, compareSearches } from '../../pipelines/experiments/searchSummary.ts';
+import {
+  bestSoFar,
+  compareSearches,
+  searchPairs,
+} from '../../pipelines/experiments/searchSummary.ts';
 
 // budget 4, population 2: evaluations 0-1 are the shared start, 2-3 the proposals
 const searches = [
@@ -16,9 +20,12 @@ const searches = [
 ];
 const options = {
   arms: ['guided', 'random', 'plain'],
+  pairs: [
+    ['guided', 'random'],
+    ['plain', 'random'],
+  ] as const,
   budget: 4,
   population: 2,
-  reference: 'random',
 };
 
 describe('bestSoFar', () => {
@@ -36,6 +43,7 @@ describe('bestSoFar', () => {
 describe('compareSearches', () => {
   const result = compareSearches(searches, options);
   const arm = (name: string) => result.arms.find((a) => a.arm === name)!;
+  const pair = (a: string, b: string) => result.differences.find((d) => d.a === a && d.b === b)!;
 
   it('summarises only complete searches, ordered by seed', () => {
     expect(arm('guided').completeSeeds).toEqual([1, 2]);
@@ -62,7 +70,7 @@ describe('compareSearches', () => {
     expect(arm('random').aboveStart.values).toEqual([0.5, 0.5]);
     // guided seed 1: start 0.6, proposals 0.65 and a failed one -> 1 of 2; seed 2: both above 0.5
     expect(arm('guided').aboveStart.values).toEqual([0.5, 1]);
-    expect(arm('guided').vsReference!.aboveStart.values).toEqual([0, 0.5]);
+    expect(pair('guided', 'random').aboveStart.values).toEqual([0, 0.5]);
     // a proposal equal to the start's best is not above it
     const tie = compareSearches(
       [{ arm: 'random', seed: 1, fitness: [0.5, 0.6, 0.6, 0.61] }],
@@ -79,8 +87,8 @@ describe('compareSearches', () => {
     expect(arm('guided').curveMean.values[1]).toBeCloseTo(0.55, 12);
   });
 
-  it('compares with the reference seed by seed, only where both are complete', () => {
-    const vs = arm('guided').vsReference!;
+  it('compares pairs of arms seed by seed, only where both are complete', () => {
+    const vs = pair('guided', 'random');
     expect(vs.bestAtBudget.seeds).toEqual([1, 2]);
     expect(vs.bestAtBudget.values[0]).toBeCloseTo(-0.05, 12);
     expect(vs.bestAtBudget.values[1]).toBeCloseTo(0.1, 12);
@@ -90,9 +98,12 @@ describe('compareSearches', () => {
     expect(vs.proposalMean.values[1]).toBeCloseTo(0.3, 12);
     expect(vs.curveMean.values[0]).toBeCloseTo(0, 12);
     expect(vs.curveMean.values[1]).toBeCloseTo(0.05, 12);
-    expect(arm('random').vsReference).toBeUndefined();
-    expect(arm('plain').vsReference!.bestAtBudget.values).toEqual([]);
-    expect(Number.isNaN(arm('plain').vsReference!.bestAtBudget.mean)).toBe(true);
+    expect(result.differences.map((d) => `${d.a}-${d.b}`)).toEqual([
+      'guided-random',
+      'plain-random',
+    ]);
+    expect(pair('plain', 'random').bestAtBudget.values).toEqual([]);
+    expect(Number.isNaN(pair('plain', 'random').bestAtBudget.mean)).toBe(true);
   });
 
   it('names the search that has no successful proposal, and a population as large as the budget', () => {
@@ -102,5 +113,21 @@ describe('compareSearches', () => {
     expect(() => compareSearches(searches, { ...options, population: 4 })).toThrow(
       /expected population < budget, got 4 and 4/,
     );
+  });
+});
+
+describe('searchPairs', () => {
+  it("lists B's comparisons among the arms given, in order", () => {
+    expect(searchPairs(['guided', 'random', 'plain', 'guided+inherit', 'plain+inherit'])).toEqual([
+      ['guided', 'random'],
+      ['plain', 'random'],
+      ['guided+inherit', 'random'],
+      ['plain+inherit', 'random'],
+      ['guided', 'plain'],
+      ['guided+inherit', 'guided'],
+      ['plain+inherit', 'plain'],
+      ['guided+inherit', 'plain+inherit'],
+    ]);
+    expect(searchPairs(['guided', 'plain'])).toEqual([['guided', 'plain']]);
   });
 });
