@@ -25,4 +25,5 @@ for process in 1 2; do
     >> "runs/exp-search/process-$process.log" 2>&1 &
 done
 wait
-"${SEARCH[@]}" --report-only --json docs/results/search-efficiency.json
+"${SEARCH[@]}" --report-only --json docs/results/search-efficiency.json \
+  --svg docs/results/search-efficiency.svg

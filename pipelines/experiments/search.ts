@@ -65,6 +65,8 @@ import {
   sd,
   writeJsonAtomic,
 } from './common.ts';
+import { renderSvg } from '../report/charts.ts';
+import { searchFigureSpec } from './searchFigure.ts';
 import {
   bestSoFar,
   compareSearches,
@@ -93,6 +95,8 @@ const { values, positionals } = parseArgs({
     'proxy-seeds': { type: 'string', default: '1' },
     out: { type: 'string', default: 'runs/exp-search' },
     json: { type: 'string' },
+    // the figure of the curves and proposals (searchFigure.ts), written with the table
+    svg: { type: 'string' },
     'final-seed': { type: 'string', default: '1' },
     'no-final': { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
@@ -436,4 +440,14 @@ if (Number(values.population) < Number(values.budget)) {
     process.stdout.write(
       `| ${d.a} − ${d.b} | ${perSeedText(d.bestAtBudget)} | ${perSeedText(d.proposalMean)} | ${perSeedText(d.aboveStart)} | ${perSeedText(d.curveMean)} |\n`,
     );
+}
+
+if (values.svg) {
+  const figure = searchFigureSpec(searches, {
+    arms: arms.map((arm) => arm.name),
+    budget: Number(values.budget),
+    population: Number(values.population),
+  });
+  writeFileAtomic(values.svg, await renderSvg(figure));
+  process.stdout.write(`\nfigure: ${values.svg}\n`);
 }

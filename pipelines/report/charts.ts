@@ -24,17 +24,22 @@ function prefixIds(svg: string, prefix: string): string {
     .replace(/href="#([^"]+)"/g, `href="#${prefix}-$1"`);
 }
 
-/** Renders a Vega-Lite spec to an SVG string wrapped in a div with `className`. */
-export async function renderChart(spec: TopLevelSpec, className: string): Promise<string> {
+/** Renders a Vega-Lite spec to a standalone SVG document (the report's fonts and axes). */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const vegaSpec = compile({ config: CONFIG, ...spec } as TopLevelSpec).spec;
   const view = new View(parse(vegaSpec), { renderer: 'none' });
   try {
-    const svg = await view.toSVG();
-    charts += 1;
-    return `<div class="chart ${className}">${prefixIds(svg, `chart${charts}`)}</div>`;
+    return await view.toSVG();
   } finally {
     view.finalize();
   }
+}
+
+/** Renders a Vega-Lite spec to an SVG string wrapped in a div with `className`. */
+export async function renderChart(spec: TopLevelSpec, className: string): Promise<string> {
+  const svg = await renderSvg(spec);
+  charts += 1;
+  return `<div class="chart ${className}">${prefixIds(svg, `chart${charts}`)}</div>`;
 }
 
 export type Row = Record<string, string | number | boolean | null>;
