@@ -70,8 +70,8 @@ import { searchFigureSpec } from './searchFigure.ts';
 import {
   bestSoFar,
   compareSearches,
+  formatComparison,
   searchPairs,
-  type PerSeed,
   type SearchComparison,
 } from './searchSummary.ts';
 
@@ -418,28 +418,7 @@ if (Number(values.population) < Number(values.budget)) {
     population: Number(values.population),
   });
   save();
-  const pts = (x: number) => (100 * x).toFixed(1);
-  const perSeedText = (p: PerSeed) =>
-    p.values.length ? `${pts(p.mean)} ± ${pts(p.sd)} (${p.values.map(pts).join(', ')})` : '-';
-  const proposals = `evaluations ${Number(values.population) + 1}-${values.budget}`;
-  process.stdout.write(
-    `\nEvery evaluation (proposals: ${proposals}, after the shared start); per seed in brackets.\n` +
-      "| arm | complete seeds | best val (%) | mean val of the proposals (%) | sd of the proposals (%) | proposals above the start's best (%) | mean of the best-so-far curve (%) |\n" +
-      `|${' --- |'.repeat(7)}\n`,
-  );
-  for (const arm of comparison.arms)
-    process.stdout.write(
-      `| ${arm.arm} | ${arm.completeSeeds.join(', ') || '-'} | ${perSeedText(arm.bestAtBudget)} | ${perSeedText(arm.proposalMean)} | ${perSeedText(arm.proposalSd)} | ${perSeedText(arm.aboveStart)} | ${perSeedText(arm.curveMean)} |\n`,
-    );
-  process.stdout.write(
-    '\nDifferences, seed by seed (points; per seed in brackets):\n' +
-      "| comparison | best val | mean val of the proposals | proposals above the start's best | mean of the curve |\n" +
-      `|${' --- |'.repeat(5)}\n`,
-  );
-  for (const d of comparison.differences)
-    process.stdout.write(
-      `| ${d.a} − ${d.b} | ${perSeedText(d.bestAtBudget)} | ${perSeedText(d.proposalMean)} | ${perSeedText(d.aboveStart)} | ${perSeedText(d.curveMean)} |\n`,
-    );
+  process.stdout.write(`\n${formatComparison(comparison)}`);
 }
 
 if (values.svg) {

@@ -177,3 +177,29 @@ export function searchPairs(arms: readonly string[]): [string, string][] {
   ];
   return candidates.filter(([a, b]) => arms.includes(a) && arms.includes(b));
 }
+
+/** The comparison as two markdown tables (values in percent or points; per seed in brackets). */
+export function formatComparison(comparison: SearchComparison): string {
+  const pts = (x: number) => (100 * x).toFixed(1);
+  const text = (p: PerSeed) =>
+    p.values.length ? `${pts(p.mean)} ± ${pts(p.sd)} (${p.values.map(pts).join(', ')})` : '-';
+  const { population, budget } = comparison;
+  const lines = [
+    `Every evaluation (proposals: evaluations ${population + 1}-${budget}, after the shared start); per seed in brackets.`,
+    "| arm | complete seeds | best val (%) | mean val of the proposals (%) | sd of the proposals (%) | proposals above the start's best (%) | mean of the best-so-far curve (%) |",
+    `|${' --- |'.repeat(7)}`,
+    ...comparison.arms.map(
+      (arm) =>
+        `| ${arm.arm} | ${arm.completeSeeds.join(', ') || '-'} | ${text(arm.bestAtBudget)} | ${text(arm.proposalMean)} | ${text(arm.proposalSd)} | ${text(arm.aboveStart)} | ${text(arm.curveMean)} |`,
+    ),
+    '',
+    'Differences, seed by seed (points; per seed in brackets):',
+    "| comparison | best val | mean val of the proposals | proposals above the start's best | mean of the curve |",
+    `|${' --- |'.repeat(5)}`,
+    ...comparison.differences.map(
+      (d) =>
+        `| ${d.a} − ${d.b} | ${text(d.bestAtBudget)} | ${text(d.proposalMean)} | ${text(d.aboveStart)} | ${text(d.curveMean)} |`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,11 +1,12 @@
 /**
  * pipelines/experiments/searchSummary.ts: experiment B's per-arm statistics and the seed-by-seed
- * comparison with random search, against values worked out by hand.
+ * comparisons between arms, against values worked out by hand, and their tables.
  */
 import { describe, expect, it } from 'vitest';
 import {
   bestSoFar,
   compareSearches,
+  formatComparison,
   searchPairs,
 } from '../../pipelines/experiments/searchSummary.ts';
 
@@ -129,5 +130,16 @@ describe('searchPairs', () => {
       ['guided+inherit', 'plain+inherit'],
     ]);
     expect(searchPairs(['guided', 'plain'])).toEqual([['guided', 'plain']]);
+  });
+});
+
+describe('formatComparison', () => {
+  it('prints one row per arm and per pair, in percent with the seeds in brackets', () => {
+    const text = formatComparison(compareSearches(searches, options));
+    expect(text).toContain('proposals: evaluations 3-4');
+    // guided: best 65 and 70 -> 67.5 ± 3.5 (sample sd of 5 points / sqrt 2)
+    expect(text).toContain('| guided | 1, 2 | 67.5 ± 3.5 (65.0, 70.0) |');
+    expect(text).toContain('| guided − random | 2.5 ± 10.6 (-5.0, 10.0) |');
+    expect(text).toContain('| plain − random | - | - | - | - |');
   });
 });
