@@ -410,23 +410,18 @@ for (const arm of arms) {
 
 // The arms seed by seed, in pairs, from every evaluation (searchSummary.ts says why).
 // Needs proposals: evaluations after the initial population.
-if (Number(values.population) < Number(values.budget)) {
-  comparison = compareSearches(searches, {
-    arms: arms.map((arm) => arm.name),
-    pairs: searchPairs(arms.map((arm) => arm.name)),
-    budget: Number(values.budget),
-    population: Number(values.population),
-  });
+const shape = {
+  arms: arms.map((arm) => arm.name),
+  budget: Number(values.budget),
+  population: Number(values.population),
+};
+if (shape.population < shape.budget) {
+  comparison = compareSearches(searches, { ...shape, pairs: searchPairs(shape.arms) });
   save();
   process.stdout.write(`\n${formatComparison(comparison)}`);
 }
 
 if (values.svg) {
-  const figure = searchFigureSpec(searches, {
-    arms: arms.map((arm) => arm.name),
-    budget: Number(values.budget),
-    population: Number(values.population),
-  });
-  writeFileAtomic(values.svg, await renderSvg(figure));
+  writeFileAtomic(values.svg, await renderSvg(searchFigureSpec(searches, shape)));
   process.stdout.write(`\nfigure: ${values.svg}\n`);
 }

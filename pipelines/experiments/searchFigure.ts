@@ -6,7 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { mean } from '../../src/util/stats.ts';
-import { bestSoFar, type SearchFitness } from './searchSummary.ts';
+import { bestSoFar, isComplete, type SearchFitness } from './searchSummary.ts';
 
 export interface CurveRow {
   arm: string;
@@ -25,7 +25,7 @@ export interface ProposalRow {
 }
 
 const complete = (searches: readonly SearchFitness[], budget: number) =>
-  searches.filter((s) => s.fitness.length >= budget);
+  searches.filter((s) => isComplete(s, budget));
 
 /** One row per arm and evaluation 1..budget, over the arm's complete searches (none: no rows). */
 export function curveRows(

@@ -2,7 +2,7 @@
  * Experiment B's comparison of the arms, from the searches' fitness lists alone (pure: no files).
  *
  * Best-so-far after the budget is the maximum of ~40 noisy proxy measurements, an extreme value
- * that one lucky training decides. Two statistics use every evaluation instead:
+ * that one lucky training decides. Three statistics use every evaluation instead:
  * - the mean fitness of the *proposals*, the evaluations after the initial population (which all
  *   arms of a seed share): what the search generates once it can use what it has seen. For random
  *   search it is the mean of random genomes; an evolution that concentrates on good regions of the
@@ -72,6 +72,10 @@ function perSeed(entries: readonly { seed: number; value: number }[]): PerSeed {
   };
 }
 
+/** A search with all `budget` evaluations (only these are summarised and compared). */
+export const isComplete = (search: SearchFitness, budget: number): boolean =>
+  search.fitness.length >= budget;
+
 /** Best fitness seen after each evaluation (failed evaluations keep the previous best). */
 export function bestSoFar(fitness: readonly (number | null)[]): number[] {
   let best = Number.NEGATIVE_INFINITY;
@@ -125,7 +129,7 @@ export function compareSearches(
     );
   const statsOfArm = (arm: string) =>
     searches
-      .filter((s) => s.arm === arm && s.fitness.length >= budget)
+      .filter((s) => s.arm === arm && isComplete(s, budget))
       .map((s) => statsOf(s, budget, population))
       .sort((x, y) => x.seed - y.seed);
   const column = (stats: readonly SearchStats[], key: Statistic) =>

@@ -115,24 +115,15 @@ export function dnnlConvConfigs(
     const dy = named(args, 'dy');
     const filter = named(args, 'filter');
     const xShape = required('Conv2DBackpropInput', attrs.inputShape, 'inputShape');
-    const kind = ConvKind.InputGrad;
-    return run(
-      args,
-      'Conv2DBackpropInput',
-      kind,
-      [dy, filter],
-      xShape,
-      xShape,
-      filter.shape,
-      attrs,
-    );
+    const kernel = 'Conv2DBackpropInput';
+    return run(args, kernel, ConvKind.InputGrad, [dy, filter], xShape, xShape, filter.shape, attrs);
   });
   const filterGrad = nativeKernel('Conv2DBackpropFilter', fallbacks.filterGrad, (args, attrs) => {
     const x = named(args, 'x');
     const dy = named(args, 'dy');
     const fShape = required('Conv2DBackpropFilter', attrs.filterShape, 'filterShape');
-    const kind = ConvKind.FilterGrad;
-    return run(args, 'Conv2DBackpropFilter', kind, [x, dy], fShape, x.shape, fShape, attrs);
+    const kernel = 'Conv2DBackpropFilter';
+    return run(args, kernel, ConvKind.FilterGrad, [x, dy], fShape, x.shape, fShape, attrs);
   });
   return [forward, inputGrad, filterGrad];
 }
