@@ -48,3 +48,18 @@ bash pipelines/experiments/search-b.sh
 "${TSX[@]}" pipelines/experiments/modalities.ts --dataset "$STREAMS" \
   --seeds 1,2,3 --out runs/exp-modalities-default --json docs/results/streams-modalities-default.json \
   --models best-evolved=pipelines/experiments/genomes/best-evolved.json
+
+# A's factor scores (hue, motion kind, timing) of late fusion, AssembleNet-50 and the evolved
+# genome, and B's diagnostics (connection weights, children vs parents) from the journals.
+for seed in 1 2 3; do
+  for model in late-fusion:lf assemblenet-50:an50 best-evolved:evolved; do
+    "${CLI[@]}" classify --checkpoint "runs/exp-modalities-default/${model%%:*}-s$seed" --top 8 \
+      --out "runs/confusion/${model##*:}-s$seed.jsonl" runs/streams/dataset/test
+  done
+done
+"${TSX[@]}" pipelines/experiments/factors.ts --manifest "$STREAMS" \
+  --json docs/results/streams-factors.json runs/confusion/lf-s{1,2,3}.jsonl \
+  runs/confusion/an50-s{1,2,3}.jsonl runs/confusion/evolved-s{1,2,3}.jsonl
+"${TSX[@]}" pipelines/experiments/search-diagnostics.ts --out runs/exp-search \
+  --arms guided,random,plain,guided+inherit,plain+inherit --seeds 1,2,3 \
+  --json docs/results/search-diagnostics.json
