@@ -111,7 +111,8 @@ export function searchFigureSpec(
       },
       {
         title: `val top-1 of the proposals (evaluations ${population + 1}-${budget}), all seeds`,
-        width: 240,
+        // room for a label like "guided+inherit" under each box: Node cannot measure text
+        width: 90 * arms.length,
         height: 240,
         data: { values: proposalRows(searches, budget, population) },
         mark: { type: 'boxplot', extent: 'min-max' },
