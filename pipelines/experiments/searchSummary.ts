@@ -61,7 +61,8 @@ export interface SearchComparison {
   differences: PairDifference[];
 }
 
-function perSeed(entries: readonly { seed: number; value: number }[]): PerSeed {
+/** Values by ascending seed, with their mean and sample sd. */
+export function perSeed(entries: readonly { seed: number; value: number }[]): PerSeed {
   const sorted = [...entries].sort((a, b) => a.seed - b.seed);
   const values = sorted.map((e) => e.value);
   return {
