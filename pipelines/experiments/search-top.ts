@@ -61,16 +61,16 @@ for (const arm of arms) {
       throw new Error(
         `search-top: ${journal} has ${top.length} distinct finished genomes, expected ${k}`,
       );
+    // The final trained one of these genomes (normally rank 1): its score is read, not retrained.
+    const finalNodes = existsSync(join(search, 'final', 'run.json'))
+      ? JSON.stringify(readJson<{ nodes: unknown }>(join(search, 'final', 'genome.json')).nodes)
+      : undefined;
     top.forEach((record, i) => {
       const name = `${arm}-s${seed}-r${i + 1}`;
       const genome = join(values.runs!, 'genomes', `${name}.json`);
-      writeJsonAtomic(genome, genomeToJSON({ ...record.genome, name }));
-      const finalGenome = readJsonIfExists<{ nodes: unknown }>(
-        join(search, 'final', 'genome.json'),
-      );
-      const sameAsFinal =
-        existsSync(join(search, 'final', 'run.json')) &&
-        JSON.stringify(finalGenome?.nodes) === JSON.stringify(genomeToJSON(record.genome).nodes);
+      const json = genomeToJSON({ ...record.genome, name });
+      writeJsonAtomic(genome, json);
+      const sameAsFinal = JSON.stringify(json.nodes) === finalNodes;
       entries.push({
         name,
         arm,
@@ -100,13 +100,13 @@ await runTrainSeeds({
   meta: () => ({ experiment: 'search-top trainings' }),
 });
 
-const testOf = (e: Entry): number | undefined => {
-  const file =
+/** Test top-1 from the finished run's record (B's final or a training here); none while running. */
+const testOf = (e: Entry): number | undefined =>
+  readJsonIfExists<{ eval: EvalSummary }>(
     e.source === 'final'
-      ? join(values.out!, `${e.arm}-s${e.seed}`, 'final', 'eval.json')
-      : join(values.runs!, `${e.name}-s${TRAINING_SEED}`, 'eval.json');
-  return existsSync(join(file, '..', 'run.json')) ? readJson<EvalSummary>(file).top1 : undefined;
-};
+      ? join(values.out!, `${e.arm}-s${e.seed}`, 'final', 'run.json')
+      : join(values.runs!, `${e.name}-s${TRAINING_SEED}`, 'run.json'),
+  )?.eval.top1;
 const scores = entries.flatMap((e) => {
   const test = testOf(e);
   return test === undefined ? [] : [{ ...e, test }];

@@ -59,7 +59,7 @@ export function summarizeTop(
   const searchesOf = (arm: string) => {
     const seeds = [...new Set(scores.filter((s) => s.arm === arm).map((s) => s.seed))];
     return seeds.flatMap((seed) => {
-      const mine = scores.filter((s) => s.arm === arm && s.seed === seed);
+      const mine = scores.filter((s) => s.arm === arm && s.seed === seed && s.rank <= k);
       if (mine.length < k) return [];
       const best = mine.find((s) => s.rank === 1)!;
       return [{ seed, topMean: 100 * mean(mine.map((s) => s.test)), best: 100 * best.test }];
